@@ -1,0 +1,133 @@
+package io.kafkabridge.config;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+import static io.kafkabridge.config.JsonFields.*;
+
+/**
+ * The whole configuration of a node, read from {@code conf/config.json} (see the README for every key).
+ */
+public class GatewayOptions {
+
+    private static final Set<String> KEYS = Set.of("http", "stomp", "kafka", "routes", "bridge", "demo");
+
+    private HttpEndpointOptions http;
+    private StompEndpointOptions stomp;
+    private KafkaOptions kafka;
+    private List<RouteOptions> routes;
+    private PermissionsOptions bridge;
+    private DemoOptions demo;
+
+    public GatewayOptions() {
+        http = new HttpEndpointOptions();
+        stomp = new StompEndpointOptions();
+        kafka = new KafkaOptions();
+        routes = new ArrayList<>();
+        bridge = new PermissionsOptions();
+        demo = new DemoOptions();
+    }
+
+    /**
+     * @throws ConfigException naming the config path of the first problem found
+     */
+    public GatewayOptions(JsonObject json) {
+        this();
+        requireKnownKeys(json, "", KEYS);
+        http = new HttpEndpointOptions(readObject(json, "http", ""));
+        stomp = new StompEndpointOptions(readObject(json, "stomp", ""));
+        kafka = new KafkaOptions(readObject(json, "kafka", ""));
+        JsonArray array = readArray(json, "routes", "");
+        for (int i = 0; i < array.size(); i++) {
+            String path = path("routes", i);
+            routes.add(new RouteOptions(requireObjectElement(array, i, "routes"), path));
+        }
+        bridge = new PermissionsOptions(readObject(json, "bridge", ""));
+        demo = new DemoOptions(readObject(json, "demo", ""));
+        validate();
+    }
+
+    /**
+     * Cross-section checks.
+     *
+     * @throws ConfigException naming the config path
+     */
+    public void validate() {
+        if (routes.isEmpty()) {
+            throw new ConfigException("routes", "at least one route is needed, e.g. {\"topic\": \"orders.status\", \"address\": \"user.{key}.orders\"}");
+        }
+        if (stomp.isTcpEnabled() && stomp.getPort() != 0 && stomp.getPort() == http.getPort()) {
+            throw new ConfigException("stomp.port", "must differ from http.port (" + http.getPort() + ")");
+        }
+    }
+
+    public HttpEndpointOptions getHttp() {
+        return http;
+    }
+
+    public GatewayOptions setHttp(HttpEndpointOptions http) {
+        this.http = http;
+        return this;
+    }
+
+    public StompEndpointOptions getStomp() {
+        return stomp;
+    }
+
+    public GatewayOptions setStomp(StompEndpointOptions stomp) {
+        this.stomp = stomp;
+        return this;
+    }
+
+    public KafkaOptions getKafka() {
+        return kafka;
+    }
+
+    public GatewayOptions setKafka(KafkaOptions kafka) {
+        this.kafka = kafka;
+        return this;
+    }
+
+    public List<RouteOptions> getRoutes() {
+        return routes;
+    }
+
+    public GatewayOptions setRoutes(List<RouteOptions> routes) {
+        this.routes = new ArrayList<>(routes);
+        return this;
+    }
+
+    public PermissionsOptions getBridge() {
+        return bridge;
+    }
+
+    public GatewayOptions setBridge(PermissionsOptions bridge) {
+        this.bridge = bridge;
+        return this;
+    }
+
+    public DemoOptions getDemo() {
+        return demo;
+    }
+
+    public GatewayOptions setDemo(DemoOptions demo) {
+        this.demo = demo;
+        return this;
+    }
+
+    public JsonObject toJson() {
+        JsonArray routeArray = new JsonArray();
+        routes.forEach(r -> routeArray.add(r.toJson()));
+        return new JsonObject()
+            .put("http", http.toJson())
+            .put("stomp", stomp.toJson())
+            .put("kafka", kafka.toJson())
+            .put("routes", routeArray)
+            .put("bridge", bridge.toJson())
+            .put("demo", demo.toJson());
+    }
+}

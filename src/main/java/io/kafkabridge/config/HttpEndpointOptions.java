@@ -1,0 +1,106 @@
+package io.kafkabridge.config;
+
+import io.vertx.core.json.JsonObject;
+
+import java.util.Set;
+
+import static io.kafkabridge.config.JsonFields.*;
+
+/**
+ * The one HTTP server of a node: SockJS bridge, STOMP over WebSocket, static pages, health ({@code http} section).
+ */
+public class HttpEndpointOptions {
+
+    /** Default bind address: all interfaces. */
+    public static final String DEFAULT_HOST = "0.0.0.0";
+    /** Default HTTP port. */
+    public static final int DEFAULT_PORT = 8080;
+    /** Default mount point of the SockJS event-bus bridge. */
+    public static final String DEFAULT_EVENTBUS_PATH = "/eventbus";
+    /** Default path of STOMP over WebSocket. */
+    public static final String DEFAULT_STOMP_PATH = "/stomp";
+
+    static final String SECTION = "http";
+    private static final Set<String> KEYS = Set.of("host", "port", "eventbusPath", "stompPath");
+
+    private String host;
+    private int port;
+    private String eventbusPath;
+    private String stompPath;
+
+    public HttpEndpointOptions() {
+        host = DEFAULT_HOST;
+        port = DEFAULT_PORT;
+        eventbusPath = DEFAULT_EVENTBUS_PATH;
+        stompPath = DEFAULT_STOMP_PATH;
+    }
+
+    public HttpEndpointOptions(JsonObject json) {
+        this();
+        requireKnownKeys(json, SECTION, KEYS);
+        applySetting(SECTION, "host", () -> setHost(readString(json, "host", SECTION, host)));
+        applySetting(SECTION, "port", () -> setPort(readInt(json, "port", SECTION, port)));
+        applySetting(SECTION, "eventbusPath", () -> setEventbusPath(readString(json, "eventbusPath", SECTION, eventbusPath)));
+        applySetting(SECTION, "stompPath", () -> setStompPath(readString(json, "stompPath", SECTION, stompPath)));
+    }
+
+    public String getHost() {
+        return host;
+    }
+
+    public HttpEndpointOptions setHost(String host) {
+        if (host == null || host.isBlank()) {
+            throw new IllegalArgumentException("host must not be empty");
+        }
+        this.host = host;
+        return this;
+    }
+
+    public int getPort() {
+        return port;
+    }
+
+    /**
+     * @param port the port, {@code 0} for any free port (the actual one is logged and reported by {@code /health})
+     */
+    public HttpEndpointOptions setPort(int port) {
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port must be between 0 and 65535, got " + port);
+        }
+        this.port = port;
+        return this;
+    }
+
+    public String getEventbusPath() {
+        return eventbusPath;
+    }
+
+    public HttpEndpointOptions setEventbusPath(String eventbusPath) {
+        this.eventbusPath = requirePath(eventbusPath);
+        return this;
+    }
+
+    public String getStompPath() {
+        return stompPath;
+    }
+
+    public HttpEndpointOptions setStompPath(String stompPath) {
+        this.stompPath = requirePath(stompPath);
+        return this;
+    }
+
+    private static String requirePath(String path) {
+        if (path == null || !path.startsWith("/") || path.length() < 2 || path.endsWith("/")) {
+            throw new IllegalArgumentException("must be a path like /eventbus (leading slash, no trailing slash), got " + path);
+        }
+        return path;
+    }
+
+    public JsonObject toJson() {
+        return new JsonObject()
+            .put("host", host)
+            .put("port", port)
+            .put("eventbusPath", eventbusPath)
+            .put("stompPath", stompPath);
+    }
+}

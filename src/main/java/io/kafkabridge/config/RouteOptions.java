@@ -1,0 +1,130 @@
+package io.kafkabridge.config;
+
+import io.kafkabridge.routing.AddressTemplate;
+import io.kafkabridge.routing.PayloadFormat;
+import io.vertx.core.json.JsonObject;
+
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+import static io.kafkabridge.config.JsonFields.*;
+
+/**
+ * One entry of {@code routes}: which records ({@code topic} or {@code topicPattern}) go to which event-bus address
+ * ({@code address} template) in which body format ({@code format}).
+ */
+public class RouteOptions {
+
+    /** Default body format. */
+    public static final PayloadFormat DEFAULT_FORMAT = PayloadFormat.JSON;
+
+    private static final Set<String> KEYS = Set.of("topic", "topicPattern", "address", "format");
+
+    private String topic;
+    private String topicPattern;
+    private String address;
+    private PayloadFormat format;
+
+    public RouteOptions() {
+        format = DEFAULT_FORMAT;
+    }
+
+    public RouteOptions(JsonObject json) {
+        this(json, "route");
+    }
+
+    /**
+     * @param path the config path of this entry, e.g. {@code routes[0]}, used in error messages
+     */
+    public RouteOptions(JsonObject json, String path) {
+        this();
+        requireKnownKeys(json, path, KEYS);
+        applySetting(path, "topic", () -> setTopic(readString(json, "topic", path, null)));
+        applySetting(path, "topicPattern", () -> setTopicPattern(readString(json, "topicPattern", path, null)));
+        applySetting(path, "address", () -> setAddress(readString(json, "address", path, null)));
+        applySetting(path, "format", () -> setFormat(PayloadFormat.parse(readString(json, "format", path, format.configName()))));
+        validate(path);
+    }
+
+    /**
+     * Checks the whole entry: exactly one of {@code topic} / {@code topicPattern}, and an address.
+     */
+    public void validate(String path) {
+        if ((topic == null) == (topicPattern == null)) {
+            throw new ConfigException(path, "give exactly one of \"topic\" or \"topicPattern\"");
+        }
+        if (address == null) {
+            throw new ConfigException(path(path, "address"), "missing: the event-bus address template, e.g. \"user.{key}.orders\"");
+        }
+    }
+
+    public String getTopic() {
+        return topic;
+    }
+
+    public RouteOptions setTopic(String topic) {
+        if (topic != null && !topic.matches("[a-zA-Z0-9._-]{1,249}")) {
+            throw new IllegalArgumentException("not a valid Kafka topic name: \"" + topic + "\"");
+        }
+        this.topic = topic;
+        return this;
+    }
+
+    public String getTopicPattern() {
+        return topicPattern;
+    }
+
+    /**
+     * @param topicPattern a Java regular expression that must match the whole topic name
+     */
+    public RouteOptions setTopicPattern(String topicPattern) {
+        if (topicPattern != null) {
+            try {
+                Pattern.compile(topicPattern);
+            } catch (PatternSyntaxException e) {
+                throw new IllegalArgumentException("invalid regular expression: " + e.getDescription() + " near index " + e.getIndex());
+            }
+        }
+        this.topicPattern = topicPattern;
+        return this;
+    }
+
+    public String getAddress() {
+        return address;
+    }
+
+    /**
+     * @param address an address template; see {@link AddressTemplate}
+     */
+    public RouteOptions setAddress(String address) {
+        if (address != null) {
+            AddressTemplate.parse(address);
+        }
+        this.address = address;
+        return this;
+    }
+
+    public PayloadFormat getFormat() {
+        return format;
+    }
+
+    public RouteOptions setFormat(PayloadFormat format) {
+        if (format == null) {
+            throw new IllegalArgumentException("format must not be null");
+        }
+        this.format = format;
+        return this;
+    }
+
+    public JsonObject toJson() {
+        JsonObject json = new JsonObject();
+        if (topic != null) {
+            json.put("topic", topic);
+        }
+        if (topicPattern != null) {
+            json.put("topicPattern", topicPattern);
+        }
+        return json.put("address", address).put("format", format.configName());
+    }
+}

@@ -1,0 +1,162 @@
+package io.kafkabridge.kafka;
+
+import io.kafkabridge.config.KafkaOptions;
+import io.kafkabridge.routing.RecordRouter;
+import io.kafkabridge.routing.Route;
+import io.kafkabridge.routing.RoutedMessage;
+import io.kafkabridge.routing.RoutingResult;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.kafka.client.common.TopicPartition;
+import io.vertx.kafka.client.consumer.KafkaConsumer;
+import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
+import io.vertx.kafka.client.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Consumes the routed topics with one consumer group for the whole cluster, routes each record and publishes the
+ * messages on the (clustered) event bus.
+ * <p>
+ * Records are handled one at a time on this verticle's event loop, so per-partition order is kept. The offset of a
+ * record is committed only after all its messages were published: every {@code kafka.commitIntervalMs}, when
+ * partitions are revoked, and at stop.
+ */
+public class KafkaSourceVerticle extends VerticleBase {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaSourceVerticle.class);
+
+    private final KafkaOptions options;
+    private final String bootstrapServers;
+    private final RecordRouter router;
+    private final SourceStats stats;
+    private final Set<Integer> warnedRoutes = new HashSet<>();
+    private final Set<String> warnedTopics = new HashSet<>();
+    private final Map<TopicPartition, Long> publishedOffsets = new HashMap<>();
+
+    private KafkaConsumer<byte[], byte[]> consumer;
+    private EventBus eventBus;
+    private long commitTimer = -1;
+
+    /**
+     * @param bootstrapServers the resolved bootstrap servers (the embedded broker's address in dev mode)
+     */
+    public KafkaSourceVerticle(KafkaOptions options, String bootstrapServers, RecordRouter router, SourceStats stats) {
+        this.options = options;
+        this.bootstrapServers = bootstrapServers;
+        this.router = router;
+        this.stats = stats;
+    }
+
+    @Override
+    public Future<?> start() {
+        eventBus = vertx.eventBus();
+        Map<String, String> config = new HashMap<>(options.getConsumer());
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        config.put(ConsumerConfig.GROUP_ID_CONFIG, options.getGroupId());
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, options.getAutoOffsetReset());
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        config.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "kafka-eventbus-bridge-" + deploymentID());
+
+        consumer = KafkaConsumer.create(vertx, config, byte[].class, byte[].class);
+        consumer.exceptionHandler(e -> LOG.warn("Kafka consumer of group {} on {}: {}", options.getGroupId(), bootstrapServers, e.toString()));
+        consumer.partitionsAssignedHandler(partitions -> LOG.info("Kafka partitions assigned to this node: {}", partitions));
+        consumer.partitionsRevokedHandler(this::commitRevoked);
+        consumer.handler(this::publishRecord);
+        commitTimer = vertx.setPeriodic(options.getCommitIntervalMs(), id -> commitPublished());
+
+        Future<Void> subscribed;
+        if (router.needsPatternSubscription()) {
+            subscribed = consumer.subscribe(router.subscriptionPattern());
+        } else {
+            subscribed = consumer.subscribe(router.topics());
+        }
+        return subscribed.onSuccess(v -> LOG.info("Kafka source subscribed to {} on {} as group {}",
+            router.needsPatternSubscription() ? "pattern " + router.subscriptionPattern() : router.topics(),
+            bootstrapServers, options.getGroupId()));
+    }
+
+    private void publishRecord(KafkaConsumerRecord<byte[], byte[]> consumed) {
+        ConsumerRecord<byte[], byte[]> record = consumed.record();
+        stats.recordConsumed(record.topic());
+        RoutingResult result = router.route(record);
+        for (RoutedMessage message : result.messages()) {
+            eventBus.publish(message.address(), message.body(), new DeliveryOptions().setHeaders(message.headers()));
+        }
+        stats.recordPublished(record.topic(), result.messages().size());
+        if (result.invalidJson()) {
+            stats.recordInvalidJson(record.topic());
+        }
+        for (Integer routeIndex : result.unfilledRoutes()) {
+            if (warnedRoutes.add(routeIndex)) {
+                Route route = router.routes().get(routeIndex);
+                LOG.warn("Record {}-{}@{} has no value for a placeholder of {}; such records are counted as unroutable "
+                    + "(this is logged once per route)", record.topic(), record.partition(), record.offset(), route);
+            }
+        }
+        if (result.isUnroutable()) {
+            stats.recordUnroutable(record.topic());
+            if (result.unfilledRoutes().isEmpty() && warnedTopics.add(record.topic())) {
+                LOG.warn("Topic {} matches no route; its records are counted as unroutable (logged once per topic)", record.topic());
+            }
+        }
+        publishedOffsets.put(new TopicPartition(record.topic(), record.partition()), record.offset() + 1);
+    }
+
+    private void commitRevoked(Set<TopicPartition> revoked) {
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        for (TopicPartition partition : revoked) {
+            Long next = publishedOffsets.remove(partition);
+            if (next != null) {
+                offsets.put(partition, new OffsetAndMetadata(next, ""));
+            }
+        }
+        LOG.info("Kafka partitions revoked from this node: {}", revoked);
+        commit(offsets);
+    }
+
+    private Future<Void> commitPublished() {
+        if (publishedOffsets.isEmpty()) {
+            return Future.succeededFuture();
+        }
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        publishedOffsets.forEach((partition, next) -> offsets.put(partition, new OffsetAndMetadata(next, "")));
+        publishedOffsets.clear();
+        return commit(offsets);
+    }
+
+    private Future<Void> commit(Map<TopicPartition, OffsetAndMetadata> offsets) {
+        if (offsets.isEmpty()) {
+            return Future.succeededFuture();
+        }
+        return consumer.commit(offsets).<Void>mapEmpty().onFailure(e ->
+            LOG.warn("Commit of offsets {} for group {} failed (the records will be delivered again after a restart): {}",
+                offsets.keySet(), options.getGroupId(), e.toString()));
+    }
+
+    @Override
+    public Future<?> stop() {
+        if (commitTimer >= 0) {
+            vertx.cancelTimer(commitTimer);
+        }
+        if (consumer == null) {
+            return Future.succeededFuture();
+        }
+        consumer.pause();
+        return commitPublished()
+            .transform(ignored -> consumer.close())
+            .onComplete(ignored -> LOG.info("Kafka source of group {} stopped", options.getGroupId()));
+    }
+}

@@ -1,0 +1,67 @@
+package io.kafkabridge.kafka;
+
+import io.vertx.core.json.JsonObject;
+
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Counters of the Kafka source, per topic: records consumed, messages published, records that reached no address,
+ * and values that a {@code json} route could not parse.
+ */
+public final class SourceStats {
+
+    private static final class TopicCounters {
+        final LongAdder consumed = new LongAdder();
+        final LongAdder published = new LongAdder();
+        final LongAdder unroutable = new LongAdder();
+        final LongAdder invalidJson = new LongAdder();
+    }
+
+    private final Map<String, TopicCounters> topics = new ConcurrentHashMap<>();
+
+    private TopicCounters countersOf(String topic) {
+        return topics.computeIfAbsent(topic, t -> new TopicCounters());
+    }
+
+    public void recordConsumed(String topic) {
+        countersOf(topic).consumed.increment();
+    }
+
+    public void recordPublished(String topic, int messages) {
+        countersOf(topic).published.add(messages);
+    }
+
+    public void recordUnroutable(String topic) {
+        countersOf(topic).unroutable.increment();
+    }
+
+    public void recordInvalidJson(String topic) {
+        countersOf(topic).invalidJson.increment();
+    }
+
+    public long unroutable(String topic) {
+        TopicCounters counters = topics.get(topic);
+        return counters == null ? 0 : counters.unroutable.sum();
+    }
+
+    public long consumed(String topic) {
+        TopicCounters counters = topics.get(topic);
+        return counters == null ? 0 : counters.consumed.sum();
+    }
+
+    /**
+     * @return {@code {"<topic>": {"consumed": n, "published": n, "unroutable": n, "invalidJson": n}, ...}}
+     */
+    public JsonObject toJson() {
+        JsonObject json = new JsonObject();
+        new TreeMap<>(topics).forEach((topic, c) -> json.put(topic, new JsonObject()
+            .put("consumed", c.consumed.sum())
+            .put("published", c.published.sum())
+            .put("unroutable", c.unroutable.sum())
+            .put("invalidJson", c.invalidJson.sum())));
+        return json;
+    }
+}

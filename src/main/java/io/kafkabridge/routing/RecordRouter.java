@@ -1,0 +1,155 @@
+package io.kafkabridge.routing;
+
+import io.kafkabridge.config.RouteOptions;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.EnumMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * Maps a Kafka record to event-bus messages: a pure function of the record and the configured routes.
+ * <p>
+ * A record goes to every route whose topic matches. Each message carries the headers {@code kafka.topic},
+ * {@code kafka.partition}, {@code kafka.offset}, {@code kafka.timestamp}, {@code kafka.key} (when the record has a
+ * key), {@code kafka.format} (how the body was encoded) and the record's own headers (UTF-8); the {@code kafka.*}
+ * names are reserved and win over record headers of the same name.
+ */
+public final class RecordRouter {
+
+    public static final String HEADER_TOPIC = "kafka.topic";
+    public static final String HEADER_PARTITION = "kafka.partition";
+    public static final String HEADER_OFFSET = "kafka.offset";
+    public static final String HEADER_TIMESTAMP = "kafka.timestamp";
+    public static final String HEADER_KEY = "kafka.key";
+    public static final String HEADER_FORMAT = "kafka.format";
+
+    private final List<Route> routes;
+
+    public RecordRouter(List<RouteOptions> routes) {
+        List<Route> compiled = new ArrayList<>(routes.size());
+        for (int i = 0; i < routes.size(); i++) {
+            compiled.add(new Route(i, routes.get(i)));
+        }
+        this.routes = List.copyOf(compiled);
+    }
+
+    public List<Route> routes() {
+        return routes;
+    }
+
+    /**
+     * @return the exact topics named by routes
+     */
+    public Set<String> topics() {
+        return routes.stream().map(Route::topic).filter(t -> t != null).collect(Collectors.toCollection(LinkedHashSet::new));
+    }
+
+    /**
+     * @return one pattern that matches every routed topic (exact topics quoted), for a single Kafka subscription
+     */
+    public Pattern subscriptionPattern() {
+        return Pattern.compile(routes.stream()
+            .map(r -> r.topic() != null ? Pattern.quote(r.topic()) : "(?:" + r.topicPattern().pattern() + ")")
+            .collect(Collectors.joining("|")));
+    }
+
+    /**
+     * @return {@code true} when some route uses {@code topicPattern}, so the consumer must subscribe by pattern
+     */
+    public boolean needsPatternSubscription() {
+        return routes.stream().anyMatch(r -> r.topicPattern() != null);
+    }
+
+    public RoutingResult route(ConsumerRecord<byte[], byte[]> record) {
+        List<RoutedMessage> messages = new ArrayList<>(1);
+        List<Integer> unfilled = List.of();
+        Map<PayloadFormat, Body> bodies = null;
+        MultiMap headers = null;
+        boolean invalidJson = false;
+        for (Route route : routes) {
+            if (!route.matchesTopic(record.topic())) {
+                continue;
+            }
+            String address = route.address().render(record);
+            if (address == null) {
+                if (unfilled.isEmpty()) {
+                    unfilled = new ArrayList<>(1);
+                }
+                unfilled.add(route.index());
+                continue;
+            }
+            if (bodies == null) {
+                bodies = new EnumMap<>(PayloadFormat.class);
+                headers = headersOf(record);
+            }
+            Body body = bodies.computeIfAbsent(route.format(), format -> decode(format, record.value()));
+            invalidJson |= route.format() == PayloadFormat.JSON && body.format() != PayloadFormat.JSON;
+            MultiMap messageHeaders = MultiMap.caseInsensitiveMultiMap().addAll(headers).set(HEADER_FORMAT, body.format().configName());
+            messages.add(new RoutedMessage(address, body.value(), messageHeaders, route.index()));
+        }
+        return new RoutingResult(messages, unfilled, invalidJson);
+    }
+
+    private record Body(Object value, PayloadFormat format) {
+    }
+
+    static MultiMap headersOf(ConsumerRecord<byte[], byte[]> record) {
+        MultiMap headers = MultiMap.caseInsensitiveMultiMap();
+        for (Header header : record.headers()) {
+            headers.add(header.key(), header.value() == null ? "" : new String(header.value(), StandardCharsets.UTF_8));
+        }
+        headers.set(HEADER_TOPIC, record.topic());
+        headers.set(HEADER_PARTITION, Integer.toString(record.partition()));
+        headers.set(HEADER_OFFSET, Long.toString(record.offset()));
+        headers.set(HEADER_TIMESTAMP, Long.toString(record.timestamp()));
+        if (record.key() != null) {
+            headers.set(HEADER_KEY, new String(record.key(), StandardCharsets.UTF_8));
+        } else {
+            headers.remove(HEADER_KEY);
+        }
+        return headers;
+    }
+
+    private static Body decode(PayloadFormat format, byte[] value) {
+        if (value == null) {
+            return new Body(null, format);
+        }
+        switch (format) {
+            case STRING:
+                return new Body(new String(value, StandardCharsets.UTF_8), PayloadFormat.STRING);
+            case BASE64:
+                return new Body(Base64.getEncoder().encodeToString(value), PayloadFormat.BASE64);
+            case JSON:
+            default:
+                try {
+                    Object decoded = Json.decodeValue(Buffer.buffer(value));
+                    if (isBusType(decoded)) {
+                        return new Body(decoded, PayloadFormat.JSON);
+                    }
+                } catch (DecodeException ignored) {
+                    // not JSON: delivered as text below, and reported by the caller
+                }
+                return new Body(new String(value, StandardCharsets.UTF_8), PayloadFormat.STRING);
+        }
+    }
+
+    private static boolean isBusType(Object decoded) {
+        return decoded == null || decoded instanceof JsonObject || decoded instanceof JsonArray || decoded instanceof String
+            || decoded instanceof Integer || decoded instanceof Long || decoded instanceof Double || decoded instanceof Boolean;
+    }
+}
