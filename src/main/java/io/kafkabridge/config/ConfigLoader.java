@@ -58,33 +58,36 @@ public final class ConfigLoader {
             .setConfig(new JsonObject().put("raw-data", true).put("keys", new JsonArray(ENVIRONMENT_KEYS.keySet().stream().toList())));
         ConfigStoreOptions sys = new ConfigStoreOptions().setType("sys")
             .setConfig(new JsonObject().put("raw-data", true).put("hierarchical", false).put("cache", false));
-        ConfigRetriever retriever = ConfigRetriever.create(vertx, new ConfigRetrieverOptions()
-            .setScanPeriod(0).addStore(base).addStore(env).addStore(sys));
-        return retriever.getConfig()
-            .recover(e -> Future.failedFuture(new ConfigException(given == null || given.isEmpty() ? DEFAULT_CONFIG_FILE : "-conf",
-                "cannot be read as a JSON object: " + e.getMessage(), e)))
-            .map(ConfigLoader::applyOverrides)
-            .onComplete(done -> retriever.close());
+        String source = given == null || given.isEmpty() ? DEFAULT_CONFIG_FILE : "-conf";
+        Future<JsonObject> file = retrieve(vertx, base).recover(e -> Future.failedFuture(
+            new ConfigException(source, "cannot be read as a JSON object: " + e.getMessage(), e)));
+        Future<JsonObject> overrides = retrieve(vertx, env, sys);
+        return Future.all(file, overrides).map(done -> applyOverrides(file.result(), overrides.result()));
+    }
+
+    private static Future<JsonObject> retrieve(Vertx vertx, ConfigStoreOptions... stores) {
+        ConfigRetrieverOptions options = new ConfigRetrieverOptions().setScanPeriod(0);
+        for (ConfigStoreOptions store : stores) {
+            options.addStore(store);
+        }
+        ConfigRetriever retriever = ConfigRetriever.create(vertx, options);
+        return retriever.getConfig().onComplete(done -> retriever.close());
     }
 
     /**
-     * Moves the flat override keys (environment variables, {@code gateway.*} system properties) to their config
-     * paths and drops every other flat key the stores brought in.
+     * Sets the override values (environment variables, {@code gateway.*} system properties; a flat object as the env
+     * and sys stores give it) at their config paths; every other flat key is ignored.
      */
-    static JsonObject applyOverrides(JsonObject merged) {
-        JsonObject config = new JsonObject();
-        Map<String, Object> overrides = new LinkedHashMap<>();
-        for (Map.Entry<String, Object> entry : merged) {
+    static JsonObject applyOverrides(JsonObject base, JsonObject flat) {
+        JsonObject config = base.copy();
+        for (Map.Entry<String, Object> entry : flat) {
             String key = entry.getKey();
             if (ENVIRONMENT_KEYS.containsKey(key)) {
-                overrides.put(ENVIRONMENT_KEYS.get(key), entry.getValue());
-            } else if (key.startsWith(SYSTEM_PROPERTY_PREFIX)) {
-                overrides.put(key.substring(SYSTEM_PROPERTY_PREFIX.length()), entry.getValue());
-            } else if (!key.contains(".")) {
-                config.put(key, entry.getValue());
+                setPath(config, ENVIRONMENT_KEYS.get(key), entry.getValue());
+            } else if (key.startsWith(SYSTEM_PROPERTY_PREFIX) && key.length() > SYSTEM_PROPERTY_PREFIX.length()) {
+                setPath(config, key.substring(SYSTEM_PROPERTY_PREFIX.length()), entry.getValue());
             }
         }
-        overrides.forEach((path, value) -> setPath(config, path, value));
         return config;
     }
 
