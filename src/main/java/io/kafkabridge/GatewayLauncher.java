@@ -1,18 +1,33 @@
 package io.kafkabridge;
 
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Launcher;
+import io.vertx.core.Vertx;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The entry point of the fat jar: Vert.x's launcher with {@code run}-style arguments. {@code java -jar
  * kafka-eventbus-bridge.jar [-conf FILE] [-cluster] [-cluster-host H]} runs {@link MainVerticle}; {@code java -jar
  * kafka-eventbus-bridge.jar run io.kafkabridge.MainVerticle -cluster -conf FILE} works as with the {@code vertx}
- * command.
+ * command. A node that fails to start exits with status 1 after logging why.
  */
 public class GatewayLauncher extends Launcher {
 
+    /** Exit status of a node whose startup failed (bad config, Kafka unreachable, port taken). */
+    public static final int STARTUP_FAILURE_STATUS = 1;
+
     public static void main(String[] args) {
         System.setProperty("hazelcast.phone.home.enabled", System.getProperty("hazelcast.phone.home.enabled", "false"));
+        System.setProperty("hazelcast.logging.type", System.getProperty("hazelcast.logging.type", "slf4j"));
         System.setProperty("vertx.logger-delegate-factory-class-name", "io.vertx.core.logging.SLF4JLogDelegateFactory");
         new GatewayLauncher().dispatch(args);
+    }
+
+    @Override
+    public void handleDeployFailed(Vertx vertx, String mainVerticle, DeploymentOptions deploymentOptions, Throwable cause) {
+        Logger log = LoggerFactory.getLogger(GatewayLauncher.class);
+        log.error("Startup failed, exiting: {}", cause.getMessage());
+        vertx.close().onComplete(closed -> System.exit(STARTUP_FAILURE_STATUS));
     }
 }

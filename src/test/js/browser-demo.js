@@ -1,0 +1,49 @@
+// Opens the demo pages in headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core) and prints what a
+// person would see once live data arrived: the order rows of index.html and the metric cards of dashboard.html.
+// usage: node browser-demo.js <http-base-url> <screenshot-dir>
+'use strict';
+const { chromium } = require('playwright-core');
+
+const [base, shots] = process.argv.slice(2);
+const print = (event) => process.stdout.write(JSON.stringify(event) + '\n');
+
+(async () => {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic',
+      '--no-first-run', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const page = await browser.newPage();
+    page.on('pageerror', (err) => print({ event: 'pageerror', page: page.url(), message: String(err) }));
+
+    await page.goto(base + '/?user=alice');
+    await page.waitForFunction(() => /live/.test(document.querySelector('#connection-state').textContent), null, { timeout: 20000 });
+    await page.waitForSelector('#orders tr[data-order-id] .status', { timeout: 30000 });
+    const orders = await page.$$eval('#orders tr[data-order-id]', (rows) => rows.map((row) => ({
+      orderId: row.getAttribute('data-order-id'),
+      status: row.querySelector('.status').textContent.trim(),
+      position: (row.querySelector('.kpos') || {}).textContent,
+    })));
+    await page.screenshot({ path: shots + '/orders.png', fullPage: true });
+    print({ event: 'orders', state: await page.textContent('#connection-state'), orders });
+
+    await page.goto(base + '/dashboard.html');
+    await page.waitForFunction(() => /live/.test(document.querySelector('#connection-state').textContent), null, { timeout: 20000 });
+    await page.waitForFunction(() => Number(document.querySelector('#message-count').textContent) >= 2, null, { timeout: 30000 });
+    const metrics = await page.$$eval('[data-metric]', (cards) => cards.map((card) => ({
+      name: card.getAttribute('data-metric'),
+      value: card.querySelector('.value').textContent.trim(),
+    })));
+    await page.screenshot({ path: shots + '/dashboard.png', fullPage: true });
+    print({ event: 'dashboard', state: await page.textContent('#connection-state'),
+      count: Number(await page.textContent('#message-count')), metrics });
+  } catch (err) {
+    print({ event: 'failure', message: String(err && err.message || err) });
+    process.exitCode = 1;
+  } finally {
+    await browser.close();
+    print({ event: 'done' });
+  }
+})();
