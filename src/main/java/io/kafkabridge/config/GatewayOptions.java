@@ -6,6 +6,8 @@ import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 
 import static io.kafkabridge.config.JsonFields.*;
 
@@ -59,6 +61,19 @@ public class GatewayOptions {
     public void validate() {
         if (routes.isEmpty()) {
             throw new ConfigException("routes", "at least one route is needed, e.g. {\"topic\": \"orders.status\", \"address\": \"user.{key}.orders\"}");
+        }
+        StringBuilder combined = new StringBuilder();
+        for (int i = 0; i < routes.size(); i++) {
+            String pattern = routes.get(i).getTopicPattern();
+            if (pattern != null) {
+                combined.append(combined.length() == 0 ? "" : "|").append("(?:").append(pattern).append(')');
+                try {
+                    Pattern.compile(combined.toString());
+                } catch (PatternSyntaxException e) {
+                    throw new ConfigException(path(path("routes", i), "topicPattern"), "cannot be combined with the topic patterns "
+                        + "before it into one Kafka subscription (" + e.getDescription() + "); rename its named groups");
+                }
+            }
         }
         if (stomp.isTcpEnabled() && stomp.getPort() != 0 && stomp.getPort() == http.getPort()) {
             throw new ConfigException("stomp.port", "must differ from http.port (" + http.getPort() + ")");

@@ -80,8 +80,10 @@ public class KafkaOptions {
             throw new IllegalArgumentException("bootstrapServers must be \"embedded\" or a list host:port,host:port");
         }
         if (!EMBEDDED.equals(bootstrapServers)) {
-            for (String server : bootstrapServers.split(",")) {
-                if (!server.trim().matches("[^\\s:]+:\\d{1,5}|\\[[0-9a-fA-F:]+]:\\d{1,5}")) {
+            for (String server : bootstrapServers.split(",", -1)) {
+                String trimmed = server.trim();
+                if (!trimmed.matches("[^\\s:]+:\\d{1,5}|\\[[0-9a-fA-F:]+]:\\d{1,5}")
+                    || Integer.parseInt(trimmed.substring(trimmed.lastIndexOf(':') + 1)) > 65535) {
                     throw new IllegalArgumentException("expected \"embedded\" or host:port[,host:port...], got \"" + bootstrapServers + "\"");
                 }
             }

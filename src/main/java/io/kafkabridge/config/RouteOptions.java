@@ -64,7 +64,7 @@ public class RouteOptions {
     }
 
     public RouteOptions setTopic(String topic) {
-        if (topic != null && !topic.matches("[a-zA-Z0-9._-]{1,249}")) {
+        if (topic != null && (!topic.matches("[a-zA-Z0-9._-]{1,249}") || ".".equals(topic) || "..".equals(topic))) {
             throw new IllegalArgumentException("not a valid Kafka topic name: \"" + topic + "\"");
         }
         this.topic = topic;
@@ -80,6 +80,10 @@ public class RouteOptions {
      */
     public RouteOptions setTopicPattern(String topicPattern) {
         if (topicPattern != null) {
+            if (topicPattern.matches("(?s).*\\\\(?:[1-9]|k<).*")) {
+                throw new IllegalArgumentException("back-references are not supported: all topic patterns are combined "
+                    + "into one Kafka subscription");
+            }
             try {
                 Pattern.compile(topicPattern);
             } catch (PatternSyntaxException e) {

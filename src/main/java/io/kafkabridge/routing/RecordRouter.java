@@ -98,14 +98,14 @@ public final class RecordRouter {
                 headers = headersOf(record);
             }
             Body body = bodies.computeIfAbsent(route.format(), format -> decode(format, record.value()));
-            invalidJson |= route.format() == PayloadFormat.JSON && body.format() != PayloadFormat.JSON;
+            invalidJson |= body.invalidJson();
             MultiMap messageHeaders = MultiMap.caseInsensitiveMultiMap().addAll(headers).set(HEADER_FORMAT, body.format().configName());
             messages.add(new RoutedMessage(address, body.value(), messageHeaders, route.index()));
         }
         return new RoutingResult(messages, unfilled, invalidJson);
     }
 
-    private record Body(Object value, PayloadFormat format) {
+    private record Body(Object value, PayloadFormat format, boolean invalidJson) {
     }
 
     static MultiMap headersOf(ConsumerRecord<byte[], byte[]> record) {
@@ -127,29 +127,33 @@ public final class RecordRouter {
 
     private static Body decode(PayloadFormat format, byte[] value) {
         if (value == null) {
-            return new Body(null, format);
+            return new Body(null, format, false);
         }
         switch (format) {
             case STRING:
-                return new Body(new String(value, StandardCharsets.UTF_8), PayloadFormat.STRING);
+                return new Body(new String(value, StandardCharsets.UTF_8), PayloadFormat.STRING, false);
             case BASE64:
-                return new Body(Base64.getEncoder().encodeToString(value), PayloadFormat.BASE64);
+                return new Body(Base64.getEncoder().encodeToString(value), PayloadFormat.BASE64, false);
             case JSON:
             default:
+                Object decoded;
                 try {
-                    Object decoded = Json.decodeValue(Buffer.buffer(value));
-                    if (isBusType(decoded)) {
-                        return new Body(decoded, PayloadFormat.JSON);
-                    }
-                } catch (DecodeException ignored) {
-                    // not JSON: delivered as text below, and reported by the caller
+                    decoded = Json.decodeValue(Buffer.buffer(value));
+                } catch (DecodeException e) {
+                    return new Body(new String(value, StandardCharsets.UTF_8), PayloadFormat.STRING, true);
                 }
-                return new Body(new String(value, StandardCharsets.UTF_8), PayloadFormat.STRING);
+                if (isBusType(decoded)) {
+                    return new Body(decoded, PayloadFormat.JSON, false);
+                }
+                // valid JSON that the event bus cannot carry as is (a top-level number beyond long/double range):
+                // delivered as its exact text
+                return new Body(new String(value, StandardCharsets.UTF_8).trim(), PayloadFormat.STRING, false);
         }
     }
 
     private static boolean isBusType(Object decoded) {
         return decoded == null || decoded instanceof JsonObject || decoded instanceof JsonArray || decoded instanceof String
-            || decoded instanceof Integer || decoded instanceof Long || decoded instanceof Double || decoded instanceof Boolean;
+            || decoded instanceof Integer || decoded instanceof Long || decoded instanceof Boolean
+            || decoded instanceof Double && Double.isFinite((Double) decoded);
     }
 }

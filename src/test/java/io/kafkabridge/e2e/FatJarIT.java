@@ -30,7 +30,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class FatJarIT {
 
-    private static final Path JAR = Path.of(System.getProperty("gateway.jar", "target/kafka-eventbus-bridge.jar"));
+    private static final Path JAR = Path.of(System.getProperty("kebb.test.jar", "target/kafka-eventbus-bridge.jar"));
     private static final Duration STARTUP = Duration.ofSeconds(90);
     private static final Pattern STARTED = Pattern.compile("Gateway node started: HTTP on port (\\d+)");
     /** Every port on 0: the node picks free ones and logs them. */

@@ -1,0 +1,555 @@
+package io.kafkabridge.config;
+
+import io.kafkabridge.routing.PayloadFormat;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.bridge.PermittedOptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class GatewayOptionsTest {
+
+    private static final String MINIMAL_ROUTES = "[{\"topic\":\"t\",\"address\":\"a\"}]";
+
+    // ---- helpers ----
+
+    private static JsonObject shippedConfig() throws IOException {
+        return new JsonObject(Files.readString(Path.of("conf/config.json"), StandardCharsets.UTF_8));
+    }
+
+    /** A valid config (one route) with {@code sectionJson} merged in at the top level. */
+    private static JsonObject withRoutes(String sectionJson) {
+        JsonObject json = new JsonObject(sectionJson);
+        if (!json.containsKey("routes")) {
+            json.put("routes", new JsonArray(MINIMAL_ROUTES));
+        }
+        return json;
+    }
+
+    private static GatewayOptions parse(String json) {
+        return new GatewayOptions(withRoutes(json));
+    }
+
+    private static void assertRejected(String json, String messagePrefix) {
+        assertThatThrownBy(() -> parse(json))
+            .isInstanceOf(ConfigException.class)
+            .hasMessageStartingWith(messagePrefix);
+    }
+
+    private static JsonObject bridgeRule(String direction, JsonObject rule) {
+        return new JsonObject().put("bridge", new JsonObject().put(direction, new JsonArray().add(rule)));
+    }
+
+    // ---- shipped config ----
+
+    @Test
+    void shippedConfigParses() throws IOException {
+        GatewayOptions options = new GatewayOptions(shippedConfig());
+
+        assertThat(options.getRoutes()).hasSize(2);
+        assertThat(options.getRoutes()).extracting(RouteOptions::getTopic).containsExactly("orders.status", "metrics");
+        assertThat(options.getRoutes()).extracting(RouteOptions::getAddress).containsExactly("user.{key}.orders", "dashboard.metrics");
+        assertThat(options.getKafka().isEmbedded()).isTrue();
+        assertThat(options.getKafka().getEmbedded().getPort()).isEqualTo(9092);
+        assertThat(options.getKafka().getEmbedded().getDataDir()).isEqualTo("data/kafka");
+        assertThat(options.getHttp().getPort()).isEqualTo(8080);
+        assertThat(options.getStomp().getPort()).isEqualTo(61613);
+        assertThat(options.getBridge().getOutboundPermitteds()).hasSize(2);
+        assertThat(options.getBridge().getInboundPermitteds()).isEmpty();
+        assertThat(options.getDemo().isEnabled()).isTrue();
+    }
+
+    @Test
+    void shippedConfigRoundTripsThroughToJson() throws IOException {
+        JsonObject json = new GatewayOptions(shippedConfig()).toJson();
+
+        assertThat(new GatewayOptions(json).toJson()).isEqualTo(json);
+    }
+
+    // ---- defaults ----
+
+    @Test
+    void missingSectionsTakeTheirDefaults() {
+        GatewayOptions options = parse("{}");
+
+        assertThat(options.getHttp().getHost()).isEqualTo(HttpEndpointOptions.DEFAULT_HOST);
+        assertThat(options.getHttp().getPort()).isEqualTo(8080);
+        assertThat(options.getHttp().getEventbusPath()).isEqualTo("/eventbus");
+        assertThat(options.getHttp().getStompPath()).isEqualTo("/stomp");
+        assertThat(options.getStomp().getPort()).isEqualTo(61613);
+        assertThat(options.getStomp().isTcpEnabled()).isTrue();
+        assertThat(options.getStomp().getHeartbeat()).isEqualTo("10000,10000");
+        assertThat(options.getStomp().getMaxBodyLength()).isEqualTo(64 * 1024);
+        assertThat(options.getKafka().getBootstrapServers()).isEqualTo("embedded");
+        assertThat(options.getKafka().getGroupId()).isEqualTo(KafkaOptions.DEFAULT_GROUP_ID);
+        assertThat(options.getKafka().getAutoOffsetReset()).isEqualTo("latest");
+        assertThat(options.getKafka().getCommitIntervalMs()).isEqualTo(1000);
+        assertThat(options.getKafka().getStartupTimeoutMs()).isEqualTo(30_000);
+        assertThat(options.getKafka().getEmbedded().getPort()).isEqualTo(9092);
+        assertThat(options.getKafka().getEmbedded().getPartitions()).isEqualTo(3);
+        assertThat(options.getKafka().getConsumer()).isEmpty();
+        assertThat(options.getBridge().getInboundPermitteds()).isEmpty();
+        assertThat(options.getBridge().getOutboundPermitteds()).isEmpty();
+        assertThat(options.getDemo().isEnabled()).isFalse();
+        assertThat(options.getDemo().getUsers()).containsExactly("alice", "bob", "carol");
+    }
+
+    @Test
+    void missingKeysInsideASectionTakeTheirDefaults() {
+        GatewayOptions options = parse("{\"http\":{\"port\":9000},\"kafka\":{\"embedded\":{\"port\":0}}}");
+
+        assertThat(options.getHttp().getPort()).isEqualTo(9000);
+        assertThat(options.getHttp().getHost()).isEqualTo("0.0.0.0");
+        assertThat(options.getKafka().getEmbedded().getPort()).isZero();
+        assertThat(options.getKafka().getEmbedded().getDataDir()).isEqualTo("data/kafka");
+    }
+
+    @Test
+    void routeFormatDefaultsToJson() {
+        assertThat(parse("{}").getRoutes().get(0).getFormat()).isEqualTo(PayloadFormat.JSON);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"{}", "{\"routes\":[]}", "{\"routes\":null}", "{\"http\":{\"port\":8081}}"})
+    void routesAreRequired(String json) {
+        assertThatThrownBy(() -> new GatewayOptions(new JsonObject(json)))
+            .isInstanceOf(ConfigException.class)
+            .hasMessageStartingWith("routes: at least one route");
+    }
+
+    @Test
+    void validateOfEmptyOptionsRequiresRoutes() {
+        assertThatThrownBy(() -> new GatewayOptions().validate())
+            .isInstanceOf(ConfigException.class)
+            .hasMessageStartingWith("routes: at least one route");
+    }
+
+    // ---- unknown keys ----
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "{\"htpp\":{}}                                             | htpp:",
+        "{\"http\":{\"prot\":1}}                                   | http.prot:",
+        "{\"stomp\":{\"tcpPort\":1}}                               | stomp.tcpPort:",
+        "{\"kafka\":{\"bootstrap.servers\":\"a:1\"}}               | kafka.bootstrap.servers:",
+        "{\"kafka\":{\"embedded\":{\"partition\":1}}}              | kafka.embedded.partition:",
+        "{\"bridge\":{\"outbound\":[]}}                            | bridge.outbound:",
+        "{\"bridge\":{\"outboundPermitteds\":[{\"adress\":\"a\"}]}} | bridge.outboundPermitteds[0].adress:",
+        "{\"demo\":{\"enable\":true}}                              | demo.enable:",
+        "{\"routes\":[{\"topic\":\"t\",\"address\":\"a\"},{\"topic\":\"t\",\"adress\":\"a\"}]} | routes[1].adress:",
+    })
+    void unknownKeyIsRejectedWithItsPath(String json, String prefix) {
+        assertThatThrownBy(() -> parse(json))
+            .isInstanceOf(ConfigException.class)
+            .hasMessageStartingWith(prefix)
+            .hasMessageContaining("unknown key");
+    }
+
+    @Test
+    void unknownKeyErrorListsTheKnownKeys() {
+        assertThatThrownBy(() -> parse("{\"http\":{\"prot\":1}}"))
+            .hasMessageContaining("port")
+            .hasMessageContaining("host");
+    }
+
+    @Test
+    void configExceptionExposesThePath() {
+        assertThatThrownBy(() -> parse("{\"http\":{\"prot\":1}}"))
+            .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.path()).isEqualTo("http.prot"));
+    }
+
+    // ---- wrong types ----
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "{\"http\":{\"port\":\"abc\"}}             | http.port: expected an integer",
+        "{\"http\":{\"port\":80.5}}                | http.port: expected an integer",
+        "{\"http\":{\"port\":true}}                | http.port: expected an integer",
+        "{\"http\":{\"port\":4294967376}}          | http.port: expected an integer",
+        "{\"http\":{\"host\":5}}                   | http.host: expected a string",
+        "{\"http\":\"localhost\"}                  | http: expected an object",
+        "{\"stomp\":[]}                            | stomp: expected an object",
+        "{\"kafka\":{\"commitIntervalMs\":\"x\"}}  | kafka.commitIntervalMs: expected an integer",
+        "{\"kafka\":{\"embedded\":1}}              | kafka.embedded: expected an object",
+        "{\"kafka\":{\"consumer\":{\"a\":{}}}}     | kafka.consumer.a:",
+        "{\"kafka\":{\"consumer\":{\"a\":null}}}   | kafka.consumer.a:",
+        "{\"demo\":{\"enabled\":\"yes\"}}          | demo.enabled: expected true or false",
+        "{\"demo\":{\"users\":[\"a\",1]}}          | demo.users[1]:",
+        "{\"routes\":{}}                           | routes: expected an array",
+        "{\"routes\":[\"t\"]}                      | routes[0]: expected an object",
+        "{\"routes\":[{\"topic\":1,\"address\":\"a\"}]} | routes[0].topic: expected a string",
+        "{\"bridge\":{\"inboundPermitteds\":{}}}   | bridge.inboundPermitteds: expected an array",
+        "{\"bridge\":{\"inboundPermitteds\":[\"a\"]}} | bridge.inboundPermitteds[0]: expected an object",
+    })
+    void wrongTypeIsRejectedWithItsPath(String json, String prefix) {
+        assertRejected(json, prefix);
+    }
+
+    @Test
+    void numericStringsAndWholeNumbersAreAcceptedForIntegers() {
+        GatewayOptions options = parse("{\"http\":{\"port\":\" 8081 \"},\"stomp\":{\"port\":61614.0},"
+            + "\"kafka\":{\"commitIntervalMs\":\"250\"},\"demo\":{\"enabled\":\"true\"}}");
+
+        assertThat(options.getHttp().getPort()).isEqualTo(8081);
+        assertThat(options.getStomp().getPort()).isEqualTo(61614);
+        assertThat(options.getKafka().getCommitIntervalMs()).isEqualTo(250);
+        assertThat(options.getDemo().isEnabled()).isTrue();
+    }
+
+    @Test
+    void kafkaConsumerPropertiesAreKeptAsStrings() {
+        GatewayOptions options = parse("{\"kafka\":{\"consumer\":{\"max.poll.records\":100,\"check.crcs\":false,\"client.rack\":\"r1\"}}}");
+
+        assertThat(options.getKafka().getConsumer())
+            .containsExactlyInAnyOrderEntriesOf(Map.of("max.poll.records", "100", "check.crcs", "false", "client.rack", "r1"));
+    }
+
+    // ---- ports ----
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 8080, 65535})
+    void httpPortInRangeIsAccepted(int port) {
+        assertThat(parse("{\"http\":{\"port\":" + port + "}}").getHttp().getPort()).isEqualTo(port);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {-1, 65536, 100000})
+    void httpPortOutOfRangeIsRejected(int port) {
+        assertRejected("{\"http\":{\"port\":" + port + "}}", "http.port: port must be between 0 and 65535");
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {-2, 65536})
+    void stompPortOutOfRangeIsRejected(int port) {
+        assertRejected("{\"stomp\":{\"port\":" + port + "}}", "stomp.port:");
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {-1, 65536})
+    void embeddedKafkaPortOutOfRangeIsRejected(int port) {
+        assertRejected("{\"kafka\":{\"embedded\":{\"port\":" + port + "}}}", "kafka.embedded.port:");
+    }
+
+    @Test
+    void stompPortMinusOneDisablesTcp() {
+        StompEndpointOptions stomp = parse("{\"stomp\":{\"port\":-1}}").getStomp();
+
+        assertThat(stomp.getPort()).isEqualTo(StompEndpointOptions.DISABLED);
+        assertThat(stomp.isTcpEnabled()).isFalse();
+    }
+
+    @Test
+    void stompPortEqualToHttpPortIsRejected() {
+        assertRejected("{\"http\":{\"port\":9000},\"stomp\":{\"port\":9000}}", "stomp.port: must differ from http.port (9000)");
+    }
+
+    @Test
+    void stompPortEqualToDefaultHttpPortIsRejected() {
+        assertRejected("{\"stomp\":{\"port\":8080}}", "stomp.port:");
+    }
+
+    @Test
+    void bothPortsZeroMeanTwoFreePortsAndAreAccepted() {
+        GatewayOptions options = parse("{\"http\":{\"port\":0},\"stomp\":{\"port\":0}}");
+
+        assertThat(options.getHttp().getPort()).isZero();
+        assertThat(options.getStomp().getPort()).isZero();
+    }
+
+    @Test
+    void disabledStompTcpDoesNotClashWithHttpPort() {
+        assertThat(parse("{\"http\":{\"port\":8080},\"stomp\":{\"port\":-1}}").getStomp().isTcpEnabled()).isFalse();
+    }
+
+    // ---- other section values ----
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "{\"http\":{\"host\":\" \"}}              | http.host:",
+        "{\"http\":{\"eventbusPath\":\"eventbus\"}} | http.eventbusPath:",
+        "{\"http\":{\"eventbusPath\":\"/\"}}       | http.eventbusPath:",
+        "{\"http\":{\"stompPath\":\"/stomp/\"}}    | http.stompPath:",
+        "{\"stomp\":{\"heartbeat\":\"10s\"}}       | stomp.heartbeat:",
+        "{\"stomp\":{\"maxBodyLength\":0}}         | stomp.maxBodyLength:",
+        "{\"kafka\":{\"groupId\":\"\"}}            | kafka.groupId:",
+        "{\"kafka\":{\"commitIntervalMs\":0}}      | kafka.commitIntervalMs:",
+        "{\"kafka\":{\"startupTimeoutMs\":-1}}     | kafka.startupTimeoutMs:",
+        "{\"kafka\":{\"embedded\":{\"partitions\":0}}} | kafka.embedded.partitions:",
+        "{\"kafka\":{\"embedded\":{\"dataDir\":\"\"}}} | kafka.embedded.dataDir:",
+        "{\"demo\":{\"intervalMs\":5}}             | demo.intervalMs:",
+        "{\"demo\":{\"users\":[]}}                 | demo.users:",
+        "{\"demo\":{\"ordersTopic\":\"bad topic\"}} | demo.ordersTopic:",
+    })
+    void invalidSectionValueIsRejectedWithItsPath(String json, String prefix) {
+        assertRejected(json, prefix);
+    }
+
+    @Test
+    void stompHeartbeatIsExposedAsJson() {
+        StompEndpointOptions stomp = parse("{\"stomp\":{\"heartbeat\":\"5000,0\"}}").getStomp();
+
+        assertThat(stomp.heartbeatJson()).isEqualTo(new JsonObject().put("x", 5000L).put("y", 0L));
+    }
+
+    // ---- kafka ----
+
+    @ParameterizedTest
+    @ValueSource(strings = {"embedded", "localhost:9092", "kafka-1:9092,kafka-2:9093", "10.0.0.1:9092, 10.0.0.2:9092", "[::1]:9092"})
+    void bootstrapServersAcceptsEmbeddedOrHostPortList(String servers) {
+        GatewayOptions options = parse(new JsonObject().put("kafka", new JsonObject().put("bootstrapServers", servers)).encode());
+
+        assertThat(options.getKafka().getBootstrapServers()).isEqualTo(servers);
+        assertThat(options.getKafka().isEmbedded()).isEqualTo("embedded".equals(servers));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", " ", "localhost", "localhost:", "localhost:abc", "Embedded",
+        "a:1,,b:2", "PLAINTEXT://localhost:9092", "local host:9092"})
+    void bootstrapServersRejectsAnythingElse(String servers) {
+        assertRejected(new JsonObject().put("kafka", new JsonObject().put("bootstrapServers", servers)).encode(),
+            "kafka.bootstrapServers:");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"latest", "earliest"})
+    void autoOffsetResetAcceptsLatestAndEarliest(String value) {
+        assertThat(parse("{\"kafka\":{\"autoOffsetReset\":\"" + value + "\"}}").getKafka().getAutoOffsetReset()).isEqualTo(value);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"none", "LATEST", "smallest", ""})
+    void autoOffsetResetRejectsOtherValues(String value) {
+        assertRejected("{\"kafka\":{\"autoOffsetReset\":\"" + value + "\"}}", "kafka.autoOffsetReset:");
+    }
+
+    // ---- routes ----
+
+    private static String routes(String second) {
+        return "{\"routes\":[{\"topic\":\"ok\",\"address\":\"a\"}," + second + "]}";
+    }
+
+    @Test
+    void routeWithBothTopicAndTopicPatternIsRejected() {
+        assertRejected(routes("{\"topic\":\"t\",\"topicPattern\":\"t.*\",\"address\":\"a\"}"),
+            "routes[1]: give exactly one of \"topic\" or \"topicPattern\"");
+    }
+
+    @Test
+    void routeWithNeitherTopicNorTopicPatternIsRejected() {
+        assertRejected(routes("{\"address\":\"a\"}"), "routes[1]: give exactly one of");
+    }
+
+    @Test
+    void routeWithoutAddressIsRejected() {
+        assertRejected(routes("{\"topic\":\"t\"}"), "routes[1].address: missing");
+    }
+
+    @Test
+    void routeWithBadRegexIsRejected() {
+        assertRejected(routes("{\"topicPattern\":\"chat[\",\"address\":\"a\"}"), "routes[1].topicPattern: invalid regular expression");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"xml", "JSON", "text", ""})
+    void routeWithUnknownFormatIsRejected(String format) {
+        assertRejected(routes("{\"topic\":\"t\",\"address\":\"a\",\"format\":\"" + format + "\"}"),
+            "routes[1].format: format must be one of json, string, base64");
+    }
+
+    @ParameterizedTest
+    @CsvSource({"json, JSON", "string, STRING", "base64, BASE64"})
+    void routeFormatIsParsed(String format, PayloadFormat expected) {
+        GatewayOptions options = parse(routes("{\"topic\":\"t\",\"address\":\"a\",\"format\":\"" + format + "\"}"));
+
+        assertThat(options.getRoutes().get(1).getFormat()).isEqualTo(expected);
+    }
+
+    @Test
+    void routeWithUnknownPlaceholderIsRejected() {
+        assertRejected(routes("{\"topic\":\"t\",\"address\":\"user.{user}\"}"), "routes[1].address: unknown placeholder {user}");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"user.{key", "user}", ""})
+    void routeWithMalformedAddressIsRejected(String address) {
+        assertRejected(routes("{\"topic\":\"t\",\"address\":\"" + address + "\"}"), "routes[1].address:");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"bad topic", "", "a/b", "ü"})
+    void routeWithInvalidTopicNameIsRejected(String topic) {
+        assertRejected(routes("{\"topic\":\"" + topic + "\",\"address\":\"a\"}"), "routes[1].topic: not a valid Kafka topic name");
+    }
+
+    @Test
+    void patternRouteIsParsed() {
+        RouteOptions route = parse(routes("{\"topicPattern\":\"chat\\\\..+\",\"address\":\"chat.{topic}\",\"format\":\"string\"}"))
+            .getRoutes().get(1);
+
+        assertThat(route.getTopic()).isNull();
+        assertThat(route.getTopicPattern()).isEqualTo("chat\\..+");
+        assertThat(route.getAddress()).isEqualTo("chat.{topic}");
+    }
+
+    // ---- bridge ----
+
+    @Test
+    void bridgeRulesAreParsed() {
+        GatewayOptions options = parse("{\"bridge\":{\"inboundPermitteds\":[{\"address\":\"in\",\"match\":{\"type\":\"x\"}}],"
+            + "\"outboundPermitteds\":[{\"addressRegex\":\"user\\\\..+\"},{\"address\":\"dashboard.metrics\"}]}}");
+
+        List<PermittedOptions> inbound = options.getBridge().getInboundPermitteds();
+        List<PermittedOptions> outbound = options.getBridge().getOutboundPermitteds();
+        assertThat(inbound).hasSize(1);
+        assertThat(inbound.get(0).getAddress()).isEqualTo("in");
+        assertThat(inbound.get(0).getMatch()).isEqualTo(new JsonObject().put("type", "x"));
+        assertThat(outbound).extracting(PermittedOptions::getAddressRegex).containsExactly("user\\..+", null);
+        assertThat(outbound).extracting(PermittedOptions::getAddress).containsExactly(null, "dashboard.metrics");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"inboundPermitteds", "outboundPermitteds"})
+    void bridgeRuleWithoutAddressOrRegexIsRejected(String direction) {
+        assertThatThrownBy(() -> new GatewayOptions(withRoutes(bridgeRule(direction, new JsonObject()).encode())))
+            .isInstanceOf(ConfigException.class)
+            .hasMessageStartingWith("bridge." + direction + "[0]: give \"address\" or \"addressRegex\"");
+    }
+
+    @Test
+    void bridgeRuleWithOnlyMatchIsRejected() {
+        assertRejected(bridgeRule("outboundPermitteds", new JsonObject().put("match", new JsonObject().put("a", 1))).encode(),
+            "bridge.outboundPermitteds[0]: give \"address\" or \"addressRegex\"");
+    }
+
+    @Test
+    void bridgeRuleWithBothAddressAndRegexIsRejected() {
+        assertRejected(bridgeRule("outboundPermitteds", new JsonObject().put("address", "a").put("addressRegex", "a.*")).encode(),
+            "bridge.outboundPermitteds[0]: give \"address\" or \"addressRegex\", not both");
+    }
+
+    @Test
+    void bridgeRuleWithBadRegexIsRejected() {
+        assertRejected(bridgeRule("outboundPermitteds", new JsonObject().put("addressRegex", "user.[")).encode(),
+            "bridge.outboundPermitteds[0].addressRegex: invalid regular expression");
+    }
+
+    @Test
+    void bridgeRuleErrorNamesTheRuleIndex() {
+        JsonObject json = new JsonObject().put("bridge", new JsonObject().put("outboundPermitteds", new JsonArray()
+            .add(new JsonObject().put("address", "ok"))
+            .add(new JsonObject().put("addressRegex", "("))));
+
+        assertRejected(json.encode(), "bridge.outboundPermitteds[1].addressRegex:");
+    }
+
+    @Test
+    void bridgeRuleWithRequiredAuthorityIsRejected() {
+        assertRejected(bridgeRule("inboundPermitteds", new JsonObject().put("address", "a").put("requiredAuthority", "admin")).encode(),
+            "bridge.inboundPermitteds[0].requiredAuthority:");
+    }
+
+    @Test
+    void bridgeRuleWithNonObjectMatchIsRejected() {
+        assertRejected(bridgeRule("inboundPermitteds", new JsonObject().put("address", "a").put("match", "x")).encode(),
+            "bridge.inboundPermitteds[0].match: expected an object");
+    }
+
+    // ---- toJson ----
+
+    @Test
+    void fullConfigRoundTripsThroughToJson() {
+        JsonObject json = new JsonObject()
+            .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0).put("eventbusPath", "/eb").put("stompPath", "/st"))
+            .put("stomp", new JsonObject().put("host", "127.0.0.1").put("port", -1).put("maxBodyLength", 1024).put("heartbeat", "0,0"))
+            .put("kafka", new JsonObject().put("bootstrapServers", "k1:9092,k2:9092").put("groupId", "g").put("autoOffsetReset", "earliest")
+                .put("commitIntervalMs", 200).put("startupTimeoutMs", 5000)
+                .put("embedded", new JsonObject().put("port", 0).put("dataDir", "/tmp/k").put("partitions", 1))
+                .put("consumer", new JsonObject().put("max.poll.records", "10")))
+            .put("routes", new JsonArray()
+                .add(new JsonObject().put("topic", "orders.status").put("address", "user.{key}.orders").put("format", "json"))
+                .add(new JsonObject().put("topicPattern", "chat\\..+").put("address", "{topic}").put("format", "base64")))
+            .put("bridge", new JsonObject()
+                .put("inboundPermitteds", new JsonArray().add(new JsonObject().put("address", "in").put("match", new JsonObject().put("a", 1))))
+                .put("outboundPermitteds", new JsonArray().add(new JsonObject().put("addressRegex", "user\\..+"))))
+            .put("demo", new JsonObject().put("enabled", true).put("intervalMs", 50).put("ordersTopic", "o").put("metricsTopic", "m")
+                .put("users", new JsonArray().add("zoë")));
+        GatewayOptions options = new GatewayOptions(json);
+
+        JsonObject once = options.toJson();
+        GatewayOptions again = new GatewayOptions(once);
+
+        assertThat(again.toJson()).isEqualTo(once);
+        assertThat(again.getStomp().isTcpEnabled()).isFalse();
+        assertThat(again.getKafka().getBootstrapServers()).isEqualTo("k1:9092,k2:9092");
+        assertThat(again.getRoutes()).extracting(RouteOptions::getFormat).containsExactly(PayloadFormat.JSON, PayloadFormat.BASE64);
+        assertThat(again.getBridge().getInboundPermitteds().get(0).getMatch()).isEqualTo(new JsonObject().put("a", 1));
+        assertThat(again.getDemo().getUsers()).containsExactly("zoë");
+    }
+
+    @Test
+    void defaultConfigRoundTripsThroughToJson() {
+        JsonObject once = parse("{}").toJson();
+
+        assertThat(new GatewayOptions(once).toJson()).isEqualTo(once);
+    }
+
+    @Test
+    void toJsonWritesEverySection() {
+        assertThat(parse("{}").toJson().fieldNames()).containsExactlyInAnyOrder("http", "stomp", "kafka", "routes", "bridge", "demo");
+    }
+
+    // ---- topic patterns are combined into one subscription ----
+
+    @Test
+    void topicPatternsWhoseNamedGroupsCollideAreRejectedNamingTheSecondRoute() {
+        JsonObject json = new JsonObject().put("routes", new JsonArray()
+            .add(new JsonObject().put("topicPattern", "(?<room>chat)\\..+").put("address", "{topic}"))
+            .add(new JsonObject().put("topicPattern", "(?<room>news)\\..+").put("address", "{topic}")));
+
+        assertThatThrownBy(() -> new GatewayOptions(json))
+            .isInstanceOf(ConfigException.class)
+            .hasMessageStartingWith("routes[1].topicPattern: cannot be combined");
+    }
+
+    @Test
+    void topicPatternWithABackReferenceIsRejected() {
+        JsonObject json = new JsonObject().put("routes", new JsonArray()
+            .add(new JsonObject().put("topicPattern", "(a)\\1").put("address", "{topic}")));
+
+        assertThatThrownBy(() -> new GatewayOptions(json))
+            .isInstanceOf(ConfigException.class)
+            .hasMessageStartingWith("routes[0].topicPattern: back-references are not supported");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"broker:99999", "broker:9092,", ",broker:9092"})
+    void bootstrapServersWithABadPortOrAnEmptyEntryAreRejected(String servers) {
+        JsonObject json = withRoutes("{}").put("kafka", new JsonObject().put("bootstrapServers", servers));
+
+        assertThatThrownBy(() -> new GatewayOptions(json))
+            .isInstanceOf(ConfigException.class)
+            .hasMessageStartingWith("kafka.bootstrapServers:");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {".", ".."})
+    void dotAndDotDotAreNotTopicNames(String topic) {
+        JsonObject json = new JsonObject().put("routes", new JsonArray().add(new JsonObject().put("topic", topic).put("address", "a")));
+
+        assertThatThrownBy(() -> new GatewayOptions(json))
+            .isInstanceOf(ConfigException.class)
+            .hasMessageStartingWith("routes[0].topic:");
+    }
+}
