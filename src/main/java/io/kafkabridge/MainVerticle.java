@@ -1,5 +1,7 @@
 package io.kafkabridge;
 
+import io.kafkabridge.auth.Authenticator;
+import io.kafkabridge.bridge.ConnectionLimiter;
 import io.kafkabridge.config.ConfigException;
 import io.kafkabridge.config.ConfigLoader;
 import io.kafkabridge.config.GatewayOptions;
@@ -80,8 +82,15 @@ public class MainVerticle extends VerticleBase {
     private Future<?> deployComponents(String bootstrapServers) {
         SourceStats stats = new SourceStats();
         RecordRouter router = new RecordRouter(options.getRoutes());
+        Authenticator authenticator;
+        try {
+            authenticator = Authenticator.create(vertx, options.getAuth());
+        } catch (ConfigException e) {
+            return Future.failedFuture(e);
+        }
+        ConnectionLimiter connections = new ConnectionLimiter(options.getLimits().getMaxConnectionsPerNode());
         kafkaHealth = new KafkaHealthProbe(vertx, bootstrapServers);
-        server = new GatewayServerVerticle(options, kafkaHealth, stats);
+        server = new GatewayServerVerticle(options, authenticator, connections, kafkaHealth, stats);
         return kafkaHealth.start()
             .compose(v -> vertx.deployVerticle(new KafkaSourceVerticle(options.getKafka(), bootstrapServers, router, stats)))
             .compose(id -> vertx.deployVerticle(server))

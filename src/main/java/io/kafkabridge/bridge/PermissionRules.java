@@ -1,18 +1,64 @@
 package io.kafkabridge.bridge;
 
+import io.kafkabridge.auth.Identity;
 import io.kafkabridge.config.PermissionsOptions;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.bridge.PermittedOptions;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * The permitted-address rules as a pure matcher, with the semantics of Vert.x's SockJS bridge: a message passes when
- * some rule's {@code address} equals, or {@code addressRegex} matches the whole address, and the rule's
- * {@code match} (if any) is contained in the JSON body. No rule, no passage.
+ * The permitted-address rules, with the semantics of Vert.x's SockJS bridge (a message passes when some rule's
+ * {@code address} equals, or {@code addressRegex} matches the whole address, its {@code match} is contained in the JSON
+ * body, and the client holds its {@code requiredAuthority}) plus identity binding: {@code {user}} in a rule is replaced
+ * by the connection's user id ({@link Pattern#quote quoted} in a regex). A rule with {@code {user}} never applies to an
+ * anonymous client, nor to a user id that is empty or holds control characters. Nothing passes unless a rule says so.
  */
 public final class PermissionRules {
+
+    private static final String USER = PermissionsOptions.USER_PLACEHOLDER;
+    private static final Pattern UNSAFE_USER_ID = Pattern.compile("[\\p{Cntrl}\\p{Zl}\\p{Zp}]");
+
+    private final List<PermittedOptions> inbound;
+    private final List<PermittedOptions> outbound;
+
+    public PermissionRules(PermissionsOptions options) {
+        this.inbound = List.copyOf(options.getInboundPermitteds());
+        this.outbound = List.copyOf(options.getOutboundPermitteds());
+    }
+
+    /**
+     * @return the rules as they apply to one connection's identity
+     */
+    public Bound bind(Identity identity) {
+        return new Bound(compile(inbound, identity), compile(outbound, identity));
+    }
+
+    private static List<Rule> compile(List<PermittedOptions> permitteds, Identity identity) {
+        List<Rule> rules = new ArrayList<>(permitteds.size());
+        String user = identity.userId();
+        boolean userUsable = user != null && !user.isEmpty() && !UNSAFE_USER_ID.matcher(user).find();
+        for (PermittedOptions p : permitteds) {
+            if (p.getRequiredAuthority() != null && !identity.hasAuthority(p.getRequiredAuthority())) {
+                continue;
+            }
+            String address = p.getAddress();
+            String regex = p.getAddressRegex();
+            boolean userBound = address != null ? address.contains(USER) : regex != null && regex.contains(USER);
+            if (userBound && !userUsable) {
+                continue;
+            }
+            if (address != null) {
+                rules.add(new Rule(userBound ? address.replace(USER, user) : address, null, p.getMatch()));
+            } else if (regex != null) {
+                rules.add(new Rule(null, Pattern.compile(userBound ? regex.replace(USER, Pattern.quote(user)) : regex), p.getMatch()));
+            }
+        }
+        return List.copyOf(rules);
+    }
 
     private record Rule(String address, Pattern regex, JsonObject match) {
 
@@ -21,40 +67,50 @@ public final class PermissionRules {
         }
     }
 
-    private final List<Rule> inbound;
-    private final List<Rule> outbound;
-
-    public PermissionRules(PermissionsOptions options) {
-        this.inbound = compile(options.getInboundPermitteds());
-        this.outbound = compile(options.getOutboundPermitteds());
-    }
-
-    private static List<Rule> compile(List<PermittedOptions> permitteds) {
-        return permitteds.stream()
-            .map(p -> new Rule(p.getAddress(), p.getAddressRegex() == null ? null : Pattern.compile(p.getAddressRegex()), p.getMatch()))
-            .toList();
-    }
-
     /**
-     * @return whether a client may receive messages from {@code address} (SockJS register, STOMP SUBSCRIBE)
+     * The rules of one connection.
      */
-    public boolean permitsOutbound(String address) {
-        return outbound.stream().anyMatch(rule -> rule.matchesAddress(address));
-    }
+    public static final class Bound {
 
-    /**
-     * @return whether a message with this body may be delivered from {@code address} to a client
-     */
-    public boolean permitsOutbound(String address, Object body) {
-        return permits(outbound, address, body);
-    }
+        private final List<Rule> inbound;
+        private final List<Rule> outbound;
+        private final boolean outboundMatchesBodies;
 
-    /**
-     * @param body the message body: a JsonObject, or text that may hold a JSON object, or null
-     * @return whether a client may send this body to {@code address} (SockJS send/publish, STOMP SEND)
-     */
-    public boolean permitsInbound(String address, Object body) {
-        return permits(inbound, address, body);
+        private Bound(List<Rule> inbound, List<Rule> outbound) {
+            this.inbound = inbound;
+            this.outbound = outbound;
+            this.outboundMatchesBodies = outbound.stream().anyMatch(r -> r.match() != null);
+        }
+
+        /**
+         * @return whether the client may receive from {@code address} (SockJS register, STOMP SUBSCRIBE)
+         */
+        public boolean permitsSubscription(String address) {
+            if (address == null) {
+                return false;
+            }
+            for (Rule rule : outbound) {
+                if (rule.matchesAddress(address)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /**
+         * @return whether this message may be delivered to the client; cheap unless a rule has a {@code match}
+         */
+        public boolean permitsDelivery(String address, Object body) {
+            return outboundMatchesBodies ? permits(outbound, address, body) : permitsSubscription(address);
+        }
+
+        /**
+         * @param body the message body: a JsonObject, or text that may hold a JSON object, or null
+         * @return whether the client may send this body to {@code address} (SockJS send/publish, STOMP SEND)
+         */
+        public boolean permitsSend(String address, Object body) {
+            return permits(inbound, address, body);
+        }
     }
 
     private static boolean permits(List<Rule> rules, String address, Object body) {
@@ -95,7 +151,7 @@ public final class PermissionRules {
         if (body instanceof JsonObject) {
             return (JsonObject) body;
         }
-        if (body instanceof String || body instanceof io.vertx.core.buffer.Buffer) {
+        if (body instanceof String || body instanceof Buffer) {
             try {
                 return new JsonObject(body.toString());
             } catch (RuntimeException e) {

@@ -1,67 +1,85 @@
 package io.kafkabridge.bridge;
 
-import io.kafkabridge.config.PermissionsOptions;
-import io.vertx.core.Vertx;
-import io.vertx.ext.bridge.PermittedOptions;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.handler.sockjs.BridgeEvent;
-import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
+import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.HashSet;
+import java.util.Set;
 
 /**
- * The SockJS event-bus bridge ({@code vertx-eventbus.js} clients). Vert.x's bridge enforces the permitted-address
- * rules itself: a REGISTER or SEND on an address no rule permits is answered {@code {"type":"err","body":"access_denied"}}.
+ * The SockJS event-bus bridge, speaking the protocol of {@code @vertx/eventbus-bridge-client.js} ({@code register},
+ * {@code unregister}, {@code send}, {@code publish}, {@code ping}; {@code rec} and {@code err} back) over Vert.x's
+ * SockJS transport, with per-connection identity, identity-bound rules and limits. Every refusal is an {@code err}
+ * frame {@code {"type":"err","body":CODE,"failureType":CODE,"failureCode":STATUS,"message":TEXT,"address":..}}.
  */
 public final class SockJsBridge {
 
     private static final Logger LOG = LoggerFactory.getLogger(SockJsBridge.class);
 
-    private final AtomicLong openSockets = new AtomicLong();
+    private final BridgeContext context;
+    private final Set<SockJsSession> sessions = new HashSet<>();
+    private long sweeper = -1;
+
+    public SockJsBridge(BridgeContext context) {
+        this.context = context;
+    }
 
     /**
      * @return the router to mount under the event-bus path
      */
-    public Router createRouter(Vertx vertx, PermissionsOptions permissions) {
-        SockJSBridgeOptions options = new SockJSBridgeOptions();
-        for (PermittedOptions inbound : permissions.getInboundPermitteds()) {
-            options.addInboundPermitted(new PermittedOptions(inbound));
-        }
-        for (PermittedOptions outbound : permissions.getOutboundPermitteds()) {
-            options.addOutboundPermitted(new PermittedOptions(outbound));
-        }
-        SockJSHandler handler = SockJSHandler.create(vertx, new SockJSHandlerOptions().setRegisterWriteHandler(false));
-        return handler.bridge(options, this::handleEvent);
+    public Router createRouter() {
+        SockJSHandlerOptions options = new SockJSHandlerOptions()
+            .setRegisterWriteHandler(false)
+            .setInsertJSESSIONID(false);
+        long sweepInterval = Math.max(100, Math.min(1000, context.limits().getIdleTimeoutMs() / 4));
+        sweeper = context.vertx().setPeriodic(sweepInterval, id -> closeIdleSessions());
+        return SockJSHandler.create(context.vertx(), options).socketHandler(this::acceptSocket);
     }
 
-    private void handleEvent(BridgeEvent event) {
-        switch (event.type()) {
-            case SOCKET_CREATED:
-                openSockets.incrementAndGet();
-                LOG.debug("SockJS client {} connected", event.socket().remoteAddress());
-                break;
-            case SOCKET_CLOSED:
-                openSockets.decrementAndGet();
-                LOG.debug("SockJS client {} disconnected", event.socket().remoteAddress());
-                break;
-            case REGISTER:
-                LOG.debug("SockJS client {} registers {}", event.socket().remoteAddress(),
-                    event.getRawMessage() == null ? null : event.getRawMessage().getString("address"));
-                break;
-            default:
-                break;
+    private void acceptSocket(SockJSSocket socket) {
+        if (!context.connections().tryAcquire()) {
+            LOG.warn("SockJS client {} refused: {} connections open (limits.maxConnectionsPerNode)", socket.remoteAddress(),
+                context.connections().max());
+            socket.write(SockJsSession.errorFrame(ErrorCodes.TOO_MANY_CONNECTIONS, null,
+                "This node holds its maximum of " + context.connections().max() + " connections; try another node or later"));
+            socket.close();
+            return;
         }
-        event.complete(true);
+        SockJsSession session = new SockJsSession(context, socket, this::forget);
+        sessions.add(session);
+        session.start();
+    }
+
+    private void forget(SockJsSession session) {
+        if (sessions.remove(session)) {
+            context.connections().release();
+        }
+    }
+
+    private void closeIdleSessions() {
+        long now = System.currentTimeMillis();
+        for (SockJsSession session : sessions.toArray(new SockJsSession[0])) {
+            session.checkTimeouts(now);
+        }
     }
 
     /**
-     * @return the SockJS connections open now
+     * @return the SockJS connections open on this verticle
      */
-    public long openSockets() {
-        return openSockets.get();
+    public int openSessions() {
+        return sessions.size();
+    }
+
+    public void close() {
+        if (sweeper >= 0) {
+            context.vertx().cancelTimer(sweeper);
+        }
+        for (SockJsSession session : sessions.toArray(new SockJsSession[0])) {
+            session.close();
+        }
     }
 }

@@ -1,11 +1,19 @@
 package io.kafkabridge.bridge;
 
-import io.kafkabridge.config.PermissionsOptions;
+import io.kafkabridge.auth.AuthFailure;
+import io.kafkabridge.auth.Authenticator;
+import io.kafkabridge.auth.Identity;
 import io.kafkabridge.config.StompEndpointOptions;
 import io.vertx.core.Future;
-import io.vertx.core.Handler;
-import io.vertx.core.Vertx;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.ext.stomp.Command;
 import io.vertx.ext.stomp.Frame;
 import io.vertx.ext.stomp.Frames;
 import io.vertx.ext.stomp.ServerFrame;
@@ -13,97 +21,342 @@ import io.vertx.ext.stomp.StompServer;
 import io.vertx.ext.stomp.StompServerConnection;
 import io.vertx.ext.stomp.StompServerHandler;
 import io.vertx.ext.stomp.StompServerOptions;
+import io.vertx.ext.stomp.impl.FrameParser;
+import io.vertx.ext.stomp.impl.StompServerTCPConnectionImpl;
+import io.vertx.ext.stomp.impl.StompServerWebSocketConnectionImpl;
 import io.vertx.ext.stomp.utils.Headers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
- * The STOMP bridge: one Vert.x STOMP server whose destinations are event-bus addresses, reached over WebSocket
- * (through {@link #webSocketHandler()}, mounted by the HTTP server) and over TCP ({@link #listenTcp()}). Create it
- * inside a verticle: the STOMP handler captures the verticle's context.
+ * The STOMP bridge: destinations are event-bus addresses, reached over WebSocket ({@link #acceptWebSocket}, mounted
+ * by the HTTP server) and over TCP ({@link #listenTcp()}).
+ * <p>
+ * The bridge owns the connections: it counts them against {@code limits.maxConnectionsPerNode}, authenticates the
+ * CONNECT frame before anything else is processed, refuses every other frame before CONNECTED, cuts clients that do
+ * not CONNECT within {@code limits.connectTimeoutMs} or go silent for {@code limits.idleTimeoutMs}, rate-limits
+ * frames, and checks SUBSCRIBE and SEND against the connection's rules. Vert.x's STOMP server does the protocol:
+ * frame parsing (with size limits), version and heart-beat negotiation, receipts, DISCONNECT. Every refusal is an
+ * ERROR frame whose {@code message} header is an error code, followed by a close, as STOMP requires.
+ * <p>
+ * Create it inside a verticle: the STOMP handler captures the verticle's context.
  */
 public final class StompBridge {
 
     private static final Logger LOG = LoggerFactory.getLogger(StompBridge.class);
     /** The WebSocket subprotocols that STOMP clients such as {@code @stomp/stompjs} ask for. */
     public static final List<String> WEBSOCKET_SUBPROTOCOLS = List.of("v12.stomp", "v11.stomp", "v10.stomp");
+    /** Most headers a client frame may carry. */
+    public static final int MAX_HEADERS = 64;
+    private static final Set<String> SERVER_SET_HEADERS = Set.of(Frame.CONTENT_LENGTH, Frame.RECEIPT, Frame.TRANSACTION,
+        Frame.DESTINATION, "authorization", "Authorization", "passcode", "login", SockJsSession.USER_HEADER);
 
+    private final BridgeContext context;
     private final StompEndpointOptions options;
-    private final StompBridgeDestination destination;
-    private final StompServer server;
+    private final StompServerOptions serverOptions;
+    private final StompServer protocol;
+    private final StompServerHandler handler;
+    private final Map<StompServerConnection, StompSession> sessions = new IdentityHashMap<>();
+    private final PemKeyCertOptions tls;
+    private NetServer tcpServer;
+    private long sweeper = -1;
 
-    public StompBridge(Vertx vertx, StompEndpointOptions options, PermissionsOptions permissions, String websocketPath) {
+    /**
+     * @param tls the key and certificate for STOMP over TLS, or {@code null}
+     */
+    public StompBridge(BridgeContext context, StompEndpointOptions options, PemKeyCertOptions tls) {
+        this.context = context;
         this.options = options;
-        this.destination = new StompBridgeDestination(vertx, new PermissionRules(permissions));
-        StompServerHandler handler = StompServerHandler.create(vertx)
-            .destinationFactory((v, name) -> destination)
-            .subscribeHandler(this::handleSubscribe)
-            .closeHandler(connection -> LOG.debug("STOMP client {} disconnected", connection.session()));
-        StompServerOptions serverOptions = new StompServerOptions()
-            .setHost(options.getHost())
-            .setPort(options.isTcpEnabled() ? options.getPort() : 0)
-            .setMaxBodyLength(options.getMaxBodyLength())
+        this.tls = tls;
+        int maxFrame = context.limits().getMaxFrameBytes();
+        this.serverOptions = new StompServerOptions()
+            .setMaxBodyLength(maxFrame)
+            .setMaxHeaderLength(Math.min(10_240, maxFrame))
+            .setMaxHeaders(MAX_HEADERS)
             .setHeartbeat(options.heartbeatJson())
             .setWebsocketBridge(true)
-            .setWebsocketPath(websocketPath)
+            .setSecured(false)
             .setSendErrorOnNoSubscriptions(false)
-            .setSecured(false);
-        this.server = StompServer.create(vertx, serverOptions).handler(handler);
+            .setMaxSubscriptionsByClient(context.limits().getMaxSubscriptionsPerConnection());
+        this.handler = StompServerHandler.create(context.vertx())
+            .subscribeHandler(this::handleSubscribe)
+            .unsubscribeHandler(this::handleUnsubscribe)
+            .sendHandler(this::handleSend)
+            .beginHandler(sf -> refuseUnsupported(sf, "transactions"))
+            .commitHandler(sf -> refuseUnsupported(sf, "transactions"))
+            .abortHandler(sf -> refuseUnsupported(sf, "transactions"))
+            .ackHandler(sf -> refuseUnsupported(sf, "ACK (subscriptions are ack:auto)"))
+            .nackHandler(sf -> refuseUnsupported(sf, "NACK (subscriptions are ack:auto)"))
+            .closeHandler(this::forget);
+        this.protocol = StompServer.create(context.vertx(), serverOptions).handler(handler);
+        long sweepInterval = Math.max(100, Math.min(1000, Math.min(context.limits().getConnectTimeoutMs(),
+            context.limits().getIdleTimeoutMs()) / 4));
+        this.sweeper = context.vertx().setPeriodic(sweepInterval, id -> checkTimeouts());
     }
 
     /**
-     * Like Vert.x's default subscribe handler, with errors that say what was wrong and which destination was refused.
+     * Takes over a WebSocket upgraded on the STOMP path.
      */
+    public void acceptWebSocket(ServerWebSocket socket) {
+        if (!context.connections().tryAcquire()) {
+            refuseConnection(String.valueOf(socket.remoteAddress()), frame -> socket.write(frame).eventually(socket::close));
+            return;
+        }
+        StompServerConnection connection = new StompServerWebSocketConnectionImpl(socket, protocol, this::onWrite);
+        StompSession session = open(connection, String.valueOf(socket.remoteAddress()));
+        FrameParser parser = createParser(session);
+        socket.handler(parser);
+        socket.exceptionHandler(e -> LOG.debug("STOMP client {}: {}", session.client(), e.toString()));
+        socket.closeHandler(v -> connection.close());
+    }
+
+    private void acceptTcp(NetSocket socket) {
+        if (!context.connections().tryAcquire()) {
+            refuseConnection(String.valueOf(socket.remoteAddress()), frame -> socket.write(frame).eventually(socket::close));
+            return;
+        }
+        StompServerConnection connection = new StompServerTCPConnectionImpl(socket, protocol, this::onWrite);
+        StompSession session = open(connection, String.valueOf(socket.remoteAddress()));
+        FrameParser parser = createParser(session);
+        socket.handler(parser);
+        socket.exceptionHandler(e -> LOG.debug("STOMP client {}: {}", session.client(), e.toString()));
+        socket.closeHandler(v -> connection.close());
+    }
+
+    private void refuseConnection(String client, java.util.function.Function<Buffer, Future<Void>> writeAndClose) {
+        LOG.warn("STOMP client {} refused: {} connections open (limits.maxConnectionsPerNode)", client, context.connections().max());
+        writeAndClose.apply(Frames.createErrorFrame(ErrorCodes.TOO_MANY_CONNECTIONS, Headers.create(),
+            "This node holds its maximum of " + context.connections().max() + " connections; try another node or later").toBuffer());
+    }
+
+    private StompSession open(StompServerConnection connection, String client) {
+        StompSession session = new StompSession(context, connection, client);
+        sessions.put(connection, session);
+        return session;
+    }
+
+    private FrameParser createParser(StompSession session) {
+        FrameParser parser = new FrameParser(serverOptions);
+        parser.errorHandler(e -> session.fail(ErrorCodes.INVALID_FRAME, null, "Invalid frame: " + e.getMessage()));
+        parser.handler(frame -> receive(session, frame));
+        return parser;
+    }
+
+    private void onWrite(ServerFrame written) {
+        if (written.frame().getCommand() == Command.CONNECTED) {
+            StompSession session = sessions.get(written.connection());
+            if (session != null) {
+                session.markConnected();
+            }
+        }
+    }
+
+    private void forget(StompServerConnection connection) {
+        StompSession session = sessions.remove(connection);
+        if (session != null) {
+            session.cleanUp();
+            context.connections().release();
+        }
+    }
+
+    private void receive(StompSession session, Frame frame) {
+        if (session.isClosed()) {
+            return;
+        }
+        session.touch();
+        StompServerConnection connection = session.connection();
+        connection.onServerActivity();
+        Command command = frame.getCommand();
+        if (command == Command.PING) {
+            return;
+        }
+        if (command == Command.CONNECT || command == Command.STOMP) {
+            if (!session.markConnectReceived()) {
+                session.fail(ErrorCodes.ALREADY_CONNECTED, null, "This connection already sent CONNECT");
+                return;
+            }
+            authenticate(session, frame);
+            return;
+        }
+        if (!session.isConnected()) {
+            session.fail(ErrorCodes.NOT_CONNECTED, null, "Send CONNECT and wait for CONNECTED before " + command);
+            return;
+        }
+        if (command == Command.UNKNOWN || command == Command.MESSAGE || command == Command.RECEIPT
+            || command == Command.ERROR || command == Command.CONNECTED) {
+            session.fail(ErrorCodes.UNKNOWN_TYPE, null, "A client may not send this command");
+            return;
+        }
+        if (!session.tryAcquireRate()) {
+            session.fail(ErrorCodes.RATE_LIMITED, null, "More than " + context.limits().getMaxInboundMessagesPerSecond()
+                + " frames per second (limits.maxInboundMessagesPerSecond)");
+            return;
+        }
+        handler.handle(new BridgeServerFrame(frame, connection));
+    }
+
+    private record BridgeServerFrame(Frame frame, StompServerConnection connection) implements ServerFrame {
+    }
+
+    private void authenticate(StompSession session, Frame connect) {
+        Authenticator authenticator = context.authenticator();
+        Future<Identity> identity;
+        if (!authenticator.isRequired()) {
+            identity = Future.succeededFuture(Identity.ANONYMOUS);
+        } else {
+            String bearer = Authenticator.bearerToken(header(connect, "Authorization"));
+            identity = bearer != null && authenticator.acceptsTokens()
+                ? authenticator.authenticateToken(bearer)
+                : authenticator.authenticateLogin(header(connect, Frame.LOGIN), header(connect, Frame.PASSCODE));
+        }
+        identity.onComplete(result -> {
+            if (session.isClosed()) {
+                return;
+            }
+            if (result.failed()) {
+                AuthFailure failure = result.cause() instanceof AuthFailure ? (AuthFailure) result.cause()
+                    : new AuthFailure(AuthFailure.INVALID_TOKEN, String.valueOf(result.cause().getMessage()));
+                LOG.info("STOMP client {} refused at CONNECT: {} ({})", session.client(), failure.code(), failure.getMessage());
+                session.fail(failure.code(), null, failure.getMessage());
+                return;
+            }
+            session.authenticated(result.result());
+            LOG.debug("STOMP client {} connected as {}", session.client(), result.result().describe());
+            handler.handle(new BridgeServerFrame(connect, session.connection()));
+        });
+    }
+
+    private static String header(Frame frame, String name) {
+        String value = frame.getHeader(name);
+        if (value == null) {
+            for (Map.Entry<String, String> header : frame.getHeaders().entrySet()) {
+                if (header.getKey().equalsIgnoreCase(name)) {
+                    return header.getValue();
+                }
+            }
+        }
+        return value;
+    }
+
+    private StompSession sessionOf(ServerFrame serverFrame) {
+        return sessions.get(serverFrame.connection());
+    }
+
     private void handleSubscribe(ServerFrame serverFrame) {
+        StompSession session = sessionOf(serverFrame);
+        if (session == null) {
+            return;
+        }
         Frame frame = serverFrame.frame();
-        StompServerConnection connection = serverFrame.connection();
         String id = frame.getHeader(Frame.ID);
         String address = frame.getHeader(Frame.DESTINATION);
-        if (address == null || id == null) {
-            refuse(connection, "invalid_subscription", Headers.create(frame.getHeaders()),
-                "SUBSCRIBE needs the 'destination' and 'id' headers");
+        if (address == null || id == null || address.isEmpty()) {
+            session.fail(ErrorCodes.INVALID_FRAME, address, "SUBSCRIBE needs the 'destination' and 'id' headers");
             return;
         }
-        List<String> ids = destination.getSubscriptions(connection);
-        if (ids.contains(id)) {
-            refuse(connection, "invalid_subscription", Headers.create(Frame.DESTINATION, address, Frame.ID, id),
-                "Subscription id '" + id + "' is already used by this connection");
+        if (address.length() > context.limits().getMaxAddressLength()) {
+            session.fail(ErrorCodes.ADDRESS_TOO_LONG, null, "A destination may hold at most "
+                + context.limits().getMaxAddressLength() + " characters (limits.maxAddressLength)");
             return;
         }
-        if (ids.size() >= serverOptions().getMaxSubscriptionsByClient()) {
-            refuse(connection, "too_many_subscriptions", Headers.create(Frame.DESTINATION, address, Frame.ID, id),
-                "A connection may hold at most " + serverOptions().getMaxSubscriptionsByClient() + " subscriptions");
+        if (session.hasSubscription(id)) {
+            session.fail(ErrorCodes.DUPLICATE_SUBSCRIPTION, address, "Subscription id '" + id + "' is already used");
             return;
         }
-        if (destination.subscribe(connection, frame) == null) {
-            LOG.info("STOMP client {} refused: SUBSCRIBE to {} is not permitted", connection.session(), address);
-            refuse(connection, StompBridgeDestination.ACCESS_DENIED, Headers.create(Frame.DESTINATION, address, Frame.ID, id),
-                "Access denied: destination '" + address + "' is not permitted by the bridge rules");
+        if (session.subscriptionCount() >= context.limits().getMaxSubscriptionsPerConnection()) {
+            session.fail(ErrorCodes.TOO_MANY_SUBSCRIPTIONS, address, "A connection may hold at most "
+                + context.limits().getMaxSubscriptionsPerConnection() + " subscriptions (limits.maxSubscriptionsPerConnection)");
             return;
         }
-        Frames.handleReceipt(frame, connection);
+        if (!session.rules().permitsSubscription(address)) {
+            LOG.info("STOMP client {} ({}) refused: SUBSCRIBE to {} is not permitted", session.client(),
+                session.identity().describe(), address);
+            session.fail(ErrorCodes.ACCESS_DENIED, address, "Access denied: destination '" + address
+                + "' is not permitted by the bridge rules");
+            return;
+        }
+        session.subscribe(id, address).onComplete(registered -> {
+            if (!session.isClosed()) {
+                Frames.handleReceipt(frame, session.connection());
+            }
+        });
     }
 
-    private static void refuse(StompServerConnection connection, String message, Headers headers, String body) {
-        connection.write(Frames.createErrorFrame(message, headers, body));
-        connection.close();
+    private void handleUnsubscribe(ServerFrame serverFrame) {
+        StompSession session = sessionOf(serverFrame);
+        if (session == null) {
+            return;
+        }
+        String id = serverFrame.frame().getHeader(Frame.ID);
+        if (id == null || !session.unsubscribe(id)) {
+            session.fail(ErrorCodes.INVALID_FRAME, null, "UNSUBSCRIBE needs the 'id' of a subscription of this connection");
+            return;
+        }
+        Frames.handleReceipt(serverFrame.frame(), session.connection());
     }
 
-    private StompServerOptions serverOptions() {
-        return server.options();
+    private void handleSend(ServerFrame serverFrame) {
+        StompSession session = sessionOf(serverFrame);
+        if (session == null) {
+            return;
+        }
+        Frame frame = serverFrame.frame();
+        String address = frame.getDestination();
+        if (address == null || address.isEmpty()) {
+            session.fail(ErrorCodes.INVALID_FRAME, null, "SEND needs a 'destination' header");
+            return;
+        }
+        if (frame.getHeader(Frame.TRANSACTION) != null) {
+            session.fail(ErrorCodes.UNKNOWN_TYPE, address, "Transactions are not supported");
+            return;
+        }
+        if (address.length() > context.limits().getMaxAddressLength()) {
+            session.fail(ErrorCodes.ADDRESS_TOO_LONG, null, "A destination may hold at most "
+                + context.limits().getMaxAddressLength() + " characters (limits.maxAddressLength)");
+            return;
+        }
+        String body = frame.getBody() == null ? null : frame.getBodyAsString();
+        if (!session.rules().permitsSend(address, body)) {
+            LOG.info("STOMP client {} ({}) refused: SEND to {} is not permitted", session.client(),
+                session.identity().describe(), address);
+            session.fail(ErrorCodes.ACCESS_DENIED, address, "Access denied: sending to destination '" + address
+                + "' is not permitted by the bridge rules");
+            return;
+        }
+        MultiMap headers = MultiMap.caseInsensitiveMultiMap();
+        frame.getHeaders().forEach((name, value) -> {
+            if (!SERVER_SET_HEADERS.contains(name)) {
+                headers.add(name, value);
+            }
+        });
+        if (!session.identity().isAnonymous()) {
+            headers.set(SockJsSession.USER_HEADER, session.identity().userId());
+        }
+        context.vertx().eventBus().publish(address, body, new DeliveryOptions().setHeaders(headers));
+        Frames.handleReceipt(frame, session.connection());
+    }
+
+    private void refuseUnsupported(ServerFrame serverFrame, String what) {
+        StompSession session = sessionOf(serverFrame);
+        if (session != null) {
+            session.fail(ErrorCodes.UNKNOWN_TYPE, null, "Not supported by this server: " + what);
+        }
+    }
+
+    private void checkTimeouts() {
+        long now = System.currentTimeMillis();
+        for (StompSession session : sessions.values().toArray(new StompSession[0])) {
+            session.checkTimeouts(now);
+        }
     }
 
     /**
-     * @return the handler for WebSockets upgraded on the STOMP path
-     */
-    public Handler<ServerWebSocket> webSocketHandler() {
-        return server.webSocketHandler();
-    }
-
-    /**
-     * Starts STOMP over TCP, unless {@code stomp.port} is -1.
+     * Starts STOMP over TCP (over TLS when configured), unless {@code stomp.port} is -1.
      *
      * @return the actual port, or -1 when disabled
      */
@@ -111,14 +364,26 @@ public final class StompBridge {
         if (!options.isTcpEnabled()) {
             return Future.succeededFuture(StompEndpointOptions.DISABLED);
         }
-        return server.listen(options.getPort(), options.getHost()).map(StompServer::actualPort);
+        NetServerOptions netOptions = new NetServerOptions().setHost(options.getHost()).setPort(options.getPort());
+        if (tls != null) {
+            netOptions.setSsl(true).setKeyCertOptions(tls);
+        }
+        tcpServer = context.vertx().createNetServer(netOptions).connectHandler(this::acceptTcp);
+        return tcpServer.listen().map(NetServer::actualPort);
+    }
+
+    /**
+     * @return the STOMP connections open on this verticle
+     */
+    public int openSessions() {
+        return sessions.size();
     }
 
     public Future<Void> close() {
-        return server.isListening() ? server.close() : Future.succeededFuture();
-    }
-
-    public StompBridgeDestination destination() {
-        return destination;
+        context.vertx().cancelTimer(sweeper);
+        for (StompSession session : sessions.values().toArray(new StompSession[0])) {
+            session.connection().close();
+        }
+        return tcpServer == null ? Future.succeededFuture() : tcpServer.close();
     }
 }

@@ -16,7 +16,7 @@ import static io.kafkabridge.config.JsonFields.*;
  */
 public class GatewayOptions {
 
-    private static final Set<String> KEYS = Set.of("http", "stomp", "kafka", "routes", "bridge", "demo");
+    private static final Set<String> KEYS = Set.of("http", "stomp", "kafka", "routes", "bridge", "demo", "auth", "limits", "tls");
 
     private HttpEndpointOptions http;
     private StompEndpointOptions stomp;
@@ -24,6 +24,9 @@ public class GatewayOptions {
     private List<RouteOptions> routes;
     private PermissionsOptions bridge;
     private DemoOptions demo;
+    private AuthOptions auth;
+    private LimitsOptions limits;
+    private TlsOptions tls;
 
     public GatewayOptions() {
         http = new HttpEndpointOptions();
@@ -32,6 +35,7 @@ public class GatewayOptions {
         routes = new ArrayList<>();
         bridge = new PermissionsOptions();
         demo = new DemoOptions();
+        limits = new LimitsOptions();
     }
 
     /**
@@ -50,6 +54,13 @@ public class GatewayOptions {
         }
         bridge = new PermissionsOptions(readObject(json, "bridge", ""));
         demo = new DemoOptions(readObject(json, "demo", ""));
+        if (json.containsKey("auth")) {
+            auth = new AuthOptions(readObject(json, "auth", ""));
+        }
+        limits = new LimitsOptions(readObject(json, "limits", ""));
+        if (json.containsKey("tls")) {
+            tls = new TlsOptions(readObject(json, "tls", ""));
+        }
         validate();
     }
 
@@ -75,8 +86,21 @@ public class GatewayOptions {
                 }
             }
         }
+        if (auth == null) {
+            requireNoAuthorityRules(bridge.getInboundPermitteds(), "bridge.inboundPermitteds");
+            requireNoAuthorityRules(bridge.getOutboundPermitteds(), "bridge.outboundPermitteds");
+        }
         if (stomp.isTcpEnabled() && stomp.getPort() != 0 && stomp.getPort() == http.getPort()) {
             throw new ConfigException("stomp.port", "must differ from http.port (" + http.getPort() + ")");
+        }
+    }
+
+    private static void requireNoAuthorityRules(List<io.vertx.ext.bridge.PermittedOptions> rules, String path) {
+        for (int i = 0; i < rules.size(); i++) {
+            if (rules.get(i).getRequiredAuthority() != null) {
+                throw new ConfigException(path(path(path, i), "requiredAuthority"),
+                    "needs authenticated clients: configure the auth section");
+            }
         }
     }
 
@@ -134,15 +158,56 @@ public class GatewayOptions {
         return this;
     }
 
+    /**
+     * @return the authentication options, or {@code null} in anonymous mode
+     */
+    public AuthOptions getAuth() {
+        return auth;
+    }
+
+    public GatewayOptions setAuth(AuthOptions auth) {
+        this.auth = auth;
+        return this;
+    }
+
+    public LimitsOptions getLimits() {
+        return limits;
+    }
+
+    public GatewayOptions setLimits(LimitsOptions limits) {
+        this.limits = limits;
+        return this;
+    }
+
+    /**
+     * @return the TLS options, or {@code null} when TLS is off
+     */
+    public TlsOptions getTls() {
+        return tls;
+    }
+
+    public GatewayOptions setTls(TlsOptions tls) {
+        this.tls = tls;
+        return this;
+    }
+
     public JsonObject toJson() {
         JsonArray routeArray = new JsonArray();
         routes.forEach(r -> routeArray.add(r.toJson()));
-        return new JsonObject()
+        JsonObject json = new JsonObject()
             .put("http", http.toJson())
             .put("stomp", stomp.toJson())
             .put("kafka", kafka.toJson())
             .put("routes", routeArray)
             .put("bridge", bridge.toJson())
-            .put("demo", demo.toJson());
+            .put("demo", demo.toJson())
+            .put("limits", limits.toJson());
+        if (auth != null) {
+            json.put("auth", auth.toJson());
+        }
+        if (tls != null) {
+            json.put("tls", tls.toJson());
+        }
+        return json;
     }
 }

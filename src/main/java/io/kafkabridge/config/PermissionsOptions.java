@@ -18,6 +18,9 @@ import static io.kafkabridge.config.JsonFields.*;
  */
 public class PermissionsOptions {
 
+    /** Replaced per connection by the authenticated user id (regex-quoted in {@code addressRegex}). */
+    public static final String USER_PLACEHOLDER = "{user}";
+
     static final String SECTION = "bridge";
     private static final Set<String> KEYS = Set.of("inboundPermitteds", "outboundPermitteds");
     private static final Set<String> RULE_KEYS = Set.of("address", "addressRegex", "match", "requiredAuthority");
@@ -54,16 +57,13 @@ public class PermissionsOptions {
             }
             if (regex != null) {
                 try {
-                    Pattern.compile(regex);
+                    Pattern.compile(regex.replace(USER_PLACEHOLDER, "user"));
                 } catch (PatternSyntaxException e) {
                     throw new ConfigException(path(rulePath, "addressRegex"), "invalid regular expression: " + e.getDescription()
                         + " near index " + e.getIndex());
                 }
             }
-            if (readString(rule, "requiredAuthority", rulePath, null) != null) {
-                throw new ConfigException(path(rulePath, "requiredAuthority"),
-                    "needs authenticated clients, and this version has no authentication configured");
-            }
+            readString(rule, "requiredAuthority", rulePath, null);
             rules.add(new PermittedOptions(rule));
         }
         return rules;

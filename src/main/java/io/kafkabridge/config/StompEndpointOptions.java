@@ -17,23 +17,19 @@ public class StompEndpointOptions {
     public static final int DISABLED = -1;
     /** Default bind address of the TCP listener. */
     public static final String DEFAULT_HOST = "0.0.0.0";
-    /** Default largest frame body accepted from a client, in bytes. */
-    public static final int DEFAULT_MAX_BODY_LENGTH = 64 * 1024;
     /** Default heart-beat offered by the server, "cx,cy" in milliseconds as in the STOMP spec. */
     public static final String DEFAULT_HEARTBEAT = "10000,10000";
 
     static final String SECTION = "stomp";
-    private static final Set<String> KEYS = Set.of("host", "port", "maxBodyLength", "heartbeat");
+    private static final Set<String> KEYS = Set.of("host", "port", "heartbeat");
 
     private String host;
     private int port;
-    private int maxBodyLength;
     private String heartbeat;
 
     public StompEndpointOptions() {
         host = DEFAULT_HOST;
         port = DEFAULT_PORT;
-        maxBodyLength = DEFAULT_MAX_BODY_LENGTH;
         heartbeat = DEFAULT_HEARTBEAT;
     }
 
@@ -42,7 +38,6 @@ public class StompEndpointOptions {
         requireKnownKeys(json, SECTION, KEYS);
         applySetting(SECTION, "host", () -> setHost(readString(json, "host", SECTION, host)));
         applySetting(SECTION, "port", () -> setPort(readInt(json, "port", SECTION, port)));
-        applySetting(SECTION, "maxBodyLength", () -> setMaxBodyLength(readInt(json, "maxBodyLength", SECTION, maxBodyLength)));
         applySetting(SECTION, "heartbeat", () -> setHeartbeat(readString(json, "heartbeat", SECTION, heartbeat)));
     }
 
@@ -77,18 +72,6 @@ public class StompEndpointOptions {
         return port != DISABLED;
     }
 
-    public int getMaxBodyLength() {
-        return maxBodyLength;
-    }
-
-    public StompEndpointOptions setMaxBodyLength(int maxBodyLength) {
-        if (maxBodyLength <= 0) {
-            throw new IllegalArgumentException("maxBodyLength must be > 0, got " + maxBodyLength);
-        }
-        this.maxBodyLength = maxBodyLength;
-        return this;
-    }
-
     public String getHeartbeat() {
         return heartbeat;
     }
@@ -113,7 +96,6 @@ public class StompEndpointOptions {
         return new JsonObject()
             .put("host", host)
             .put("port", port)
-            .put("maxBodyLength", maxBodyLength)
             .put("heartbeat", heartbeat);
     }
 }

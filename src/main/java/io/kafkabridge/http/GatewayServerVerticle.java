@@ -1,9 +1,15 @@
 package io.kafkabridge.http;
 
+import io.kafkabridge.auth.Authenticator;
+import io.kafkabridge.bridge.AddressFanout;
+import io.kafkabridge.bridge.BridgeContext;
+import io.kafkabridge.bridge.ConnectionLimiter;
+import io.kafkabridge.bridge.PermissionRules;
 import io.kafkabridge.bridge.SockJsBridge;
 import io.kafkabridge.bridge.StompBridge;
 import io.kafkabridge.config.GatewayOptions;
 import io.kafkabridge.config.HttpEndpointOptions;
+import io.kafkabridge.config.TlsOptions;
 import io.kafkabridge.kafka.KafkaHealthProbe;
 import io.kafkabridge.kafka.SourceStats;
 import io.vertx.core.Future;
@@ -12,6 +18,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.StaticHandler;
@@ -20,25 +27,32 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The one HTTP server of a node: the SockJS bridge, STOMP over WebSocket, {@code /health}, {@code /ready} and the
- * static pages of {@code webroot/} (the working directory's first, then the jar's); plus STOMP over TCP.
+ * static pages of {@code webroot/} (the working directory's first, then the jar's); plus STOMP over TCP. With a
+ * {@code tls} section both listeners speak only TLS (HTTPS/WSS, STOMP+TLS).
  */
 public class GatewayServerVerticle extends VerticleBase {
 
     private static final Logger LOG = LoggerFactory.getLogger(GatewayServerVerticle.class);
 
     private final GatewayOptions options;
+    private final Authenticator authenticator;
+    private final ConnectionLimiter connections;
     private final KafkaHealthProbe kafkaHealth;
     private final SourceStats stats;
 
     private HttpServer httpServer;
+    private AddressFanout fanout;
     private StompBridge stompBridge;
     private SockJsBridge sockJsBridge;
     private volatile boolean listening;
     private int httpPort;
     private int stompPort = -1;
 
-    public GatewayServerVerticle(GatewayOptions options, KafkaHealthProbe kafkaHealth, SourceStats stats) {
+    public GatewayServerVerticle(GatewayOptions options, Authenticator authenticator, ConnectionLimiter connections,
+                                 KafkaHealthProbe kafkaHealth, SourceStats stats) {
         this.options = options;
+        this.authenticator = authenticator;
+        this.connections = connections;
         this.kafkaHealth = kafkaHealth;
         this.stats = stats;
     }
@@ -46,21 +60,30 @@ public class GatewayServerVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         HttpEndpointOptions http = options.getHttp();
-        sockJsBridge = new SockJsBridge();
-        stompBridge = new StompBridge(vertx, options.getStomp(), options.getBridge(), http.getStompPath());
+        PemKeyCertOptions tls = pemOf(options.getTls());
+        fanout = new AddressFanout(vertx);
+        BridgeContext context = new BridgeContext(vertx, authenticator, new PermissionRules(options.getBridge()),
+            options.getLimits(), fanout, connections);
+        sockJsBridge = new SockJsBridge(context);
+        stompBridge = new StompBridge(context, options.getStomp(), tls);
 
         Router router = Router.router(vertx);
         router.get("/health").handler(this::handleHealth);
         router.get("/ready").handler(this::handleHealth);
-        router.route(http.getEventbusPath() + "/*").subRouter(sockJsBridge.createRouter(vertx, options.getBridge()));
+        router.route(http.getEventbusPath() + "/*").subRouter(sockJsBridge.createRouter());
         router.get(http.getStompPath()).handler(this::upgradeToStomp);
         router.route().handler(StaticHandler.create("webroot").setIndexPage("index.html").setCachingEnabled(false));
 
-        httpServer = vertx.createHttpServer(new HttpServerOptions()
+        HttpServerOptions serverOptions = new HttpServerOptions()
             .setHost(http.getHost())
             .setPort(http.getPort())
-            .setWebSocketSubProtocols(StompBridge.WEBSOCKET_SUBPROTOCOLS))
-            .requestHandler(router);
+            .setWebSocketSubProtocols(StompBridge.WEBSOCKET_SUBPROTOCOLS)
+            .setMaxWebSocketMessageSize(options.getLimits().getMaxFrameBytes() + 1024)
+            .setMaxWebSocketFrameSize(Math.max(65_536, options.getLimits().getMaxFrameBytes() + 1024));
+        if (tls != null) {
+            serverOptions.setSsl(true).setKeyCertOptions(tls);
+        }
+        httpServer = vertx.createHttpServer(serverOptions).requestHandler(router);
         return httpServer.listen()
             .compose(server -> {
                 httpPort = server.actualPort();
@@ -69,19 +92,24 @@ public class GatewayServerVerticle extends VerticleBase {
             .onSuccess(tcpPort -> {
                 stompPort = tcpPort;
                 listening = true;
-                LOG.info("HTTP server listening on {}:{} (SockJS bridge {}, STOMP over WebSocket {}, pages /)",
+                String scheme = tls != null ? "HTTPS" : "HTTP";
+                LOG.info("{} server listening on {}:{} (SockJS bridge {}, STOMP over WebSocket {}, pages /)", scheme,
                     http.getHost(), httpPort, http.getEventbusPath(), http.getStompPath());
                 if (tcpPort >= 0) {
-                    LOG.info("STOMP over TCP listening on {}:{}", options.getStomp().getHost(), tcpPort);
+                    LOG.info("STOMP over {} listening on {}:{}", tls != null ? "TLS" : "TCP", options.getStomp().getHost(), tcpPort);
                 } else {
                     LOG.info("STOMP over TCP disabled (stomp.port = -1)");
                 }
             });
     }
 
+    static PemKeyCertOptions pemOf(TlsOptions tls) {
+        return tls == null ? null : new PemKeyCertOptions().setKeyPath(tls.getKeyFile()).setCertPath(tls.getCertFile());
+    }
+
     private void upgradeToStomp(RoutingContext ctx) {
         ctx.request().toWebSocket()
-            .onSuccess(socket -> stompBridge.webSocketHandler().handle(socket))
+            .onSuccess(stompBridge::acceptWebSocket)
             .onFailure(e -> {
                 LOG.debug("STOMP WebSocket upgrade from {} refused: {}", ctx.request().remoteAddress(), e.getMessage());
                 if (!ctx.response().ended()) {
@@ -95,10 +123,12 @@ public class GatewayServerVerticle extends VerticleBase {
         JsonObject body = new JsonObject()
             .put("status", up ? "UP" : "DOWN")
             .put("kafka", kafkaHealth.toJson())
-            .put("http", new JsonObject().put("port", httpPort).put("listening", listening))
-            .put("stomp", new JsonObject().put("tcpPort", stompPort)
-                .put("subscriptions", stompBridge.destination().numberOfSubscriptions()))
-            .put("sockjs", new JsonObject().put("connections", sockJsBridge.openSockets()))
+            .put("http", new JsonObject().put("port", httpPort).put("listening", listening).put("tls", options.getTls() != null))
+            .put("stomp", new JsonObject().put("tcpPort", stompPort).put("connections", stompBridge.openSessions()))
+            .put("sockjs", new JsonObject().put("connections", sockJsBridge.openSessions()))
+            .put("connections", new JsonObject().put("open", connections.open()).put("max", connections.max()))
+            .put("subscriptions", new JsonObject().put("addresses", fanout.addressCount()).put("total", fanout.subscriptionCount()))
+            .put("auth", authenticator.isRequired() ? "required" : "anonymous")
             .put("topics", stats.toJson());
         ctx.response()
             .setStatusCode(up ? 200 : 503)
@@ -124,6 +154,9 @@ public class GatewayServerVerticle extends VerticleBase {
     @Override
     public Future<?> stop() {
         listening = false;
+        if (sockJsBridge != null) {
+            sockJsBridge.close();
+        }
         Future<Void> http = httpServer == null ? Future.succeededFuture() : httpServer.close();
         Future<Void> stomp = stompBridge == null ? Future.succeededFuture() : stompBridge.close();
         return Future.all(http, stomp);

@@ -91,7 +91,7 @@ class GatewayOptionsTest {
         assertThat(options.getStomp().getPort()).isEqualTo(61613);
         assertThat(options.getStomp().isTcpEnabled()).isTrue();
         assertThat(options.getStomp().getHeartbeat()).isEqualTo("10000,10000");
-        assertThat(options.getStomp().getMaxBodyLength()).isEqualTo(64 * 1024);
+        assertThat(options.getLimits().getMaxFrameBytes()).isEqualTo(64 * 1024);
         assertThat(options.getKafka().getBootstrapServers()).isEqualTo("embedded");
         assertThat(options.getKafka().getGroupId()).isEqualTo(KafkaOptions.DEFAULT_GROUP_ID);
         assertThat(options.getKafka().getAutoOffsetReset()).isEqualTo("latest");
@@ -282,7 +282,7 @@ class GatewayOptionsTest {
         "{\"http\":{\"eventbusPath\":\"/\"}}       | http.eventbusPath:",
         "{\"http\":{\"stompPath\":\"/stomp/\"}}    | http.stompPath:",
         "{\"stomp\":{\"heartbeat\":\"10s\"}}       | stomp.heartbeat:",
-        "{\"stomp\":{\"maxBodyLength\":0}}         | stomp.maxBodyLength:",
+        "{\"limits\":{\"maxFrameBytes\":0}}       | limits.maxFrameBytes:",
         "{\"kafka\":{\"groupId\":\"\"}}            | kafka.groupId:",
         "{\"kafka\":{\"commitIntervalMs\":0}}      | kafka.commitIntervalMs:",
         "{\"kafka\":{\"startupTimeoutMs\":-1}}     | kafka.startupTimeoutMs:",
@@ -472,7 +472,7 @@ class GatewayOptionsTest {
     void fullConfigRoundTripsThroughToJson() {
         JsonObject json = new JsonObject()
             .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0).put("eventbusPath", "/eb").put("stompPath", "/st"))
-            .put("stomp", new JsonObject().put("host", "127.0.0.1").put("port", -1).put("maxBodyLength", 1024).put("heartbeat", "0,0"))
+            .put("stomp", new JsonObject().put("host", "127.0.0.1").put("port", -1).put("heartbeat", "0,0"))
             .put("kafka", new JsonObject().put("bootstrapServers", "k1:9092,k2:9092").put("groupId", "g").put("autoOffsetReset", "earliest")
                 .put("commitIntervalMs", 200).put("startupTimeoutMs", 5000)
                 .put("embedded", new JsonObject().put("port", 0).put("dataDir", "/tmp/k").put("partitions", 1))
@@ -506,8 +506,9 @@ class GatewayOptionsTest {
     }
 
     @Test
-    void toJsonWritesEverySection() {
-        assertThat(parse("{}").toJson().fieldNames()).containsExactlyInAnyOrder("http", "stomp", "kafka", "routes", "bridge", "demo");
+    void toJsonWritesEverySectionAndLeavesOutTheAbsentOptionalOnes() {
+        assertThat(parse("{}").toJson().fieldNames())
+            .containsExactlyInAnyOrder("http", "stomp", "kafka", "routes", "bridge", "demo", "limits");
     }
 
     // ---- topic patterns are combined into one subscription ----

@@ -1,0 +1,44 @@
+package io.kafkabridge.bridge;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Counts the client connections of a node (SockJS and STOMP, every server verticle) against
+ * {@code limits.maxConnectionsPerNode}.
+ */
+public final class ConnectionLimiter {
+
+    private final int max;
+    private final AtomicInteger open = new AtomicInteger();
+
+    public ConnectionLimiter(int max) {
+        this.max = max;
+    }
+
+    /**
+     * @return {@code true} and counts the connection when below the limit
+     */
+    public boolean tryAcquire() {
+        while (true) {
+            int current = open.get();
+            if (current >= max) {
+                return false;
+            }
+            if (open.compareAndSet(current, current + 1)) {
+                return true;
+            }
+        }
+    }
+
+    public void release() {
+        open.decrementAndGet();
+    }
+
+    public int open() {
+        return open.get();
+    }
+
+    public int max() {
+        return max;
+    }
+}

@@ -1,0 +1,388 @@
+package io.kafkabridge.bridge;
+
+import io.kafkabridge.auth.AuthFailure;
+import io.kafkabridge.auth.Authenticator;
+import io.kafkabridge.auth.Identity;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.handler.sockjs.SockJSSocket;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * One SockJS connection of the event-bus bridge: its identity, registrations, rate limiter and activity clock.
+ * Confined to the server verticle's event loop.
+ */
+final class SockJsSession implements AddressFanout.Subscriber {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SockJsSession.class);
+    /** Header set by the server on inbound messages: the sender's user id (a client value is replaced). */
+    static final String USER_HEADER = "user";
+    private static final int MAX_PENDING_FRAMES = 64;
+    private static final int MAX_CLIENT_HEADERS = 32;
+
+    private final BridgeContext context;
+    private final SockJSSocket socket;
+    private final Consumer<SockJsSession> onClosed;
+    private final Set<String> registered = new HashSet<>();
+    private final RateLimiter rate;
+    private final ArrayDeque<Buffer> pending = new ArrayDeque<>();
+    private final String client;
+    private Identity identity = Identity.ANONYMOUS;
+    private PermissionRules.Bound rules;
+    private String token;
+    private boolean authenticating;
+    private boolean closed;
+    private long lastActivity;
+
+    SockJsSession(BridgeContext context, SockJSSocket socket, Consumer<SockJsSession> onClosed) {
+        this.context = context;
+        this.socket = socket;
+        this.onClosed = onClosed;
+        this.rate = new RateLimiter(context.limits().getMaxInboundMessagesPerSecond());
+        this.client = String.valueOf(socket.remoteAddress());
+        this.rules = context.rules().bind(Identity.ANONYMOUS);
+    }
+
+    void start() {
+        lastActivity = System.currentTimeMillis();
+        socket.handler(this::receive);
+        socket.closeHandler(v -> cleanUp());
+        socket.exceptionHandler(e -> LOG.debug("SockJS client {}: {}", client, e.toString()));
+        String presented = tokenFromQuery(socket.uri());
+        if (presented == null) {
+            presented = Authenticator.bearerToken(socket.headers() == null ? null : socket.headers().get("Authorization"));
+        }
+        if (presented != null && context.authenticator().acceptsTokens()) {
+            authenticate(presented);
+        }
+    }
+
+    private void receive(Buffer data) {
+        lastActivity = System.currentTimeMillis();
+        if (closed) {
+            return;
+        }
+        if (authenticating) {
+            if (pending.size() >= MAX_PENDING_FRAMES) {
+                closeWithError(ErrorCodes.RATE_LIMITED, null, "Too many frames sent while authenticating");
+            } else {
+                pending.add(data);
+            }
+            return;
+        }
+        process(data);
+    }
+
+    private void process(Buffer data) {
+        if (data.length() > context.limits().getMaxFrameBytes()) {
+            sendError(ErrorCodes.FRAME_TOO_LARGE, null, "A frame may hold at most " + context.limits().getMaxFrameBytes()
+                + " bytes (limits.maxFrameBytes), got " + data.length());
+            return;
+        }
+        Object parsed;
+        try {
+            parsed = Json.decodeValue(data);
+        } catch (DecodeException e) {
+            sendError(ErrorCodes.INVALID_JSON, null, "A frame must be a JSON object");
+            return;
+        }
+        if (!(parsed instanceof JsonObject)) {
+            sendError(ErrorCodes.INVALID_FRAME, null, "A frame must be a JSON object");
+            return;
+        }
+        JsonObject frame = (JsonObject) parsed;
+        Object typeValue = frame.getValue("type");
+        if (!(typeValue instanceof String)) {
+            sendError(ErrorCodes.INVALID_FRAME, null, "A frame needs a string \"type\"");
+            return;
+        }
+        String type = (String) typeValue;
+        if ("ping".equals(type)) {
+            return;
+        }
+        if (!rate.tryAcquire()) {
+            sendError(ErrorCodes.RATE_LIMITED, addressOf(frame), "More than " + context.limits().getMaxInboundMessagesPerSecond()
+                + " frames per second (limits.maxInboundMessagesPerSecond); this one was dropped");
+            return;
+        }
+        Object headersValue = frame.getValue("headers");
+        if (headersValue != null && !(headersValue instanceof JsonObject)) {
+            sendError(ErrorCodes.INVALID_FRAME, addressOf(frame), "\"headers\" must be an object");
+            return;
+        }
+        JsonObject headers = (JsonObject) headersValue;
+        if (headers != null && context.authenticator().acceptsTokens()) {
+            Object authorization = headers.getValue("Authorization");
+            String presented = authorization instanceof String ? Authenticator.bearerToken((String) authorization) : null;
+            if (presented != null && !presented.equals(token)) {
+                pending.addFirst(data);
+                authenticate(presented);
+                return;
+            }
+        }
+        Object addressValue = frame.getValue("address");
+        if (!(addressValue instanceof String) || ((String) addressValue).isEmpty()) {
+            sendError(isKnownType(type) ? ErrorCodes.INVALID_FRAME : ErrorCodes.UNKNOWN_TYPE, null,
+                isKnownType(type) ? "A \"" + type + "\" frame needs a non-empty string \"address\"" : "Unknown frame type \"" + type + "\"");
+            return;
+        }
+        String address = (String) addressValue;
+        if (address.length() > context.limits().getMaxAddressLength()) {
+            sendError(ErrorCodes.ADDRESS_TOO_LONG, null, "An address may hold at most " + context.limits().getMaxAddressLength()
+                + " characters (limits.maxAddressLength)");
+            return;
+        }
+        if (!isKnownType(type)) {
+            sendError(ErrorCodes.UNKNOWN_TYPE, address, "Unknown frame type \"" + type + "\"");
+            return;
+        }
+        if (context.authenticator().isRequired() && identity.isAnonymous()) {
+            sendError(AuthFailure.AUTH_REQUIRED, address, "Authenticate first: an access_token query parameter or an "
+                + "Authorization: Bearer header");
+            return;
+        }
+        switch (type) {
+            case "register":
+                register(address);
+                break;
+            case "unregister":
+                unregister(address);
+                break;
+            default:
+                sendToBus(type, address, frame, headers);
+                break;
+        }
+    }
+
+    private static boolean isKnownType(String type) {
+        return "register".equals(type) || "unregister".equals(type) || "send".equals(type) || "publish".equals(type);
+    }
+
+    private static String addressOf(JsonObject frame) {
+        Object address = frame.getValue("address");
+        return address instanceof String && ((String) address).length() <= 1024 ? (String) address : null;
+    }
+
+    private void register(String address) {
+        if (registered.contains(address)) {
+            sendError(ErrorCodes.DUPLICATE_SUBSCRIPTION, address, "Already registered on this address");
+            return;
+        }
+        if (registered.size() >= context.limits().getMaxSubscriptionsPerConnection()) {
+            sendError(ErrorCodes.TOO_MANY_SUBSCRIPTIONS, address, "A connection may register at most "
+                + context.limits().getMaxSubscriptionsPerConnection() + " addresses (limits.maxSubscriptionsPerConnection)");
+            return;
+        }
+        if (!rules.permitsSubscription(address)) {
+            LOG.info("SockJS client {} ({}) refused: register on {} is not permitted", client, identity.describe(), address);
+            sendError(ErrorCodes.ACCESS_DENIED, address, "Access denied: register on '" + address + "' is not permitted");
+            return;
+        }
+        registered.add(address);
+        context.fanout().subscribe(address, this);
+        LOG.debug("SockJS client {} ({}) registered {}", client, identity.describe(), address);
+    }
+
+    private void unregister(String address) {
+        if (!registered.remove(address)) {
+            sendError(ErrorCodes.INVALID_FRAME, address, "Not registered on this address");
+            return;
+        }
+        context.fanout().unsubscribe(address, this);
+    }
+
+    private void sendToBus(String type, String address, JsonObject frame, JsonObject clientHeaders) {
+        Object body = frame.getValue("body");
+        if (body != null && !(body instanceof JsonObject || body instanceof JsonArray || body instanceof String
+            || body instanceof Integer || body instanceof Long || body instanceof Double || body instanceof Boolean)) {
+            sendError(ErrorCodes.INVALID_FRAME, address, "Unsupported body type");
+            return;
+        }
+        if (!rules.permitsSend(address, body)) {
+            LOG.info("SockJS client {} ({}) refused: {} to {} is not permitted", client, identity.describe(), type, address);
+            sendError(ErrorCodes.ACCESS_DENIED, address, "Access denied: " + type + " to '" + address + "' is not permitted");
+            return;
+        }
+        DeliveryOptions options = new DeliveryOptions().setHeaders(busHeaders(clientHeaders));
+        if ("publish".equals(type)) {
+            context.vertx().eventBus().publish(address, body, options);
+            return;
+        }
+        Object replyAddress = frame.getValue("replyAddress");
+        if (!(replyAddress instanceof String)) {
+            context.vertx().eventBus().send(address, body, options);
+            return;
+        }
+        String replyTo = (String) replyAddress;
+        context.vertx().eventBus().request(address, body, options).onComplete(reply -> {
+            if (closed) {
+                return;
+            }
+            if (reply.succeeded()) {
+                JsonObject headers = new JsonObject();
+                for (Map.Entry<String, String> header : reply.result().headers()) {
+                    headers.put(header.getKey(), header.getValue());
+                }
+                socket.write(new JsonObject().put("type", "rec").put("address", replyTo).put("headers", headers)
+                    .put("body", reply.result().body()).toBuffer());
+            } else {
+                Throwable cause = reply.cause();
+                JsonObject error = new JsonObject().put("type", "err").put("address", replyTo).put("body", ErrorCodes.SEND_FAILED)
+                    .put("failureType", cause instanceof ReplyException ? ((ReplyException) cause).failureType().name() : ErrorCodes.SEND_FAILED)
+                    .put("failureCode", cause instanceof ReplyException ? ((ReplyException) cause).failureCode() : -1)
+                    .put("message", String.valueOf(cause.getMessage()));
+                socket.write(error.toBuffer());
+            }
+        });
+    }
+
+    private MultiMap busHeaders(JsonObject clientHeaders) {
+        MultiMap headers = MultiMap.caseInsensitiveMultiMap();
+        if (clientHeaders != null) {
+            int count = 0;
+            for (Map.Entry<String, Object> header : clientHeaders) {
+                if (count++ >= MAX_CLIENT_HEADERS) {
+                    break;
+                }
+                if (header.getValue() instanceof String && !"Authorization".equalsIgnoreCase(header.getKey())) {
+                    headers.add(header.getKey(), (String) header.getValue());
+                }
+            }
+        }
+        headers.remove(USER_HEADER);
+        if (!identity.isAnonymous()) {
+            headers.set(USER_HEADER, identity.userId());
+        }
+        return headers;
+    }
+
+    private void authenticate(String presented) {
+        authenticating = true;
+        context.authenticator().authenticateToken(presented).onComplete(result -> {
+            authenticating = false;
+            if (closed) {
+                return;
+            }
+            if (result.failed()) {
+                AuthFailure failure = result.cause() instanceof AuthFailure ? (AuthFailure) result.cause()
+                    : new AuthFailure(AuthFailure.INVALID_TOKEN, String.valueOf(result.cause().getMessage()));
+                LOG.info("SockJS client {} refused: {} ({})", client, failure.code(), failure.getMessage());
+                closeWithError(failure.code(), null, failure.getMessage());
+                return;
+            }
+            if (!identity.isAnonymous() && !identity.userId().equals(result.result().userId())) {
+                closeWithError(AuthFailure.INVALID_TOKEN, null, "A connection cannot change user");
+                return;
+            }
+            identity = result.result();
+            token = presented;
+            rules = context.rules().bind(identity);
+            LOG.debug("SockJS client {} authenticated as {}", client, identity.describe());
+            while (!pending.isEmpty() && !authenticating && !closed) {
+                process(pending.poll());
+            }
+        });
+    }
+
+    @Override
+    public void deliver(Delivery delivery) {
+        if (closed) {
+            return;
+        }
+        if (identity.isExpired(System.currentTimeMillis())) {
+            closeWithError(AuthFailure.TOKEN_EXPIRED, null, "The token expired; reconnect with a fresh one");
+            return;
+        }
+        if (rules.permitsDelivery(delivery.address(), delivery.body())) {
+            socket.write(delivery.sockJsFrame());
+        }
+    }
+
+    /**
+     * Closes the connection when it was silent too long or its token expired.
+     */
+    void checkTimeouts(long now) {
+        if (closed) {
+            return;
+        }
+        if (identity.isExpired(now)) {
+            closeWithError(AuthFailure.TOKEN_EXPIRED, null, "The token expired; reconnect with a fresh one");
+        } else if (now - lastActivity > context.limits().getIdleTimeoutMs()) {
+            closeWithError(ErrorCodes.IDLE_TIMEOUT, null, "Nothing received for " + context.limits().getIdleTimeoutMs()
+                + " ms (limits.idleTimeoutMs)");
+        }
+    }
+
+    private void sendError(String code, String address, String message) {
+        socket.write(errorFrame(code, address, message));
+    }
+
+    private void closeWithError(String code, String address, String message) {
+        sendError(code, address, message);
+        close();
+    }
+
+    void close() {
+        if (!closed) {
+            socket.close();
+            cleanUp();
+        }
+    }
+
+    private void cleanUp() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (String address : registered) {
+            context.fanout().unsubscribe(address, this);
+        }
+        registered.clear();
+        pending.clear();
+        onClosed.accept(this);
+    }
+
+    static Buffer errorFrame(String code, String address, String message) {
+        JsonObject frame = new JsonObject().put("type", "err").put("body", code).put("failureType", code)
+            .put("failureCode", ErrorCodes.statusOf(code)).put("message", message);
+        if (address != null) {
+            frame.put("address", address);
+        }
+        return frame.toBuffer();
+    }
+
+    private static String tokenFromQuery(String uri) {
+        if (uri == null) {
+            return null;
+        }
+        int query = uri.indexOf('?');
+        if (query < 0) {
+            return null;
+        }
+        for (String pair : uri.substring(query + 1).split("&")) {
+            if (pair.startsWith("access_token=")) {
+                try {
+                    return URLDecoder.decode(pair.substring("access_token=".length()), StandardCharsets.UTF_8);
+                } catch (IllegalArgumentException e) {
+                    return pair.substring("access_token=".length());
+                }
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,213 @@
+package io.kafkabridge.bridge;
+
+import io.kafkabridge.auth.AuthFailure;
+import io.kafkabridge.auth.Identity;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.ext.stomp.Command;
+import io.vertx.ext.stomp.Frame;
+import io.vertx.ext.stomp.Frames;
+import io.vertx.ext.stomp.StompServerConnection;
+import io.vertx.ext.stomp.utils.Headers;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * One STOMP connection of the bridge (TCP or WebSocket): its identity, subscriptions, rate limiter and clocks.
+ * Confined to the server verticle's event loop.
+ */
+final class StompSession {
+
+    private final BridgeContext context;
+    private final StompServerConnection connection;
+    private final String client;
+    private final long openedAt;
+    private final RateLimiter rate;
+    private final Map<String, Subscription> subscriptions = new LinkedHashMap<>();
+    private Identity identity = Identity.ANONYMOUS;
+    private PermissionRules.Bound rules;
+    private boolean connectReceived;
+    private boolean connected;
+    private boolean closed;
+    private long lastActivity;
+
+    /**
+     * A subscription: delivers the address's messages as MESSAGE frames with its id.
+     */
+    private final class Subscription implements AddressFanout.Subscriber {
+        final String id;
+        final String address;
+
+        Subscription(String id, String address) {
+            this.id = id;
+            this.address = address;
+        }
+
+        @Override
+        public void deliver(Delivery delivery) {
+            if (closed) {
+                return;
+            }
+            if (identity.isExpired(System.currentTimeMillis())) {
+                fail(AuthFailure.TOKEN_EXPIRED, null, "The token expired; reconnect with a fresh one");
+                return;
+            }
+            if (rules.permitsDelivery(delivery.address(), delivery.body())) {
+                connection.write(createMessageFrame(delivery, id));
+            }
+        }
+    }
+
+    StompSession(BridgeContext context, StompServerConnection connection, String client) {
+        this.context = context;
+        this.connection = connection;
+        this.client = client;
+        this.openedAt = System.currentTimeMillis();
+        this.lastActivity = openedAt;
+        this.rate = new RateLimiter(context.limits().getMaxInboundMessagesPerSecond());
+        this.rules = context.rules().bind(Identity.ANONYMOUS);
+    }
+
+    private static Frame createMessageFrame(Delivery delivery, String subscriptionId) {
+        Headers headers = Headers.create();
+        for (Map.Entry<String, String> header : delivery.headers()) {
+            headers.putIfAbsent(header.getKey(), header.getValue());
+        }
+        headers.put(Frame.DESTINATION, delivery.address());
+        headers.put(Frame.SUBSCRIPTION, subscriptionId);
+        headers.put(Frame.MESSAGE_ID, UUID.randomUUID().toString());
+        Buffer body = delivery.stompBody();
+        if (body != null) {
+            headers.put(Frame.CONTENT_LENGTH, Integer.toString(body.length()));
+        }
+        return new Frame(Command.MESSAGE, headers, body);
+    }
+
+    String client() {
+        return client;
+    }
+
+    StompServerConnection connection() {
+        return connection;
+    }
+
+    Identity identity() {
+        return identity;
+    }
+
+    PermissionRules.Bound rules() {
+        return rules;
+    }
+
+    void authenticated(Identity identity) {
+        this.identity = identity;
+        this.rules = context.rules().bind(identity);
+    }
+
+    /**
+     * @return {@code false} when this is the second CONNECT
+     */
+    boolean markConnectReceived() {
+        if (connectReceived) {
+            return false;
+        }
+        connectReceived = true;
+        return true;
+    }
+
+    void markConnected() {
+        connected = true;
+    }
+
+    boolean isConnected() {
+        return connected;
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    void touch() {
+        lastActivity = System.currentTimeMillis();
+    }
+
+    boolean tryAcquireRate() {
+        return rate.tryAcquire();
+    }
+
+    int subscriptionCount() {
+        return subscriptions.size();
+    }
+
+    boolean hasSubscription(String id) {
+        return subscriptions.containsKey(id);
+    }
+
+    /**
+     * @return completes once the subscription receives messages
+     */
+    Future<Void> subscribe(String id, String address) {
+        Subscription subscription = new Subscription(id, address);
+        subscriptions.put(id, subscription);
+        return context.fanout().subscribe(address, subscription);
+    }
+
+    boolean unsubscribe(String id) {
+        Subscription subscription = subscriptions.remove(id);
+        if (subscription == null) {
+            return false;
+        }
+        context.fanout().unsubscribe(subscription.address, subscription);
+        return true;
+    }
+
+    /**
+     * Closes connections that never sent CONNECT, went silent or whose token expired.
+     */
+    void checkTimeouts(long now) {
+        if (closed) {
+            return;
+        }
+        if (!connected) {
+            if (now - openedAt > context.limits().getConnectTimeoutMs()) {
+                fail(ErrorCodes.CONNECT_TIMEOUT, null, "No CONNECT within " + context.limits().getConnectTimeoutMs()
+                    + " ms (limits.connectTimeoutMs)");
+            }
+        } else if (identity.isExpired(now)) {
+            fail(AuthFailure.TOKEN_EXPIRED, null, "The token expired; reconnect with a fresh one");
+        } else if (now - lastActivity > context.limits().getIdleTimeoutMs()) {
+            fail(ErrorCodes.IDLE_TIMEOUT, null, "Nothing received for " + context.limits().getIdleTimeoutMs()
+                + " ms (limits.idleTimeoutMs); send heart-beats");
+        }
+    }
+
+    /**
+     * Sends an ERROR frame ({@code message} header = the code) and closes the connection, as STOMP requires.
+     *
+     * @param destination the refused destination, named in a header, or {@code null}
+     */
+    void fail(String code, String destination, String explanation) {
+        if (closed) {
+            return;
+        }
+        Headers headers = destination == null ? Headers.create() : Headers.create(Frame.DESTINATION, destination);
+        connection.write(Frames.createErrorFrame(code, headers, explanation));
+        connection.close();
+    }
+
+    /**
+     * Releases the subscriptions; called once when the connection closed.
+     */
+    void cleanUp() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (Subscription subscription : subscriptions.values()) {
+            context.fanout().unsubscribe(subscription.address, subscription);
+        }
+        subscriptions.clear();
+    }
+}
