@@ -1,0 +1,108 @@
+package io.kafkabridge.testing;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonObject;
+
+import java.time.Duration;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/**
+ * The SockJS event-bus bridge protocol spoken over SockJS's raw WebSocket endpoint ({@code /eventbus/websocket}):
+ * one JSON frame per WebSocket text message. Received frames are JSON objects; a close is {@code {"type":"closed"}}.
+ */
+public final class RawSockJsClient implements AutoCloseable {
+
+    private final WebSocketClient client;
+    private final WebSocket socket;
+    private final LinkedBlockingQueue<JsonObject> received = new LinkedBlockingQueue<>();
+
+    private RawSockJsClient(WebSocketClient client, WebSocket socket) {
+        this.client = client;
+        this.socket = socket;
+        socket.textMessageHandler(text -> {
+            try {
+                received.add(new JsonObject(text));
+            } catch (RuntimeException e) {
+                received.add(new JsonObject().put("type", "unparsed").put("text", text));
+            }
+        });
+        socket.closeHandler(v -> received.add(new JsonObject().put("type", "closed")));
+    }
+
+    /**
+     * @param query the query string to append (e.g. {@code access_token=...}), or {@code null}
+     */
+    public static RawSockJsClient connect(Vertx vertx, int httpPort, String query, WebSocketClientOptions options) {
+        WebSocketClient client = vertx.createWebSocketClient(options);
+        Future<WebSocket> connecting = client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(httpPort)
+            .setURI("/eventbus/websocket" + (query == null ? "" : "?" + query)));
+        return new RawSockJsClient(client, GatewayNode.await(connecting, Duration.ofSeconds(10)));
+    }
+
+    public static RawSockJsClient connect(Vertx vertx, int httpPort, String query) {
+        return connect(vertx, httpPort, query, new WebSocketClientOptions());
+    }
+
+    public RawSockJsClient send(JsonObject frame) {
+        socket.writeTextMessage(frame.encode());
+        return this;
+    }
+
+    public RawSockJsClient sendText(String text) {
+        socket.writeTextMessage(text);
+        return this;
+    }
+
+    public RawSockJsClient register(String address) {
+        return send(new JsonObject().put("type", "register").put("address", address));
+    }
+
+    /**
+     * Waits for the next frame satisfying {@code condition}, skipping others.
+     */
+    public JsonObject await(Predicate<JsonObject> condition, Duration timeout, String what) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            long left = deadline - System.nanoTime();
+            JsonObject frame = null;
+            if (left > 0) {
+                try {
+                    frame = received.poll(left, TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            if (frame == null) {
+                throw new AssertionError("no " + what + " within " + timeout);
+            }
+            if (condition.test(frame)) {
+                return frame;
+            }
+        }
+    }
+
+    /**
+     * Waits for an {@code err} frame (about {@code address}, when not null).
+     */
+    public JsonObject awaitError(String address, Duration timeout) {
+        return await(f -> "err".equals(f.getString("type")) && (address == null || address.equals(f.getString("address"))),
+            timeout, "err frame" + (address == null ? "" : " for " + address));
+    }
+
+    public JsonObject awaitClose(Duration timeout) {
+        return await(f -> "closed".equals(f.getString("type")), timeout, "close");
+    }
+
+    @Override
+    public void close() {
+        socket.close();
+        client.close();
+    }
+}
