@@ -21,6 +21,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,6 +71,9 @@ public class GatewayServerVerticle extends VerticleBase {
         Router router = Router.router(vertx);
         router.get("/health").handler(this::handleHealth);
         router.get("/ready").handler(this::handleHealth);
+        // SockJS's HTTP transports (xhr_send, jsonp_send) read request bodies: bound them (413 beyond)
+        router.post(http.getEventbusPath() + "/*").handler(BodyHandler.create(false)
+            .setBodyLimit(2L * options.getLimits().getMaxFrameBytes() + 1024));
         router.route(http.getEventbusPath() + "/*").subRouter(sockJsBridge.createRouter());
         router.get(http.getStompPath()).handler(this::upgradeToStomp);
         router.route().handler(StaticHandler.create("webroot").setIndexPage("index.html").setCachingEnabled(false));
