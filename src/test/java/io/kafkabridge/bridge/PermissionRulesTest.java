@@ -1,0 +1,112 @@
+package io.kafkabridge.bridge;
+
+import io.kafkabridge.auth.Identity;
+import io.kafkabridge.config.PermissionsOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class PermissionRulesTest {
+
+    private static final PermissionRules RULES = new PermissionRules(new PermissionsOptions(new JsonObject()
+        .put("outboundPermitteds", new JsonArray()
+            .add(new JsonObject().put("addressRegex", "user\\.{user}\\.orders"))
+            .add(new JsonObject().put("address", "inbox.{user}"))
+            .add(new JsonObject().put("address", "ops.alerts").put("requiredAuthority", "ops"))
+            .add(new JsonObject().put("address", "news").put("match", new JsonObject().put("public", true)))
+            .add(new JsonObject().put("address", "dashboard.metrics")))
+        .put("inboundPermitteds", new JsonArray()
+            .add(new JsonObject().put("address", "chat.{user}.out"))
+            .add(new JsonObject().put("address", "orders.new").put("match", new JsonObject().put("kind", "order"))))));
+
+    private static PermissionRules.Bound as(String user, String... authorities) {
+        return RULES.bind(new Identity(user, Set.of(authorities), 0));
+    }
+
+    @Test
+    void aliceMayReadHerOwnOrdersAndInbox() {
+        PermissionRules.Bound alice = as("alice");
+
+        assertThat(alice.permitsSubscription("user.alice.orders")).isTrue();
+        assertThat(alice.permitsSubscription("inbox.alice")).isTrue();
+        assertThat(alice.permitsSubscription("dashboard.metrics")).isTrue();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"user.bob.orders", "user.*.orders", "user..*.orders", "user.(alice|bob).orders",
+        "user.alice|bob.orders", "user\\.bob\\.orders", "user.ALICE.orders", "user.Alice.orders", " user.alice.orders",
+        "user.alice.orders ", "user.alice.orders\n", "user.alice.orders\t", "user.\u0430lice.orders", "user.alice.orders.x",
+        "xuser.alice.orders", "user.alice..orders", "user.alice", "inbox.bob", "inbox.alice.x", "inbox.", "inbox.{user}",
+        "user.{user}.orders", "ops.alerts", ""})
+    void aliceIsRefusedEveryOtherAddress(String address) {
+        assertThat(as("alice").permitsSubscription(address)).as(address).isFalse();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"a.b", ".*", "alice|bob", "bob.orders", "(x)", "\\E.*\\Q", "[a-z]+", "zo\u00eb", "$1"})
+    void userIdsWithMetacharactersMatchOnlyThemselves(String user) {
+        PermissionRules.Bound rules = as(user);
+
+        assertThat(rules.permitsSubscription("user." + user + ".orders")).isTrue();
+        assertThat(rules.permitsSubscription("inbox." + user)).isTrue();
+        assertThat(rules.permitsSubscription("user.bob.orders")).isFalse();
+        assertThat(rules.permitsSubscription("user.alice.orders")).isFalse();
+        assertThat(rules.permitsSubscription("inbox.bob")).isFalse();
+    }
+
+    @Test
+    void anonymousClientsNeverMatchUserRules() {
+        PermissionRules.Bound anonymous = RULES.bind(Identity.ANONYMOUS);
+
+        assertThat(anonymous.permitsSubscription("user..orders")).isFalse();
+        assertThat(anonymous.permitsSubscription("user.null.orders")).isFalse();
+        assertThat(anonymous.permitsSubscription("inbox.")).isFalse();
+        assertThat(anonymous.permitsSubscription("inbox.{user}")).isFalse();
+        assertThat(anonymous.permitsSubscription("dashboard.metrics")).isTrue();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "ali\nce", "ali\u0000ce", "ali\u2028ce"})
+    void unusableUserIdsNeverMatchUserRules(String user) {
+        PermissionRules.Bound rules = as(user);
+
+        assertThat(rules.permitsSubscription("user." + user + ".orders")).isFalse();
+        assertThat(rules.permitsSubscription("inbox." + user)).isFalse();
+    }
+
+    @Test
+    void requiredAuthorityNeedsTheAuthority() {
+        assertThat(as("alice").permitsSubscription("ops.alerts")).isFalse();
+        assertThat(as("alice", "ops").permitsSubscription("ops.alerts")).isTrue();
+        assertThat(as("alice", "OPS").permitsSubscription("ops.alerts")).isFalse();
+    }
+
+    @Test
+    void matchRulesAreCheckedOnEveryDelivery() {
+        PermissionRules.Bound alice = as("alice");
+
+        assertThat(alice.permitsDelivery("news", new JsonObject().put("public", true))).isTrue();
+        assertThat(alice.permitsDelivery("news", new JsonObject().put("public", false))).isFalse();
+        assertThat(alice.permitsDelivery("news", "{\"public\":true}")).isTrue();
+        assertThat(alice.permitsDelivery("news", "not json")).isFalse();
+        assertThat(alice.permitsDelivery("user.alice.orders", new JsonObject())).isTrue();
+        assertThat(alice.permitsDelivery("user.bob.orders", new JsonObject())).isFalse();
+    }
+
+    @Test
+    void inboundRulesBindTheUserAndMatchTheBody() {
+        assertThat(as("alice").permitsSend("chat.alice.out", "hi")).isTrue();
+        assertThat(as("alice").permitsSend("chat.bob.out", "hi")).isFalse();
+        assertThat(RULES.bind(Identity.ANONYMOUS).permitsSend("chat..out", "hi")).isFalse();
+        assertThat(as("alice").permitsSend("orders.new", new JsonObject().put("kind", "order"))).isTrue();
+        assertThat(as("alice").permitsSend("orders.new", new JsonObject().put("kind", "refund"))).isFalse();
+        assertThat(as("alice").permitsSend("dashboard.metrics", "x")).isFalse();
+        assertThat(as("alice").permitsSend(null, "x")).isFalse();
+    }
+}
