@@ -19,6 +19,9 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
+
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -29,8 +32,9 @@ import java.util.Set;
  * messages on the (clustered) event bus.
  * <p>
  * Records are handled one at a time on this verticle's event loop, so per-partition order is kept. The offset of a
- * record is committed only after all its messages were published: every {@code kafka.commitIntervalMs}, when
- * partitions are revoked, and at stop.
+ * record is committed only after all its messages were published: every {@code kafka.commitIntervalMs}, at stop, and
+ * synchronously when partitions are revoked, before another member takes them ({@link RebalanceCommitter}).
+ * Assignment is cooperative-sticky, so a node joining does not stop the others.
  */
 public class KafkaSourceVerticle extends VerticleBase {
 
@@ -42,7 +46,8 @@ public class KafkaSourceVerticle extends VerticleBase {
     private final SourceStats stats;
     private final Set<Integer> warnedRoutes = new HashSet<>();
     private final Set<String> warnedTopics = new HashSet<>();
-    private final Map<TopicPartition, Long> publishedOffsets = new HashMap<>();
+    private final Map<org.apache.kafka.common.TopicPartition, Long> publishedOffsets = new HashMap<>();
+    private final Set<org.apache.kafka.common.TopicPartition> assigned = new HashSet<>();
 
     private KafkaConsumer<byte[], byte[]> consumer;
     private EventBus eventBus;
@@ -70,10 +75,15 @@ public class KafkaSourceVerticle extends VerticleBase {
         config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         config.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "kafka-eventbus-bridge-" + deploymentID());
 
-        consumer = KafkaConsumer.create(vertx, config, byte[].class, byte[].class);
+        config.putIfAbsent(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+        config.putIfAbsent(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "10000");
+        config.putIfAbsent(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "3000");
+
+        Map<String, Object> nativeConfig = new HashMap<>(config);
+        org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> nativeConsumer =
+            RebalanceCommitter.wrap(new org.apache.kafka.clients.consumer.KafkaConsumer<>(nativeConfig), context, new Partitions());
+        consumer = KafkaConsumer.create(vertx, nativeConsumer);
         consumer.exceptionHandler(e -> LOG.warn("Kafka consumer of group {} on {}: {}", options.getGroupId(), bootstrapServers, e.toString()));
-        consumer.partitionsAssignedHandler(partitions -> LOG.info("Kafka partitions assigned to this node: {}", partitions));
-        consumer.partitionsRevokedHandler(this::commitRevoked);
         consumer.handler(this::publishRecord);
         commitTimer = vertx.setPeriodic(options.getCommitIntervalMs(), id -> commitPublished());
 
@@ -88,8 +98,47 @@ public class KafkaSourceVerticle extends VerticleBase {
             bootstrapServers, options.getGroupId()));
     }
 
+    /**
+     * Partition hand-offs, run on this verticle's event loop while the consumer waits inside {@code poll}.
+     */
+    private final class Partitions implements RebalanceCommitter.Partitions {
+        @Override
+        public Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> revoke(
+            Collection<org.apache.kafka.common.TopicPartition> partitions) {
+            Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> offsets = new HashMap<>();
+            for (org.apache.kafka.common.TopicPartition partition : partitions) {
+                assigned.remove(partition);
+                Long next = publishedOffsets.remove(partition);
+                if (next != null) {
+                    offsets.put(partition, new org.apache.kafka.clients.consumer.OffsetAndMetadata(next));
+                }
+            }
+            LOG.info("Kafka partitions revoked from this node: {}", partitions);
+            return offsets;
+        }
+
+        @Override
+        public void assign(Collection<org.apache.kafka.common.TopicPartition> partitions) {
+            assigned.addAll(partitions);
+            LOG.info("Kafka partitions assigned to this node: {}", partitions);
+        }
+
+        @Override
+        public void lose(Collection<org.apache.kafka.common.TopicPartition> partitions) {
+            for (org.apache.kafka.common.TopicPartition partition : partitions) {
+                assigned.remove(partition);
+                publishedOffsets.remove(partition);
+            }
+        }
+    }
+
     private void publishRecord(KafkaConsumerRecord<byte[], byte[]> consumed) {
         ConsumerRecord<byte[], byte[]> record = consumed.record();
+        org.apache.kafka.common.TopicPartition partition = new org.apache.kafka.common.TopicPartition(record.topic(), record.partition());
+        if (!assigned.contains(partition)) {
+            // fetched before the partition was revoked: its new owner publishes it
+            return;
+        }
         stats.recordConsumed(record.topic());
         RoutingResult result = router.route(record);
         for (RoutedMessage message : result.messages()) {
@@ -112,19 +161,7 @@ public class KafkaSourceVerticle extends VerticleBase {
                 LOG.warn("Topic {} matches no route; its records are counted as unroutable (logged once per topic)", record.topic());
             }
         }
-        publishedOffsets.put(new TopicPartition(record.topic(), record.partition()), record.offset() + 1);
-    }
-
-    private void commitRevoked(Set<TopicPartition> revoked) {
-        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-        for (TopicPartition partition : revoked) {
-            Long next = publishedOffsets.remove(partition);
-            if (next != null) {
-                offsets.put(partition, new OffsetAndMetadata(next, ""));
-            }
-        }
-        LOG.info("Kafka partitions revoked from this node: {}", revoked);
-        commit(offsets);
+        publishedOffsets.put(partition, record.offset() + 1);
     }
 
     private Future<Void> commitPublished() {
@@ -132,7 +169,8 @@ public class KafkaSourceVerticle extends VerticleBase {
             return Future.succeededFuture();
         }
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-        publishedOffsets.forEach((partition, next) -> offsets.put(partition, new OffsetAndMetadata(next, "")));
+        publishedOffsets.forEach((partition, next) ->
+            offsets.put(new TopicPartition(partition.topic(), partition.partition()), new OffsetAndMetadata(next, "")));
         publishedOffsets.clear();
         return commit(offsets);
     }
