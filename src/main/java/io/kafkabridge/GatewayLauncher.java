@@ -4,6 +4,8 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Launcher;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
+
+import java.util.concurrent.TimeUnit;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -16,12 +18,31 @@ public class GatewayLauncher extends Launcher {
 
     /** Exit status of a node whose startup failed (bad config, Kafka unreachable, port taken). */
     public static final int STARTUP_FAILURE_STATUS = 1;
+    /** Longest a graceful shutdown may take before Vert.x closes anyway. */
+    public static final int SHUTDOWN_TIMEOUT_SECONDS = 30;
 
     public static void main(String[] args) {
         System.setProperty("hazelcast.phone.home.enabled", System.getProperty("hazelcast.phone.home.enabled", "false"));
         System.setProperty("hazelcast.logging.type", System.getProperty("hazelcast.logging.type", "slf4j"));
         System.setProperty("vertx.logger-delegate-factory-class-name", "io.vertx.core.logging.SLF4JLogDelegateFactory");
         new GatewayLauncher().dispatch(args);
+    }
+
+    /**
+     * SIGTERM (or Ctrl-C): stop the node in order before Vert.x closes and leaves the cluster.
+     */
+    @Override
+    public void beforeStoppingVertx(Vertx vertx) {
+        MainVerticle node = MainVerticle.current();
+        if (node == null) {
+            return;
+        }
+        try {
+            node.shutdownGracefully().toCompletionStage().toCompletableFuture().get(SHUTDOWN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LoggerFactory.getLogger(GatewayLauncher.class).warn("Graceful shutdown incomplete after {} s: {}",
+                SHUTDOWN_TIMEOUT_SECONDS, e.toString());
+        }
     }
 
     @Override

@@ -2,6 +2,8 @@ package io.kafkabridge;
 
 import io.kafkabridge.auth.Authenticator;
 import io.kafkabridge.bridge.ConnectionLimiter;
+import io.kafkabridge.bridge.ErrorCodes;
+import io.kafkabridge.cluster.ClusterMonitor;
 import io.kafkabridge.config.ConfigException;
 import io.kafkabridge.config.ConfigLoader;
 import io.kafkabridge.config.GatewayOptions;
@@ -37,6 +39,12 @@ public class MainVerticle extends VerticleBase {
     private EmbeddedKafka embeddedKafka;
     private KafkaHealthProbe kafkaHealth;
     private GatewayServerVerticle server;
+    private ClusterMonitor cluster;
+    private ConnectionLimiter connections;
+    private String sourceDeployment;
+    private String serverDeployment;
+    private String demoDeployment;
+    private static volatile MainVerticle current;
 
     @Override
     public Future<?> start() {
@@ -88,19 +96,64 @@ public class MainVerticle extends VerticleBase {
         } catch (ConfigException e) {
             return Future.failedFuture(e);
         }
-        ConnectionLimiter connections = new ConnectionLimiter(options.getLimits().getMaxConnectionsPerNode());
+        connections = new ConnectionLimiter(options.getLimits().getMaxConnectionsPerNode());
+        cluster = ClusterMonitor.start(vertx);
         kafkaHealth = new KafkaHealthProbe(vertx, bootstrapServers);
-        server = new GatewayServerVerticle(options, authenticator, connections, kafkaHealth, stats);
+        server = new GatewayServerVerticle(options, authenticator, connections, kafkaHealth, stats, cluster);
         return kafkaHealth.start()
             .compose(v -> vertx.deployVerticle(new KafkaSourceVerticle(options.getKafka(), bootstrapServers, router, stats)))
-            .compose(id -> vertx.deployVerticle(server))
-            .compose(id -> options.getDemo().isEnabled()
-                ? vertx.deployVerticle(new DemoFeedVerticle(options.getDemo(), bootstrapServers))
-                : Future.succeededFuture(id))
+            .compose(id -> {
+                sourceDeployment = id;
+                return vertx.deployVerticle(server);
+            })
+            .compose(id -> {
+                serverDeployment = id;
+                return options.getDemo().isEnabled()
+                    ? vertx.deployVerticle(new DemoFeedVerticle(options.getDemo(), bootstrapServers))
+                    : Future.succeededFuture((String) null);
+            })
+            .onSuccess(id -> {
+                demoDeployment = id;
+                current = this;
+            })
             .onSuccess(id -> LOG.info("Gateway node started: HTTP on port {}, STOMP over TCP on {}, Kafka {}{}, {} route(s){}",
                 server.httpPort(), server.stompPort() < 0 ? "(disabled)" : "port " + server.stompPort(), bootstrapServers,
                 options.getKafka().isEmbedded() ? " (embedded dev broker)" : "", options.getRoutes().size(),
                 options.getDemo().isEnabled() ? ", demo feed on" : ""));
+    }
+
+    /**
+     * @return the node started in this JVM by the launcher, or {@code null}
+     */
+    public static MainVerticle current() {
+        return current;
+    }
+
+    /**
+     * Stops the node in order (SIGTERM): refuse new connections, stop the demo feed, stop the Kafka source (it publishes
+     * what it has, commits and leaves the group), then tell every client to reconnect elsewhere and close the servers.
+     * Leaving the cluster follows when Vert.x closes.
+     */
+    public Future<Void> shutdownGracefully() {
+        LOG.info("Graceful shutdown: refusing new connections, stopping the Kafka source, then disconnecting clients");
+        connections.drain();
+        return undeploy(demoDeployment)
+            .compose(v -> undeploy(sourceDeployment))
+            .compose(v -> {
+                server.disconnectClients(ErrorCodes.NODE_SHUTDOWN, "node shutting down; reconnect to another node");
+                return undeploy(serverDeployment);
+            })
+            .onSuccess(v -> LOG.info("Graceful shutdown done: offsets committed, clients told to reconnect"));
+    }
+
+    private Future<Void> undeploy(String deploymentId) {
+        if (deploymentId == null || !vertx.deploymentIDs().contains(deploymentId)) {
+            return Future.succeededFuture();
+        }
+        return vertx.undeploy(deploymentId).recover(e -> {
+            LOG.warn("Undeploying {} failed: {}", deploymentId, e.toString());
+            return Future.succeededFuture();
+        });
     }
 
     /**
@@ -126,6 +179,12 @@ public class MainVerticle extends VerticleBase {
 
     @Override
     public Future<?> stop() {
+        if (current == this) {
+            current = null;
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
         Future<Void> probe = kafkaHealth == null ? Future.succeededFuture() : kafkaHealth.close();
         return probe.transform(ignored -> embeddedKafka == null
             ? Future.succeededFuture()

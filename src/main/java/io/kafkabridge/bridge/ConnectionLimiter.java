@@ -10,6 +10,7 @@ public final class ConnectionLimiter {
 
     private final int max;
     private final AtomicInteger open = new AtomicInteger();
+    private volatile boolean draining;
 
     public ConnectionLimiter(int max) {
         this.max = max;
@@ -28,6 +29,17 @@ public final class ConnectionLimiter {
                 return true;
             }
         }
+    }
+
+    /**
+     * From now on no new connection is accepted (graceful shutdown).
+     */
+    public void drain() {
+        draining = true;
+    }
+
+    public boolean isDraining() {
+        return draining;
     }
 
     public void release() {

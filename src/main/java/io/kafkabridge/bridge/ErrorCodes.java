@@ -35,6 +35,10 @@ public final class ErrorCodes {
     public static final String ALREADY_CONNECTED = "already_connected";
     /** The address is already registered / the subscription id already used. */
     public static final String DUPLICATE_SUBSCRIPTION = "duplicate_subscription";
+    /** The node is shutting down: reconnect to another node. */
+    public static final String NODE_SHUTDOWN = "node_shutdown";
+    /** The node rejoined its cluster after a split: reconnect (to it or another node) and register again. */
+    public static final String NODE_REJOINED = "node_rejoined";
     /** A send whose reply failed or timed out. */
     public static final String SEND_FAILED = "send_failed";
 
@@ -65,6 +69,9 @@ public final class ErrorCodes {
                 return 408;
             case SEND_FAILED:
                 return 502;
+            case NODE_SHUTDOWN:
+            case NODE_REJOINED:
+                return 503;
             default:
                 return 400;
         }

@@ -41,6 +41,11 @@ public final class SockJsBridge {
     }
 
     private void acceptSocket(SockJSSocket socket) {
+        if (context.connections().isDraining()) {
+            socket.write(SockJsSession.errorFrame(ErrorCodes.NODE_SHUTDOWN, null, "This node is shutting down; connect to another node"));
+            socket.close();
+            return;
+        }
         if (!context.connections().tryAcquire()) {
             LOG.warn("SockJS client {} refused: {} connections open (limits.maxConnectionsPerNode)", socket.remoteAddress(),
                 context.connections().max());
@@ -72,6 +77,15 @@ public final class SockJsBridge {
      */
     public int openSessions() {
         return sessions.size();
+    }
+
+    /**
+     * Sends every client an {@code err} with the code and closes its connection.
+     */
+    public void disconnectAll(String code, String message) {
+        for (SockJsSession session : sessions.toArray(new SockJsSession[0])) {
+            session.closeWithError(code, null, message);
+        }
     }
 
     public void close() {

@@ -332,7 +332,7 @@ final class SockJsSession implements AddressFanout.Subscriber {
         socket.write(errorFrame(code, address, message));
     }
 
-    private void closeWithError(String code, String address, String message) {
+    void closeWithError(String code, String address, String message) {
         sendError(code, address, message);
         close();
     }

@@ -103,6 +103,10 @@ public final class StompBridge {
      * Takes over a WebSocket upgraded on the STOMP path.
      */
     public void acceptWebSocket(ServerWebSocket socket) {
+        if (context.connections().isDraining()) {
+            refuseDraining(frame -> socket.write(frame).eventually(socket::close));
+            return;
+        }
         if (!context.connections().tryAcquire()) {
             refuseConnection(String.valueOf(socket.remoteAddress()), frame -> socket.write(frame).eventually(socket::close));
             return;
@@ -116,6 +120,10 @@ public final class StompBridge {
     }
 
     private void acceptTcp(NetSocket socket) {
+        if (context.connections().isDraining()) {
+            refuseDraining(frame -> socket.write(frame).eventually(socket::close));
+            return;
+        }
         if (!context.connections().tryAcquire()) {
             refuseConnection(String.valueOf(socket.remoteAddress()), frame -> socket.write(frame).eventually(socket::close));
             return;
@@ -132,6 +140,11 @@ public final class StompBridge {
         LOG.warn("STOMP client {} refused: {} connections open (limits.maxConnectionsPerNode)", client, context.connections().max());
         writeAndClose.apply(Frames.createErrorFrame(ErrorCodes.TOO_MANY_CONNECTIONS, Headers.create(),
             "This node holds its maximum of " + context.connections().max() + " connections; try another node or later").toBuffer());
+    }
+
+    private static void refuseDraining(java.util.function.Function<Buffer, Future<Void>> writeAndClose) {
+        writeAndClose.apply(Frames.createErrorFrame(ErrorCodes.NODE_SHUTDOWN, Headers.create(),
+            "This node is shutting down; connect to another node").toBuffer());
     }
 
     private StompSession open(StompServerConnection connection, String client) {
@@ -377,6 +390,15 @@ public final class StompBridge {
      */
     public int openSessions() {
         return sessions.size();
+    }
+
+    /**
+     * Sends every client an ERROR frame with the code and closes its connection.
+     */
+    public void disconnectAll(String code, String message) {
+        for (StompSession session : sessions.values().toArray(new StompSession[0])) {
+            session.fail(code, null, message);
+        }
     }
 
     public Future<Void> close() {

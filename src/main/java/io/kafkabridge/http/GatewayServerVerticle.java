@@ -4,6 +4,8 @@ import io.kafkabridge.auth.Authenticator;
 import io.kafkabridge.bridge.AddressFanout;
 import io.kafkabridge.bridge.BridgeContext;
 import io.kafkabridge.bridge.ConnectionLimiter;
+import io.kafkabridge.bridge.ErrorCodes;
+import io.kafkabridge.cluster.ClusterMonitor;
 import io.kafkabridge.bridge.PermissionRules;
 import io.kafkabridge.bridge.SockJsBridge;
 import io.kafkabridge.bridge.StompBridge;
@@ -40,6 +42,7 @@ public class GatewayServerVerticle extends VerticleBase {
     private final ConnectionLimiter connections;
     private final KafkaHealthProbe kafkaHealth;
     private final SourceStats stats;
+    private final ClusterMonitor cluster;
 
     private HttpServer httpServer;
     private AddressFanout fanout;
@@ -50,12 +53,13 @@ public class GatewayServerVerticle extends VerticleBase {
     private int stompPort = -1;
 
     public GatewayServerVerticle(GatewayOptions options, Authenticator authenticator, ConnectionLimiter connections,
-                                 KafkaHealthProbe kafkaHealth, SourceStats stats) {
+                                 KafkaHealthProbe kafkaHealth, SourceStats stats, ClusterMonitor cluster) {
         this.options = options;
         this.authenticator = authenticator;
         this.connections = connections;
         this.kafkaHealth = kafkaHealth;
         this.stats = stats;
+        this.cluster = cluster;
     }
 
     @Override
@@ -70,7 +74,7 @@ public class GatewayServerVerticle extends VerticleBase {
 
         Router router = Router.router(vertx);
         router.get("/health").handler(this::handleHealth);
-        router.get("/ready").handler(this::handleHealth);
+        router.get("/ready").handler(this::handleReady);
         // SockJS's HTTP transports (xhr_send, jsonp_send) read request bodies: bound them (413 beyond)
         router.post(http.getEventbusPath() + "/*").handler(BodyHandler.create(false)
             .setBodyLimit(2L * options.getLimits().getMaxFrameBytes() + 1024));
@@ -88,7 +92,9 @@ public class GatewayServerVerticle extends VerticleBase {
             serverOptions.setSsl(true).setKeyCertOptions(tls);
         }
         httpServer = vertx.createHttpServer(serverOptions).requestHandler(router);
-        return httpServer.listen()
+        Future<Void> reconnectConsumer = vertx.eventBus().<String>localConsumer(ClusterMonitor.RECONNECT_CLIENTS_ADDRESS,
+            message -> disconnectClients(ErrorCodes.NODE_REJOINED, message.body())).completion();
+        return reconnectConsumer.compose(v -> httpServer.listen())
             .compose(server -> {
                 httpPort = server.actualPort();
                 return stompBridge.listenTcp();
@@ -122,9 +128,29 @@ public class GatewayServerVerticle extends VerticleBase {
             });
     }
 
+    /**
+     * Sends every client the reason and closes its connection (it reconnects, here or elsewhere, and resumes).
+     */
+    public void disconnectClients(String code, String reason) {
+        LOG.info("Disconnecting {} SockJS and {} STOMP client(s): {}", sockJsBridge.openSessions(), stompBridge.openSessions(), reason);
+        sockJsBridge.disconnectAll(code, reason);
+        stompBridge.disconnectAll(code, reason);
+    }
+
     private void handleHealth(RoutingContext ctx) {
+        respond(ctx, listening && kafkaHealth.isReachable(), status());
+    }
+
+    /**
+     * Ready: Kafka reachable, servers listening, and, when clustered, in a cluster.
+     */
+    private void handleReady(RoutingContext ctx) {
+        respond(ctx, listening && kafkaHealth.isReachable() && !connections.isDraining(), status());
+    }
+
+    private JsonObject status() {
         boolean up = listening && kafkaHealth.isReachable();
-        JsonObject body = new JsonObject()
+        return new JsonObject()
             .put("status", up ? "UP" : "DOWN")
             .put("kafka", kafkaHealth.toJson())
             .put("http", new JsonObject().put("port", httpPort).put("listening", listening).put("tls", options.getTls() != null))
@@ -133,7 +159,12 @@ public class GatewayServerVerticle extends VerticleBase {
             .put("connections", new JsonObject().put("open", connections.open()).put("max", connections.max()))
             .put("subscriptions", new JsonObject().put("addresses", fanout.addressCount()).put("total", fanout.subscriptionCount()))
             .put("auth", authenticator.isRequired() ? "required" : "anonymous")
+            .put("cluster", cluster.toJson())
             .put("topics", stats.toJson());
+    }
+
+    private static void respond(RoutingContext ctx, boolean up, JsonObject body) {
+        body.put("status", up ? "UP" : "DOWN");
         ctx.response()
             .setStatusCode(up ? 200 : 503)
             .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
