@@ -46,7 +46,10 @@ public class KafkaSourceVerticle extends VerticleBase {
     private final SourceStats stats;
     private final Set<Integer> warnedRoutes = new HashSet<>();
     private final Set<String> warnedTopics = new HashSet<>();
+    /** Next offset to commit per owned partition: one past the last record published. */
     private final Map<org.apache.kafka.common.TopicPartition, Long> publishedOffsets = new HashMap<>();
+    /** The offsets of the last periodic commit requested per partition. */
+    private final Map<org.apache.kafka.common.TopicPartition, Long> commitRequested = new HashMap<>();
     private final Set<org.apache.kafka.common.TopicPartition> assigned = new HashSet<>();
 
     private KafkaConsumer<byte[], byte[]> consumer;
@@ -108,6 +111,8 @@ public class KafkaSourceVerticle extends VerticleBase {
             Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> offsets = new HashMap<>();
             for (org.apache.kafka.common.TopicPartition partition : partitions) {
                 assigned.remove(partition);
+                commitRequested.remove(partition);
+                // committed again even when a periodic commit asked for it: that one may still be in flight
                 Long next = publishedOffsets.remove(partition);
                 if (next != null) {
                     offsets.put(partition, new org.apache.kafka.clients.consumer.OffsetAndMetadata(next));
@@ -128,6 +133,7 @@ public class KafkaSourceVerticle extends VerticleBase {
             for (org.apache.kafka.common.TopicPartition partition : partitions) {
                 assigned.remove(partition);
                 publishedOffsets.remove(partition);
+                commitRequested.remove(partition);
             }
         }
     }
@@ -165,13 +171,13 @@ public class KafkaSourceVerticle extends VerticleBase {
     }
 
     private Future<Void> commitPublished() {
-        if (publishedOffsets.isEmpty()) {
-            return Future.succeededFuture();
-        }
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-        publishedOffsets.forEach((partition, next) ->
-            offsets.put(new TopicPartition(partition.topic(), partition.partition()), new OffsetAndMetadata(next, "")));
-        publishedOffsets.clear();
+        publishedOffsets.forEach((partition, next) -> {
+            if (!next.equals(commitRequested.get(partition))) {
+                commitRequested.put(partition, next);
+                offsets.put(new TopicPartition(partition.topic(), partition.partition()), new OffsetAndMetadata(next, ""));
+            }
+        });
         return commit(offsets);
     }
 

@@ -39,8 +39,16 @@ public final class GatewayProcess implements AutoCloseable {
      * @param args the launcher arguments
      */
     public static GatewayProcess start(Path jar, Path dir, Map<String, String> env, String... args) {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-Xmx512m", "-jar", jar.toAbsolutePath().toString()));
+        return start(jar, dir, env, List.of("-Xmx512m"), args);
+    }
+
+    /**
+     * @param jvmArgs JVM options placed before {@code -jar}
+     */
+    public static GatewayProcess start(Path jar, Path dir, Map<String, String> env, List<String> jvmArgs, String... args) {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(jvmArgs);
+        command.addAll(List.of("-jar", jar.toAbsolutePath().toString()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
         builder.environment().putAll(env);
@@ -52,10 +60,15 @@ public final class GatewayProcess implements AutoCloseable {
     }
 
     private void readOutput() {
-        try (BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        Path log = Path.of("target", "gateway-processes", "node-" + process.pid() + ".log");
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+             java.io.Writer copy = java.nio.file.Files.newBufferedWriter(java.nio.file.Files.createDirectories(log.getParent()).resolve(log.getFileName()))) {
             String line;
             while ((line = reader.readLine()) != null) {
                 lines.add(line);
+                copy.write(line);
+                copy.write('\n');
+                copy.flush();
             }
         } catch (IOException ignored) {
             // process ended
@@ -118,8 +131,29 @@ public final class GatewayProcess implements AutoCloseable {
         return String.join("\n", output);
     }
 
+    /**
+     * Sends a signal to the process: {@code KILL}, {@code STOP}, {@code CONT}, {@code TERM}.
+     */
+    public void signal(String name) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+        if (kill.waitFor() != 0) {
+            throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+        }
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
     @Override
     public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            try {
+                signal("CONT");
+            } catch (IOException | IllegalStateException ignored) {
+                // not stopped, or already gone
+            }
+        }
         process.destroy();
         if (!process.waitFor(30, TimeUnit.SECONDS)) {
             process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
