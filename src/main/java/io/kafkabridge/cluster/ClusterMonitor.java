@@ -26,8 +26,23 @@ public final class ClusterMonitor {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterMonitor.class);
     /** Local event-bus address on which the bridges are told to disconnect every client; the body is the reason. */
     public static final String RECONNECT_CLIENTS_ADDRESS = "kafka-eventbus-bridge.node.reconnect-clients";
+    /**
+     * Local event-bus address of the cluster's stability: {@code true} when records may be published, {@code false}
+     * while membership is settling after a member left or while this node merges back after a split.
+     */
+    public static final String STABILITY_ADDRESS = "kafka-eventbus-bridge.node.cluster-stable";
+    /**
+     * How long membership must stay unchanged after a member left before publishing resumes. A node that was cut off
+     * sees the others "leave" too and cannot tell; Hazelcast starts merging it back within 10 s (merge runs every 5 s),
+     * so publishing waits longer than that: records are never published to a partial cluster.
+     */
+    public static final long SETTLE_MS = 12_000;
 
     private final ClusterManager clusterManager;
+    private Vertx vertx;
+    private long settleTimer = -1;
+    private boolean merging;
+    private volatile boolean stable = true;
     private HazelcastInstance hazelcast;
     private UUID membershipRegistration;
     private UUID lifecycleRegistration;
@@ -49,6 +64,7 @@ public final class ClusterMonitor {
     }
 
     private void watch(Vertx vertx, HazelcastInstance instance) {
+        this.vertx = vertx;
         hazelcast = instance;
         LOG.info("Node {} is in cluster \"{}\" with {} member(s): {}", clusterManager.getNodeId(),
             instance.getConfig().getClusterName(), instance.getCluster().getMembers().size(), instance.getCluster().getMembers());
@@ -62,6 +78,7 @@ public final class ClusterMonitor {
             public void memberRemoved(MembershipEvent event) {
                 LOG.warn("Cluster member left: {} ({} member(s) now); its Kafka partitions move to the others",
                     event.getMember(), event.getMembers().size());
+                vertx.runOnContext(v -> unsettle(SETTLE_MS, "member " + event.getMember() + " left"));
             }
         });
         lifecycleRegistration = instance.getLifecycleService().addLifecycleListener(event -> {
@@ -70,10 +87,51 @@ public final class ClusterMonitor {
                     + "and register again", clusterManager.getNodeId());
                 vertx.eventBus().publish(RECONNECT_CLIENTS_ADDRESS, "node rejoined the cluster after a split; reconnect",
                     new DeliveryOptions().setLocalOnly(true));
+                vertx.runOnContext(v -> {
+                    merging = false;
+                    unsettle(2_000, "merged back");
+                });
             } else if (event.getState() == LifecycleEvent.LifecycleState.MERGING) {
                 LOG.warn("Node {} is merging back into the cluster after a split", clusterManager.getNodeId());
+                vertx.runOnContext(v -> {
+                    merging = true;
+                    unsettle(SETTLE_MS, "merging");
+                });
             }
         });
+    }
+
+    /**
+     * Marks the cluster unstable now and stable again after {@code settleMs} without further change (and not while
+     * merging). Runs on the event loop.
+     */
+    private void unsettle(long settleMs, String why) {
+        if (stable) {
+            LOG.warn("Cluster unsettled ({}): pausing the Kafka source for at least {} ms", why, settleMs);
+            publishStability(false);
+        }
+        if (settleTimer >= 0) {
+            vertx.cancelTimer(settleTimer);
+        }
+        settleTimer = vertx.setTimer(settleMs, id -> {
+            settleTimer = -1;
+            if (!merging) {
+                LOG.info("Cluster settled with {} member(s): resuming the Kafka source", clusterManager.getNodes().size());
+                publishStability(true);
+            }
+        });
+    }
+
+    private void publishStability(boolean value) {
+        stable = value;
+        vertx.eventBus().publish(STABILITY_ADDRESS, value, new DeliveryOptions().setLocalOnly(true));
+    }
+
+    /**
+     * @return {@code false} while membership settles or this node merges back
+     */
+    public boolean isStable() {
+        return stable;
     }
 
     public boolean isClustered() {
@@ -86,7 +144,7 @@ public final class ClusterMonitor {
     public JsonObject toJson() {
         JsonObject json = new JsonObject().put("clustered", isClustered());
         if (isClustered()) {
-            json.put("nodeId", clusterManager.getNodeId()).put("members", clusterManager.getNodes().size());
+            json.put("nodeId", clusterManager.getNodeId()).put("members", clusterManager.getNodes().size()).put("stable", stable);
         }
         return json;
     }

@@ -1,5 +1,6 @@
 package io.kafkabridge.kafka;
 
+import io.kafkabridge.cluster.ClusterMonitor;
 import io.kafkabridge.config.KafkaOptions;
 import io.kafkabridge.routing.RecordRouter;
 import io.kafkabridge.routing.Route;
@@ -88,6 +89,13 @@ public class KafkaSourceVerticle extends VerticleBase {
         consumer = KafkaConsumer.create(vertx, nativeConsumer);
         consumer.exceptionHandler(e -> LOG.warn("Kafka consumer of group {} on {}: {}", options.getGroupId(), bootstrapServers, e.toString()));
         consumer.handler(this::publishRecord);
+        vertx.eventBus().<Boolean>localConsumer(ClusterMonitor.STABILITY_ADDRESS, message -> {
+            if (Boolean.TRUE.equals(message.body())) {
+                consumer.resume();
+            } else {
+                consumer.pause();
+            }
+        });
         commitTimer = vertx.setPeriodic(options.getCommitIntervalMs(), id -> commitPublished());
 
         Future<Void> subscribed;
