@@ -111,14 +111,25 @@ class ClusterIT {
         config = Files.writeString(dir.resolve("node.json"), json.encodePrettily());
     }
 
-    private Node startNode(Path dir) {
-        GatewayProcess process = GatewayProcess.start(JAR, dir, Map.of(),
-            List.of("-Xmx256m", "-Dvertx.hazelcast.config=" + clusterXml.toAbsolutePath()),
-            "run", "io.kafkabridge.MainVerticle", "-cluster", "-cluster-host", "127.0.0.1", "-conf", config.toAbsolutePath().toString());
-        nodes.add(process);
-        Matcher started = STARTED.matcher(process.awaitLine(line -> STARTED.matcher(line).find(), STARTUP));
-        assertThat(started.find()).isTrue();
-        return new Node(process, Integer.parseInt(started.group(1)), Integer.parseInt(started.group(2)));
+    /**
+     * Starts the node processes together (they join the cluster in parallel) and waits until each has started.
+     */
+    private List<Node> startNodes(Path dir, int count) {
+        List<GatewayProcess> processes = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            GatewayProcess process = GatewayProcess.start(JAR, dir, Map.of(),
+                List.of("-Xmx256m", "-XX:TieredStopAtLevel=1", "-Dvertx.hazelcast.config=" + clusterXml.toAbsolutePath()),
+                "run", "io.kafkabridge.MainVerticle", "-cluster", "-cluster-host", "127.0.0.1", "-conf", config.toAbsolutePath().toString());
+            nodes.add(process);
+            processes.add(process);
+        }
+        List<Node> started = new ArrayList<>();
+        for (GatewayProcess process : processes) {
+            Matcher line = STARTED.matcher(process.awaitLine(l -> STARTED.matcher(l).find(), STARTUP));
+            assertThat(line.find()).isTrue();
+            started.add(new Node(process, Integer.parseInt(line.group(1)), Integer.parseInt(line.group(2))));
+        }
+        return started;
     }
 
     /**
@@ -193,7 +204,7 @@ class ClusterIT {
     @Test
     void everyRecordReachesAClientOnEachOfThreeNodesExactlyOnceInPartitionOrder(@TempDir Path dir) throws Exception {
         prepare(dir);
-        List<Node> started = List.of(startNode(dir), startNode(dir), startNode(dir));
+        List<Node> started = startNodes(dir, 3);
         List<RawStompClient> subscribers = started.stream().map(this::subscribeAll).toList();
 
         Set<String> expected = new HashSet<>();
@@ -212,9 +223,10 @@ class ClusterIT {
     @Test
     void aKilledNodesPartitionsResumeOnTheSurvivorsAndNoRecordIsLost(@TempDir Path dir) throws Exception {
         prepare(dir);
-        Node first = startNode(dir);
-        Node second = startNode(dir);
-        Node victim = startNode(dir);
+        List<Node> started = startNodes(dir, 3);
+        Node first = started.get(0);
+        Node second = started.get(1);
+        Node victim = started.get(2);
         RawStompClient onFirst = subscribeAll(first);
         RawStompClient onSecond = subscribeAll(second);
 
@@ -244,8 +256,9 @@ class ClusterIT {
     @Test
     void aNodePausedPastTheFailureTimeoutServesItsClientsAgainOrMakesThemReconnect(@TempDir Path dir) throws Exception {
         prepare(dir);
-        Node steady = startNode(dir);
-        Node paused = startNode(dir);
+        List<Node> started = startNodes(dir, 2);
+        Node steady = started.get(0);
+        Node paused = started.get(1);
         RawStompClient onSteady = subscribeAll(steady);
         RawStompClient onPaused = subscribeAll(paused);
 
@@ -295,8 +308,9 @@ class ClusterIT {
     @Test
     void aTerminatedNodeTellsItsClientsToReconnectAndNoRecordIsLostForTheOthers(@TempDir Path dir) throws Exception {
         prepare(dir);
-        Node staying = startNode(dir);
-        Node leaving = startNode(dir);
+        List<Node> started = startNodes(dir, 2);
+        Node staying = started.get(0);
+        Node leaving = started.get(1);
         RawStompClient onStaying = subscribeAll(staying);
         RawStompClient onLeaving = subscribeAll(leaving);
 
