@@ -34,6 +34,8 @@ final class SockJsSession implements AddressFanout.Subscriber {
     static final String USER_HEADER = "user";
     private static final int MAX_PENDING_FRAMES = 64;
     private static final int MAX_CLIENT_HEADERS = 32;
+    /** Longest wait for a closing error frame to be written before the connection is closed regardless. */
+    static final long CLOSE_GRACE_MS = 2000;
 
     private final BridgeContext context;
     private final SockJSSocket socket;
@@ -47,6 +49,7 @@ final class SockJsSession implements AddressFanout.Subscriber {
     private String token;
     private boolean authenticating;
     private boolean closed;
+    private boolean closing;
     private long lastActivity;
 
     SockJsSession(BridgeContext context, SockJSSocket socket, Consumer<SockJsSession> onClosed) {
@@ -74,7 +77,7 @@ final class SockJsSession implements AddressFanout.Subscriber {
 
     private void receive(Buffer data) {
         lastActivity = System.currentTimeMillis();
-        if (closed) {
+        if (closed || closing) {
             return;
         }
         if (authenticating) {
@@ -301,7 +304,7 @@ final class SockJsSession implements AddressFanout.Subscriber {
 
     @Override
     public void deliver(Delivery delivery) {
-        if (closed) {
+        if (closed || closing) {
             return;
         }
         if (identity.isExpired(System.currentTimeMillis())) {
@@ -317,7 +320,7 @@ final class SockJsSession implements AddressFanout.Subscriber {
      * Closes the connection when it was silent too long or its token expired.
      */
     void checkTimeouts(long now) {
-        if (closed) {
+        if (closed || closing) {
             return;
         }
         if (identity.isExpired(now)) {
@@ -332,9 +335,21 @@ final class SockJsSession implements AddressFanout.Subscriber {
         socket.write(errorFrame(code, address, message));
     }
 
+    /**
+     * Sends the error, then closes once it was written: on SockJS's session transports a write from outside the
+     * transport's context is queued, and closing at once would drop it. A client that never collects it is closed
+     * after {@link #CLOSE_GRACE_MS} anyway.
+     */
     void closeWithError(String code, String address, String message) {
-        sendError(code, address, message);
-        close();
+        if (closed || closing) {
+            return;
+        }
+        closing = true;
+        long fallback = context.vertx().setTimer(CLOSE_GRACE_MS, id -> close());
+        socket.write(errorFrame(code, address, message)).onComplete(written -> {
+            context.vertx().cancelTimer(fallback);
+            close();
+        });
     }
 
     void close() {

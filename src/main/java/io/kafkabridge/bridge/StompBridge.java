@@ -113,8 +113,7 @@ public final class StompBridge {
         }
         StompServerConnection connection = new StompServerWebSocketConnectionImpl(socket, protocol, this::onWrite);
         StompSession session = open(connection, String.valueOf(socket.remoteAddress()));
-        FrameParser parser = createParser(session);
-        socket.handler(parser);
+        socket.handler(createParser(session));
         socket.exceptionHandler(e -> LOG.debug("STOMP client {}: {}", session.client(), e.toString()));
         socket.closeHandler(v -> connection.close());
     }
@@ -130,8 +129,7 @@ public final class StompBridge {
         }
         StompServerConnection connection = new StompServerTCPConnectionImpl(socket, protocol, this::onWrite);
         StompSession session = open(connection, String.valueOf(socket.remoteAddress()));
-        FrameParser parser = createParser(session);
-        socket.handler(parser);
+        socket.handler(createParser(session));
         socket.exceptionHandler(e -> LOG.debug("STOMP client {}: {}", session.client(), e.toString()));
         socket.closeHandler(v -> connection.close());
     }
@@ -153,11 +151,24 @@ public final class StompBridge {
         return session;
     }
 
-    private FrameParser createParser(StompSession session) {
+    /**
+     * @return the connection's input handler: Vert.x's frame parser, whose own failures (a bad header escape throws past
+     * its error handler) also end in an ERROR frame
+     */
+    private io.vertx.core.Handler<Buffer> createParser(StompSession session) {
         FrameParser parser = new FrameParser(serverOptions);
         parser.errorHandler(e -> session.fail(ErrorCodes.INVALID_FRAME, null, "Invalid frame: " + e.getMessage()));
         parser.handler(frame -> receive(session, frame));
-        return parser;
+        return data -> {
+            if (session.isClosed()) {
+                return;
+            }
+            try {
+                parser.handle(data);
+            } catch (RuntimeException e) {
+                session.fail(ErrorCodes.INVALID_FRAME, null, "Invalid frame: " + e.getMessage());
+            }
+        };
     }
 
     private void onWrite(ServerFrame written) {

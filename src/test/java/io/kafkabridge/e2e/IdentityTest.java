@@ -29,7 +29,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -967,9 +966,6 @@ class IdentityTest {
     }
 
     @Test
-    @Disabled("bug in SockJsSession.closeWithError: on SockJS session transports (what vertx-eventbus.js uses) an err "
-        + "written from outside the transport's context (the expiry sweeper, an event-bus delivery) is only queued, and the "
-        + "close() right after it discards the queue: the client sees the close without the err")
     void theEventBusClientIsToldTokenExpiredBeforeTheClose() {
         long expiresAt = (System.currentTimeMillis() / 1000 + 4) * 1000;
         try (NodeClient eventBus = NodeClient.start("eventbus-auth-client.js", node.httpBase(), "query",

@@ -26,7 +26,15 @@ public final class RawSockJsClient implements AutoCloseable {
     private RawSockJsClient(WebSocketClient client, WebSocket socket) {
         this.client = client;
         this.socket = socket;
-        socket.textMessageHandler(text -> {
+    }
+
+    /**
+     * Handlers are attached before connecting, so that an error and close sent at connection time are seen. The
+     * server sends its frames as binary or text messages: both are read.
+     */
+    private static void attach(io.vertx.core.http.ClientWebSocket socket, LinkedBlockingQueue<JsonObject> received) {
+        socket.handler(data -> {
+            String text = data.toString();
             try {
                 received.add(new JsonObject(text));
             } catch (RuntimeException e) {
@@ -41,9 +49,24 @@ public final class RawSockJsClient implements AutoCloseable {
      */
     public static RawSockJsClient connect(Vertx vertx, int httpPort, String query, WebSocketClientOptions options) {
         WebSocketClient client = vertx.createWebSocketClient(options);
-        Future<WebSocket> connecting = client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(httpPort)
+        io.vertx.core.http.ClientWebSocket socket = client.webSocket();
+        LinkedBlockingQueue<JsonObject> received = new LinkedBlockingQueue<>();
+        attach(socket, received);
+        Future<WebSocket> connecting = socket.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(httpPort)
             .setURI("/eventbus/websocket" + (query == null ? "" : "?" + query)));
-        return new RawSockJsClient(client, GatewayNode.await(connecting, Duration.ofSeconds(10)));
+        RawSockJsClient raw = new RawSockJsClient(client, GatewayNode.await(connecting, Duration.ofSeconds(10)));
+        raw.received.addAll(received);
+        received.clear();
+        socket.handler(data -> {
+            String text = data.toString();
+            try {
+                raw.received.add(new JsonObject(text));
+            } catch (RuntimeException e) {
+                raw.received.add(new JsonObject().put("type", "unparsed").put("text", text));
+            }
+        });
+        socket.closeHandler(v -> raw.received.add(new JsonObject().put("type", "closed")));
+        return raw;
     }
 
     public static RawSockJsClient connect(Vertx vertx, int httpPort, String query) {
