@@ -75,7 +75,7 @@ public final class StompBridge {
         this.tls = tls;
         int maxFrame = context.limits().getMaxFrameBytes();
         this.serverOptions = new StompServerOptions()
-            .setMaxBodyLength(maxFrame)
+            .setMaxBodyLength(maxFrame + 1)
             .setMaxHeaderLength(Math.min(10_240, maxFrame))
             .setMaxHeaders(MAX_HEADERS)
             .setHeartbeat(options.heartbeatJson())
@@ -111,7 +111,12 @@ public final class StompBridge {
             refuseConnection(String.valueOf(socket.remoteAddress()), frame -> socket.write(frame).eventually(socket::close));
             return;
         }
-        StompServerConnection connection = new StompServerWebSocketConnectionImpl(socket, protocol, this::onWrite);
+        StompServerConnection connection = new StompServerWebSocketConnectionImpl(socket, protocol, this::onWrite) {
+            @Override
+            public synchronized void configureHeartbeat(long ping, long pong, io.vertx.core.Handler<StompServerConnection> pingHandler) {
+                super.configureHeartbeat(ping, 0, pingHandler);
+            }
+        };
         StompSession session = open(connection, String.valueOf(socket.remoteAddress()));
         socket.handler(createParser(session));
         socket.exceptionHandler(e -> LOG.debug("STOMP client {}: {}", session.client(), e.toString()));
@@ -127,7 +132,12 @@ public final class StompBridge {
             refuseConnection(String.valueOf(socket.remoteAddress()), frame -> socket.write(frame).eventually(socket::close));
             return;
         }
-        StompServerConnection connection = new StompServerTCPConnectionImpl(socket, protocol, this::onWrite);
+        StompServerConnection connection = new StompServerTCPConnectionImpl(socket, protocol, this::onWrite) {
+            @Override
+            public synchronized void configureHeartbeat(long ping, long pong, io.vertx.core.Handler<StompServerConnection> pingHandler) {
+                super.configureHeartbeat(ping, 0, pingHandler);
+            }
+        };
         StompSession session = open(connection, String.valueOf(socket.remoteAddress()));
         socket.handler(createParser(session));
         socket.exceptionHandler(e -> LOG.debug("STOMP client {}: {}", session.client(), e.toString()));
@@ -197,6 +207,10 @@ public final class StompBridge {
         connection.onServerActivity();
         Command command = frame.getCommand();
         if (command == Command.PING) {
+            return;
+        }
+        if (frame.getBody() != null && frame.getBody().length() > context.limits().getMaxFrameBytes()) {
+            session.fail(ErrorCodes.INVALID_FRAME, null, "Invalid frame: Body size exceeded");
             return;
         }
         if (command == Command.CONNECT || command == Command.STOMP) {

@@ -86,7 +86,7 @@ public class GatewayServerVerticle extends VerticleBase {
             .setHost(http.getHost())
             .setPort(http.getPort())
             .setWebSocketSubProtocols(StompBridge.WEBSOCKET_SUBPROTOCOLS)
-            .setMaxWebSocketMessageSize(options.getLimits().getMaxFrameBytes() + 1024)
+            .setMaxWebSocketMessageSize(Math.max(65_536, 6 * options.getLimits().getMaxFrameBytes() + 1024))
             .setMaxWebSocketFrameSize(Math.max(65_536, options.getLimits().getMaxFrameBytes() + 1024));
         if (tls != null) {
             serverOptions.setSsl(true).setKeyCertOptions(tls);

@@ -1,0 +1,214 @@
+package io.kafkabridge.testing;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+
+import java.time.Duration;
+import java.util.UUID;
+import java.util.function.Predicate;
+
+/**
+ * Helpers for the end-to-end tests of the bridges' limits: proving a subscription live with probe messages published
+ * on the event bus, keeping raw clients alive with heart-beats or pings, awaiting a STOMP refusal (ERROR then close),
+ * and reading the node's connection count from {@code /health}. Everything waits on events, never on sleeps.
+ */
+public final class BridgeProbes {
+
+    /** How long a wait for something that must happen may take. */
+    public static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+    private BridgeProbes() {
+    }
+
+    /**
+     * @return a probe body with a fresh id
+     */
+    public static JsonObject probe() {
+        return new JsonObject().put("probe", UUID.randomUUID().toString());
+    }
+
+    /**
+     * Publishes {@code probe} on {@code address} every 100 ms until the STOMP client receives it.
+     *
+     * @return the MESSAGE frame
+     * @throws AssertionError when the client is refused, closed or receives nothing in time
+     */
+    public static RawStompClient.Received awaitStompProbe(Vertx vertx, RawStompConnection client, String address, JsonObject probe) {
+        long timer = vertx.setPeriodic(1, 100, id -> vertx.eventBus().publish(address, probe));
+        try {
+            return nextStompMessage(client, frame -> address.equals(frame.header("destination")) && isBody(frame.body(), probe),
+                TIMEOUT, "probe " + probe + " on " + address);
+        } finally {
+            vertx.cancelTimer(timer);
+        }
+    }
+
+    public static RawStompClient.Received awaitStompProbe(Vertx vertx, RawStompConnection client, String address) {
+        return awaitStompProbe(vertx, client, address, probe());
+    }
+
+    /**
+     * Waits for a MESSAGE frame satisfying {@code condition}, skipping other MESSAGE frames and receipts.
+     *
+     * @throws AssertionError on an ERROR frame, a close, or nothing in time
+     */
+    public static RawStompClient.Received nextStompMessage(RawStompConnection client, Predicate<RawStompClient.Received> condition,
+                                                           Duration timeout, String what) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new AssertionError("no " + what + " within " + timeout);
+            }
+            RawStompClient.Received frame;
+            try {
+                frame = client.next(Duration.ofNanos(left));
+            } catch (AssertionError e) {
+                throw new AssertionError("no " + what + " within " + timeout);
+            }
+            if ("ERROR".equals(frame.command()) || "CLOSED".equals(frame.command())) {
+                throw new AssertionError("expected " + what + " but got " + frame);
+            }
+            if ("MESSAGE".equals(frame.command()) && condition.test(frame)) {
+                return frame;
+            }
+        }
+    }
+
+    private static boolean isBody(String text, JsonObject expected) {
+        try {
+            return expected.equals(new JsonObject(text));
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Publishes {@code probe} on {@code address} every 100 ms until the SockJS client receives it.
+     *
+     * @return the {@code rec} frame
+     * @throws AssertionError on an {@code err} frame, a close, or nothing in time
+     */
+    public static JsonObject awaitSockJsProbe(Vertx vertx, RawSockJsClient client, String address, JsonObject probe) {
+        long timer = vertx.setPeriodic(1, 100, id -> vertx.eventBus().publish(address, probe));
+        try {
+            return nextSockJsMessage(client, f -> address.equals(f.getString("address")) && probe.equals(f.getValue("body")),
+                "probe " + probe + " on " + address);
+        } finally {
+            vertx.cancelTimer(timer);
+        }
+    }
+
+    public static JsonObject awaitSockJsProbe(Vertx vertx, RawSockJsClient client, String address) {
+        return awaitSockJsProbe(vertx, client, address, probe());
+    }
+
+    /**
+     * Waits for a {@code rec} frame satisfying {@code condition}, skipping other {@code rec} frames.
+     *
+     * @throws AssertionError on an {@code err} frame, a close, or nothing in time
+     */
+    public static JsonObject nextSockJsMessage(RawSockJsClient client, Predicate<JsonObject> condition, String what) {
+        JsonObject frame = client.await(f -> !"rec".equals(f.getString("type")) || condition.test(f), TIMEOUT, what);
+        if (!"rec".equals(frame.getString("type"))) {
+            throw new AssertionError("expected " + what + " but got " + frame.encode());
+        }
+        return frame;
+    }
+
+    /**
+     * Sends CONNECT (STOMP 1.2, the given heart-beat) and waits for CONNECTED.
+     */
+    public static RawStompClient.Received stompConnect(RawStompConnection client, String heartBeat) {
+        client.send("CONNECT", "accept-version", "1.2", "host", "localhost", "heart-beat", heartBeat);
+        RawStompClient.Received connected = client.next(TIMEOUT);
+        if (!"CONNECTED".equals(connected.command())) {
+            throw new AssertionError("expected CONNECTED but got " + connected);
+        }
+        return connected;
+    }
+
+    /**
+     * Subscribes and waits for the receipt (so that the SUBSCRIBE was processed).
+     */
+    public static void stompSubscribe(RawStompConnection client, String id, String destination) {
+        client.send("SUBSCRIBE", "id", id, "destination", destination, "receipt", "r-" + id);
+        RawStompClient.Received receipt = client.next(TIMEOUT);
+        if (!"RECEIPT".equals(receipt.command()) || !("r-" + id).equals(receipt.header("receipt-id"))) {
+            throw new AssertionError("expected the RECEIPT of SUBSCRIBE " + destination + " but got " + receipt);
+        }
+    }
+
+    /**
+     * Waits for the refusal of a STOMP client: an ERROR frame (MESSAGE frames before it are skipped), then the close.
+     *
+     * @return the ERROR frame
+     */
+    public static RawStompClient.Received awaitStompRefusal(RawStompConnection client, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        RawStompClient.Received frame;
+        do {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new AssertionError("no ERROR frame within " + timeout);
+            }
+            frame = client.next(Duration.ofNanos(left));
+        } while ("MESSAGE".equals(frame.command()) || "RECEIPT".equals(frame.command()));
+        if (!"ERROR".equals(frame.command())) {
+            throw new AssertionError("expected an ERROR frame but got " + frame);
+        }
+        RawStompClient.Received after = client.next(TIMEOUT);
+        if (!"CLOSED".equals(after.command())) {
+            throw new AssertionError("expected the close after " + frame + " but got " + after);
+        }
+        return frame;
+    }
+
+    /**
+     * Sends a heart-beat (EOL) every {@code intervalMs}; close the result to stop.
+     */
+    public static AutoCloseable stompHeartBeats(Vertx vertx, RawStompConnection client, long intervalMs) {
+        long timer = vertx.setPeriodic(intervalMs, id -> client.sendRaw("\n"));
+        return () -> vertx.cancelTimer(timer);
+    }
+
+    /**
+     * Sends {@code {"type":"ping"}} every {@code intervalMs}; close the result to stop.
+     */
+    public static AutoCloseable sockJsPings(Vertx vertx, RawSockJsClient client, long intervalMs) {
+        long timer = vertx.setPeriodic(intervalMs, id -> client.send(new JsonObject().put("type", "ping")));
+        return () -> vertx.cancelTimer(timer);
+    }
+
+    /**
+     * @return {@code connections.open} of the node's {@code /health} (plain HTTP)
+     */
+    public static int openConnections(Vertx vertx, int httpPort) {
+        HttpClient http = vertx.createHttpClient();
+        try {
+            JsonObject health = GatewayNode.await(http.request(HttpMethod.GET, httpPort, "127.0.0.1", "/health")
+                .compose(request -> request.send())
+                .compose(HttpClientResponse::body), TIMEOUT).toJsonObject();
+            return health.getJsonObject("connections").getInteger("open");
+        } finally {
+            http.close();
+        }
+    }
+
+    /**
+     * Reads {@code /health} until the node counts {@code expected} open connections (closes are asynchronous).
+     */
+    public static void awaitOpenConnections(Vertx vertx, int httpPort, int expected) {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        int open;
+        while ((open = openConnections(vertx, httpPort)) != expected) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the node still counts " + open + " open connections, expected " + expected);
+            }
+            GatewayNode.await(vertx.timer(50), TIMEOUT);
+        }
+    }
+}

@@ -1,0 +1,214 @@
+package io.kafkabridge.testing;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetClientOptions;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * A byte-level STOMP client over TCP or WebSocket, like {@link RawStompClient}, that also sees what the server sends
+ * right after accepting the connection (a refusal such as {@code too_many_connections}, a TLS failure): its handlers
+ * are installed on the event loop as the connection completes, whereas {@link RawStompClient} installs them from the
+ * test thread afterwards, and Vert.x drops data (and a close) that arrives before a handler is set.
+ * Received frames are {@link RawStompClient.Received}; a close is command {@code CLOSED}.
+ */
+public final class RawStompConnection implements AutoCloseable {
+
+    private final LinkedBlockingQueue<RawStompClient.Received> received = new LinkedBlockingQueue<>();
+    private final LinkedBlockingQueue<Long> heartBeats = new LinkedBlockingQueue<>();
+    private final StringBuilder partial = new StringBuilder();
+    private volatile Consumer<Buffer> writer;
+    private volatile Runnable closer;
+
+    private RawStompConnection() {
+    }
+
+    public static RawStompConnection connectTcp(Vertx vertx, int port, NetClientOptions options) {
+        return connectTcp(vertx, "127.0.0.1", port, options);
+    }
+
+    /**
+     * @param host the host to connect to, and the name a TLS client verifies
+     */
+    public static RawStompConnection connectTcp(Vertx vertx, String host, int port, NetClientOptions options) {
+        NetClient client = vertx.createNetClient(options);
+        RawStompConnection stomp = new RawStompConnection();
+        Future<Void> connected = client.connect(port, host).map(socket -> {
+            socket.handler(stomp::parse);
+            socket.closeHandler(v -> stomp.closed());
+            stomp.writer = socket::write;
+            stomp.closer = () -> {
+                socket.close();
+                client.close();
+            };
+            return null;
+        });
+        awaitConnected(connected, client::close);
+        return stomp;
+    }
+
+    public static RawStompConnection connectTcp(Vertx vertx, int port) {
+        return connectTcp(vertx, port, new NetClientOptions());
+    }
+
+    public static RawStompConnection connectWebSocket(Vertx vertx, int httpPort, String path, WebSocketClientOptions options) {
+        return connectWebSocket(vertx, "127.0.0.1", httpPort, path, options);
+    }
+
+    /**
+     * @param host the host to connect to, and the name a TLS client verifies
+     */
+    public static RawStompConnection connectWebSocket(Vertx vertx, String host, int httpPort, String path,
+                                                      WebSocketClientOptions options) {
+        WebSocketClient client = vertx.createWebSocketClient(options);
+        RawStompConnection stomp = new RawStompConnection();
+        Future<Void> connected = client.connect(new WebSocketConnectOptions().setHost(host).setPort(httpPort)
+            .setURI(path).setSubProtocols(List.of("v12.stomp"))).map(socket -> {
+                socket.handler(stomp::parse);
+                socket.closeHandler(v -> stomp.closed());
+                stomp.writer = data -> socket.writeTextMessage(data.toString());
+                stomp.closer = () -> {
+                    socket.close();
+                    client.close();
+                };
+                return null;
+            });
+        awaitConnected(connected, client::close);
+        return stomp;
+    }
+
+    public static RawStompConnection connectWebSocket(Vertx vertx, int httpPort) {
+        return connectWebSocket(vertx, httpPort, "/stomp", new WebSocketClientOptions());
+    }
+
+    private static void awaitConnected(Future<Void> connected, Runnable closeClient) {
+        try {
+            GatewayNode.await(connected, Duration.ofSeconds(10));
+        } catch (RuntimeException e) {
+            closeClient.run();
+            throw e;
+        }
+    }
+
+    private void closed() {
+        received.add(new RawStompClient.Received("CLOSED", Map.of(), ""));
+    }
+
+    /**
+     * Sends raw bytes as they are.
+     */
+    public RawStompConnection sendRaw(String data) {
+        writer.accept(Buffer.buffer(data));
+        return this;
+    }
+
+    /**
+     * Sends a frame: command, headers, body, NUL.
+     */
+    public RawStompConnection send(String command, Map<String, String> headers, String body) {
+        StringBuilder frame = new StringBuilder(command).append('\n');
+        headers.forEach((name, value) -> frame.append(name).append(':').append(value).append('\n'));
+        frame.append('\n').append(body == null ? "" : body).append('\u0000');
+        return sendRaw(frame.toString());
+    }
+
+    public RawStompConnection send(String command, String... headerPairs) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        for (int i = 0; i + 1 < headerPairs.length; i += 2) {
+            headers.put(headerPairs[i], headerPairs[i + 1]);
+        }
+        return send(command, headers, null);
+    }
+
+    /**
+     * Waits for the next frame (or close); heart-beats are not frames.
+     *
+     * @throws AssertionError when nothing arrives in time
+     */
+    public RawStompClient.Received next(Duration timeout) {
+        try {
+            RawStompClient.Received frame = received.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            if (frame == null) {
+                throw new AssertionError("no STOMP frame within " + timeout);
+            }
+            return frame;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted");
+        }
+    }
+
+    private synchronized void parse(Buffer data) {
+        partial.append(data.toString());
+        int end;
+        while ((end = partial.indexOf("\u0000")) >= 0) {
+            String frame = partial.substring(0, end);
+            partial.delete(0, end + 1);
+            String trimmed = frame.replaceFirst("^[\r\n]+", "");
+            countHeartBeats(frame.substring(0, frame.length() - trimmed.length()));
+            if (trimmed.isEmpty()) {
+                continue;
+            }
+            int headerEnd = trimmed.indexOf("\n\n");
+            String head = headerEnd < 0 ? trimmed : trimmed.substring(0, headerEnd);
+            String body = headerEnd < 0 ? "" : trimmed.substring(headerEnd + 2);
+            String[] lines = head.split("\n");
+            Map<String, String> headers = new LinkedHashMap<>();
+            for (int i = 1; i < lines.length; i++) {
+                int colon = lines[i].indexOf(':');
+                if (colon > 0) {
+                    headers.putIfAbsent(lines[i].substring(0, colon), lines[i].substring(colon + 1));
+                }
+            }
+            received.add(new RawStompClient.Received(lines[0].trim(), headers, body));
+        }
+        if (partial.toString().isBlank()) {
+            countHeartBeats(partial.toString());
+            partial.setLength(0);
+        }
+    }
+
+    private void countHeartBeats(String eols) {
+        long now = System.nanoTime();
+        eols.chars().filter(c -> c == '\n').forEach(c -> heartBeats.add(now));
+    }
+
+    /**
+     * Waits for the next heart-beat (an EOL outside a frame) from the server.
+     *
+     * @return when it arrived, {@link System#nanoTime()}
+     * @throws AssertionError when none arrives in time
+     */
+    public long nextHeartBeat(Duration timeout) {
+        try {
+            Long at = heartBeats.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            if (at == null) {
+                throw new AssertionError("no heart-beat within " + timeout);
+            }
+            return at;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted");
+        }
+    }
+
+    @Override
+    public void close() {
+        Runnable close = closer;
+        if (close != null) {
+            close.run();
+        }
+    }
+}
