@@ -12,9 +12,11 @@ import io.kafkabridge.demo.DemoFeedVerticle;
 import io.kafkabridge.http.GatewayServerVerticle;
 import io.kafkabridge.kafka.EmbeddedKafka;
 import io.kafkabridge.kafka.KafkaHealthProbe;
+import io.kafkabridge.kafka.KafkaSinkVerticle;
 import io.kafkabridge.kafka.KafkaSourceVerticle;
 import io.kafkabridge.kafka.SourceStats;
 import io.kafkabridge.routing.RecordRouter;
+import io.kafkabridge.sink.SinkRoutes;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import org.apache.kafka.clients.admin.Admin;
@@ -43,6 +45,7 @@ public class MainVerticle extends VerticleBase {
     private ConnectionLimiter connections;
     private String sourceDeployment;
     private String serverDeployment;
+    private String sinkDeployment;
     private String demoDeployment;
     private static volatile MainVerticle current;
 
@@ -67,6 +70,7 @@ public class MainVerticle extends VerticleBase {
         return vertx.executeBlocking(() -> {
             embeddedKafka = EmbeddedKafka.start(kafka.getEmbedded());
             Set<String> topics = new LinkedHashSet<>(new RecordRouter(options.getRoutes()).topics());
+            options.getSinks().forEach(sink -> topics.add(sink.getTopic()));
             if (options.getDemo().isEnabled()) {
                 topics.add(options.getDemo().getOrdersTopic());
                 topics.add(options.getDemo().getMetricsTopic());
@@ -101,9 +105,14 @@ public class MainVerticle extends VerticleBase {
         kafkaHealth = new KafkaHealthProbe(vertx, bootstrapServers);
         server = new GatewayServerVerticle(options, authenticator, connections, kafkaHealth, stats, cluster);
         return kafkaHealth.start()
-            .compose(v -> vertx.deployVerticle(new KafkaSourceVerticle(options.getKafka(), bootstrapServers, router, stats)))
+            .compose(v -> vertx.deployVerticle(new KafkaSourceVerticle(options.getKafka(), bootstrapServers, router, stats, cluster)))
             .compose(id -> {
                 sourceDeployment = id;
+                return options.getSinks().isEmpty() ? Future.succeededFuture((String) null)
+                    : vertx.deployVerticle(new KafkaSinkVerticle(options.getKafka(), bootstrapServers, new SinkRoutes(options.getSinks())));
+            })
+            .compose(id -> {
+                sinkDeployment = id;
                 return vertx.deployVerticle(server);
             })
             .compose(id -> {
@@ -143,6 +152,7 @@ public class MainVerticle extends VerticleBase {
                 server.disconnectClients(ErrorCodes.NODE_SHUTDOWN, "node shutting down; reconnect to another node");
                 return undeploy(serverDeployment);
             })
+            .compose(v -> undeploy(sinkDeployment))
             .onSuccess(v -> LOG.info("Graceful shutdown done: offsets committed, clients told to reconnect"));
     }
 

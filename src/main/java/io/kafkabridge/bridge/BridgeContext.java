@@ -2,7 +2,14 @@ package io.kafkabridge.bridge;
 
 import io.kafkabridge.auth.Authenticator;
 import io.kafkabridge.config.LimitsOptions;
+import io.kafkabridge.kafka.KafkaSinkVerticle;
+import io.kafkabridge.sink.SinkRoutes;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
 
 /**
  * What both bridges of a server verticle share.
@@ -13,7 +20,28 @@ import io.vertx.core.Vertx;
  * @param limits        the per-connection and per-node limits
  * @param fanout        one event-bus consumer per address for all clients of the verticle
  * @param connections   the node-wide connection count
+ * @param sinks         inbound addresses whose messages go to Kafka
+ * @param sinkTimeoutMs how long a sender waits for Kafka's acknowledgement, at most
  */
 public record BridgeContext(Vertx vertx, Authenticator authenticator, PermissionRules rules, LimitsOptions limits,
-                            AddressFanout fanout, ConnectionLimiter connections) {
+                            AddressFanout fanout, ConnectionLimiter connections, SinkRoutes sinks, long sinkTimeoutMs) {
+
+    /**
+     * Hands a client message to the Kafka sink on this node.
+     *
+     * @return the broker's acknowledgement {@code {topic, partition, offset, timestamp}}, or a failure whose
+     * {@link SinkFailure} says why
+     */
+    public Future<JsonObject> produce(SinkRoutes.Target target, Object body, MultiMap headers) {
+        headers.remove(KafkaSinkVerticle.SINK_INDEX_HEADER);
+        headers.remove(KafkaSinkVerticle.SINK_KEY_HEADER);
+        headers.set(KafkaSinkVerticle.SINK_INDEX_HEADER, Integer.toString(target.index()));
+        if (target.key() != null) {
+            headers.set(KafkaSinkVerticle.SINK_KEY_HEADER, target.key());
+        }
+        DeliveryOptions options = new DeliveryOptions().setHeaders(headers).setLocalOnly(true).setSendTimeout(sinkTimeoutMs + 2000);
+        return vertx.eventBus().<JsonObject>request(KafkaSinkVerticle.ADDRESS, body, options)
+            .map(Message::body)
+            .recover(e -> Future.failedFuture(SinkFailure.of(e)));
+    }
 }

@@ -3,6 +3,7 @@ package io.kafkabridge.bridge;
 import io.kafkabridge.auth.AuthFailure;
 import io.kafkabridge.auth.Authenticator;
 import io.kafkabridge.auth.Identity;
+import io.kafkabridge.sink.SinkRoutes;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -221,7 +222,14 @@ final class SockJsSession implements AddressFanout.Subscriber {
             sendError(ErrorCodes.ACCESS_DENIED, address, "Access denied: " + type + " to '" + address + "' is not permitted");
             return;
         }
-        DeliveryOptions options = new DeliveryOptions().setHeaders(busHeaders(clientHeaders));
+        MultiMap busHeaders = busHeaders(clientHeaders);
+        SinkRoutes.Target sink = context.sinks().match(address, identity, busHeaders);
+        if (sink != null) {
+            Object replyAddress = frame.getValue("replyAddress");
+            sendToSink(address, sink, body, busHeaders, replyAddress instanceof String ? (String) replyAddress : null);
+            return;
+        }
+        DeliveryOptions options = new DeliveryOptions().setHeaders(busHeaders);
         if ("publish".equals(type)) {
             context.vertx().eventBus().publish(address, body, options);
             return;
@@ -254,6 +262,30 @@ final class SockJsSession implements AddressFanout.Subscriber {
         });
     }
 
+    /**
+     * Produces to Kafka; the reply (or error) goes to {@code replyTo} when the client asked for one, else only failures
+     * are reported, on the sink address.
+     */
+    private void sendToSink(String address, SinkRoutes.Target sink, Object body, MultiMap headers, String replyTo) {
+        context.produce(sink, body, headers).onComplete(result -> {
+            if (closed) {
+                return;
+            }
+            if (result.succeeded()) {
+                if (replyTo != null) {
+                    socket.write(new JsonObject().put("type", "rec").put("address", replyTo).put("headers", new JsonObject())
+                        .put("body", result.result()).toBuffer());
+                }
+                return;
+            }
+            SinkFailure failure = (SinkFailure) result.cause();
+            JsonObject error = new JsonObject().put("type", "err").put("address", replyTo != null ? replyTo : address)
+                .put("body", failure.code()).put("failureType", failure.code()).put("failureCode", failure.status())
+                .put("message", failure.getMessage());
+            socket.write(error.toBuffer());
+        });
+    }
+
     private MultiMap busHeaders(JsonObject clientHeaders) {
         MultiMap headers = MultiMap.caseInsensitiveMultiMap();
         if (clientHeaders != null) {
@@ -262,7 +294,8 @@ final class SockJsSession implements AddressFanout.Subscriber {
                 if (count++ >= MAX_CLIENT_HEADERS) {
                     break;
                 }
-                if (header.getValue() instanceof String && !"Authorization".equalsIgnoreCase(header.getKey())) {
+                if (header.getValue() instanceof String && !"Authorization".equalsIgnoreCase(header.getKey())
+                    && !header.getKey().startsWith("sink.")) {
                     headers.add(header.getKey(), (String) header.getValue());
                 }
             }

@@ -4,6 +4,7 @@ import io.kafkabridge.auth.AuthFailure;
 import io.kafkabridge.auth.Authenticator;
 import io.kafkabridge.auth.Identity;
 import io.kafkabridge.config.StompEndpointOptions;
+import io.kafkabridge.sink.SinkRoutes;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -372,11 +373,28 @@ public final class StompBridge {
                 headers.add(name, value);
             }
         });
+        headers.names().removeIf(name -> name.startsWith("sink."));
         if (!session.identity().isAnonymous()) {
             headers.set(SockJsSession.USER_HEADER, session.identity().userId());
         }
-        context.vertx().eventBus().publish(address, body, new DeliveryOptions().setHeaders(headers));
-        Frames.handleReceipt(frame, session.connection());
+        SinkRoutes.Target sink = context.sinks().match(address, session.identity(), headers);
+        if (sink == null) {
+            context.vertx().eventBus().publish(address, body, new DeliveryOptions().setHeaders(headers));
+            Frames.handleReceipt(frame, session.connection());
+            return;
+        }
+        // the RECEIPT only once Kafka has the record; a failure is an ERROR naming the receipt
+        context.produce(sink, body, headers).onComplete(result -> {
+            if (session.isClosed()) {
+                return;
+            }
+            if (result.succeeded()) {
+                Frames.handleReceipt(frame, session.connection());
+            } else {
+                SinkFailure failure = (SinkFailure) result.cause();
+                session.fail(failure.code(), address, failure.getMessage(), frame.getReceipt());
+            }
+        });
     }
 
     private void refuseUnsupported(ServerFrame serverFrame, String what) {

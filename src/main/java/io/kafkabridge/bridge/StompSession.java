@@ -189,10 +189,20 @@ final class StompSession {
      * @param destination the refused destination, named in a header, or {@code null}
      */
     void fail(String code, String destination, String explanation) {
+        fail(code, destination, explanation, null);
+    }
+
+    /**
+     * @param receipt the {@code receipt} of the frame that failed, named as {@code receipt-id}, or {@code null}
+     */
+    void fail(String code, String destination, String explanation, String receipt) {
         if (closed) {
             return;
         }
         Headers headers = destination == null ? Headers.create() : Headers.create(Frame.DESTINATION, destination);
+        if (receipt != null) {
+            headers.put(Frame.RECEIPT_ID, receipt);
+        }
         connection.write(Frames.createErrorFrame(code, headers, explanation));
         connection.close();
     }

@@ -38,8 +38,17 @@ public final class ClusterMonitor {
      */
     public static final long SETTLE_MS = 12_000;
 
+    /** How long a node that was cut off waits for its merge back before it concludes the others are gone. */
+    public static final long SUSPECT_MS = 60_000;
+    /** Kafka fencing and a member leaving this close together mean this node was the one cut off. */
+    private static final long CORRELATION_MS = 30_000;
+
     private final ClusterManager clusterManager;
     private Vertx vertx;
+    private io.vertx.core.Context context;
+    private long lastMemberLeftAt = -CORRELATION_MS;
+    private long lastPartitionsLostAt = -CORRELATION_MS;
+    private long unstableUntil;
     private long settleTimer = -1;
     private boolean merging;
     private volatile boolean stable = true;
@@ -65,6 +74,7 @@ public final class ClusterMonitor {
 
     private void watch(Vertx vertx, HazelcastInstance instance) {
         this.vertx = vertx;
+        this.context = vertx.getOrCreateContext();
         hazelcast = instance;
         LOG.info("Node {} is in cluster \"{}\" with {} member(s): {}", clusterManager.getNodeId(),
             instance.getConfig().getClusterName(), instance.getCluster().getMembers().size(), instance.getCluster().getMembers());
@@ -72,13 +82,25 @@ public final class ClusterMonitor {
             @Override
             public void memberAdded(MembershipEvent event) {
                 LOG.info("Cluster member joined: {} ({} member(s) now)", event.getMember(), event.getMembers().size());
+                // a member that merged into this node's side heals the split seen from here
+                context.runOnContext(v -> {
+                    if (!stable && !merging) {
+                        unstableUntil = 0;
+                        unsettle(2_000, "member " + event.getMember() + " joined");
+                    }
+                });
             }
 
             @Override
             public void memberRemoved(MembershipEvent event) {
                 LOG.warn("Cluster member left: {} ({} member(s) now); its Kafka partitions move to the others",
                     event.getMember(), event.getMembers().size());
-                vertx.runOnContext(v -> unsettle(SETTLE_MS, "member " + event.getMember() + " left"));
+                context.runOnContext(v -> {
+                    lastMemberLeftAt = System.currentTimeMillis();
+                    boolean cutOff = lastMemberLeftAt - lastPartitionsLostAt < CORRELATION_MS;
+                    unsettle(cutOff ? SUSPECT_MS : SETTLE_MS, "member " + event.getMember() + " left"
+                        + (cutOff ? " while this node was fenced by Kafka: waiting to merge back" : ""));
+                });
             }
         });
         lifecycleRegistration = instance.getLifecycleService().addLifecycleListener(event -> {
@@ -87,15 +109,22 @@ public final class ClusterMonitor {
                     + "and register again", clusterManager.getNodeId());
                 vertx.eventBus().publish(RECONNECT_CLIENTS_ADDRESS, "node rejoined the cluster after a split; reconnect",
                     new DeliveryOptions().setLocalOnly(true));
-                vertx.runOnContext(v -> {
+                context.runOnContext(v -> {
                     merging = false;
+                    unstableUntil = 0;
                     unsettle(2_000, "merged back");
+                });
+            } else if (event.getState() == LifecycleEvent.LifecycleState.MERGE_FAILED) {
+                LOG.error("Node {} failed to merge back into the cluster", clusterManager.getNodeId());
+                context.runOnContext(v -> {
+                    merging = false;
+                    unsettle(SETTLE_MS, "merge failed");
                 });
             } else if (event.getState() == LifecycleEvent.LifecycleState.MERGING) {
                 LOG.warn("Node {} is merging back into the cluster after a split", clusterManager.getNodeId());
-                vertx.runOnContext(v -> {
+                context.runOnContext(v -> {
                     merging = true;
-                    unsettle(SETTLE_MS, "merging");
+                    unsettle(SUSPECT_MS, "merging");
                 });
             }
         });
@@ -106,10 +135,17 @@ public final class ClusterMonitor {
      * merging). Runs on the event loop.
      */
     private void unsettle(long settleMs, String why) {
+        long until = System.currentTimeMillis() + settleMs;
         if (stable) {
             LOG.warn("Cluster unsettled ({}): pausing the Kafka source for at least {} ms", why, settleMs);
             publishStability(false);
+        } else {
+            LOG.info("Cluster still unsettled: {}", why);
         }
+        if (settleTimer >= 0 && until <= unstableUntil) {
+            return;
+        }
+        unstableUntil = until;
         if (settleTimer >= 0) {
             vertx.cancelTimer(settleTimer);
         }
@@ -118,6 +154,22 @@ public final class ClusterMonitor {
             if (!merging) {
                 LOG.info("Cluster settled with {} member(s): resuming the Kafka source", clusterManager.getNodes().size());
                 publishStability(true);
+            }
+        });
+    }
+
+    /**
+     * The Kafka source was fenced (its session expired): if a member also left just now, this node was the one cut off
+     * (paused, partitioned) and must not publish until it merged back. Call on the node's event loop.
+     */
+    public void recordPartitionsLost() {
+        if (context == null) {
+            return;
+        }
+        context.runOnContext(v -> {
+            lastPartitionsLostAt = System.currentTimeMillis();
+            if (lastPartitionsLostAt - lastMemberLeftAt < CORRELATION_MS) {
+                unsettle(SUSPECT_MS, "Kafka fenced this node while a member left: waiting to merge back");
             }
         });
     }

@@ -16,7 +16,7 @@ import static io.kafkabridge.config.JsonFields.*;
  */
 public class GatewayOptions {
 
-    private static final Set<String> KEYS = Set.of("http", "stomp", "kafka", "routes", "bridge", "demo", "auth", "limits", "tls");
+    private static final Set<String> KEYS = Set.of("http", "stomp", "kafka", "routes", "bridge", "demo", "auth", "limits", "tls", "sinks");
 
     private HttpEndpointOptions http;
     private StompEndpointOptions stomp;
@@ -27,6 +27,7 @@ public class GatewayOptions {
     private AuthOptions auth;
     private LimitsOptions limits;
     private TlsOptions tls;
+    private List<SinkOptions> sinks;
 
     public GatewayOptions() {
         http = new HttpEndpointOptions();
@@ -36,6 +37,7 @@ public class GatewayOptions {
         bridge = new PermissionsOptions();
         demo = new DemoOptions();
         limits = new LimitsOptions();
+        sinks = new ArrayList<>();
     }
 
     /**
@@ -53,6 +55,10 @@ public class GatewayOptions {
             routes.add(new RouteOptions(requireObjectElement(array, i, "routes"), path));
         }
         bridge = new PermissionsOptions(readObject(json, "bridge", ""));
+        JsonArray sinkArray = readArray(json, "sinks", "");
+        for (int i = 0; i < sinkArray.size(); i++) {
+            sinks.add(new SinkOptions(requireObjectElement(sinkArray, i, "sinks"), path("sinks", i)));
+        }
         demo = new DemoOptions(readObject(json, "demo", ""));
         if (json.containsKey("auth")) {
             auth = new AuthOptions(readObject(json, "auth", ""));
@@ -170,6 +176,18 @@ public class GatewayOptions {
         return this;
     }
 
+    /**
+     * @return the sinks: inbound addresses whose messages become Kafka records
+     */
+    public List<SinkOptions> getSinks() {
+        return sinks;
+    }
+
+    public GatewayOptions setSinks(List<SinkOptions> sinks) {
+        this.sinks = new ArrayList<>(sinks);
+        return this;
+    }
+
     public LimitsOptions getLimits() {
         return limits;
     }
@@ -202,6 +220,11 @@ public class GatewayOptions {
             .put("bridge", bridge.toJson())
             .put("demo", demo.toJson())
             .put("limits", limits.toJson());
+        if (!sinks.isEmpty()) {
+            JsonArray sinkArray = new JsonArray();
+            sinks.forEach(sink -> sinkArray.add(sink.toJson()));
+            json.put("sinks", sinkArray);
+        }
         if (auth != null) {
             json.put("auth", auth.toJson());
         }

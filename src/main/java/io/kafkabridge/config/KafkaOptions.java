@@ -23,12 +23,14 @@ public class KafkaOptions {
     public static final String DEFAULT_AUTO_OFFSET_RESET = "latest";
     /** Default interval between offset commits, in milliseconds. */
     public static final long DEFAULT_COMMIT_INTERVAL_MS = 1000;
+    /** Default time Kafka has to acknowledge a client message before the sender is told it failed, in milliseconds. */
+    public static final long DEFAULT_PRODUCER_TIMEOUT_MS = 5000;
     /** Default time allowed to reach Kafka at startup, in milliseconds. */
     public static final long DEFAULT_STARTUP_TIMEOUT_MS = 30_000;
 
     static final String SECTION = "kafka";
     private static final Set<String> KEYS = Set.of("bootstrapServers", "groupId", "autoOffsetReset",
-        "commitIntervalMs", "startupTimeoutMs", "embedded", "consumer");
+        "commitIntervalMs", "startupTimeoutMs", "embedded", "consumer", "producer", "producerTimeoutMs");
     private static final Set<String> OFFSET_RESETS = Set.of("latest", "earliest");
 
     private String bootstrapServers;
@@ -38,6 +40,8 @@ public class KafkaOptions {
     private long startupTimeoutMs;
     private EmbeddedKafkaOptions embedded;
     private Map<String, String> consumer;
+    private Map<String, String> producer;
+    private long producerTimeoutMs;
 
     public KafkaOptions() {
         bootstrapServers = DEFAULT_BOOTSTRAP_SERVERS;
@@ -47,6 +51,8 @@ public class KafkaOptions {
         startupTimeoutMs = DEFAULT_STARTUP_TIMEOUT_MS;
         embedded = new EmbeddedKafkaOptions();
         consumer = new LinkedHashMap<>();
+        producer = new LinkedHashMap<>();
+        producerTimeoutMs = DEFAULT_PRODUCER_TIMEOUT_MS;
     }
 
     public KafkaOptions(JsonObject json) {
@@ -58,14 +64,22 @@ public class KafkaOptions {
         applySetting(SECTION, "commitIntervalMs", () -> setCommitIntervalMs(readLong(json, "commitIntervalMs", SECTION, commitIntervalMs)));
         applySetting(SECTION, "startupTimeoutMs", () -> setStartupTimeoutMs(readLong(json, "startupTimeoutMs", SECTION, startupTimeoutMs)));
         embedded = new EmbeddedKafkaOptions(readObject(json, "embedded", SECTION));
-        JsonObject extra = readObject(json, "consumer", SECTION);
-        for (String key : extra.fieldNames()) {
-            Object value = extra.getValue(key);
+        consumer = readProperties(json, "consumer");
+        producer = readProperties(json, "producer");
+        applySetting(SECTION, "producerTimeoutMs", () -> setProducerTimeoutMs(readLong(json, "producerTimeoutMs", SECTION, producerTimeoutMs)));
+    }
+
+    private static Map<String, String> readProperties(JsonObject json, String key) {
+        Map<String, String> properties = new LinkedHashMap<>();
+        JsonObject extra = readObject(json, key, SECTION);
+        for (String name : extra.fieldNames()) {
+            Object value = extra.getValue(name);
             if (value instanceof JsonObject || value instanceof io.vertx.core.json.JsonArray || value == null) {
-                throw new ConfigException(path(path(SECTION, "consumer"), key), "expected a string, number or boolean Kafka property value");
+                throw new ConfigException(path(path(SECTION, key), name), "expected a string, number or boolean Kafka property value");
             }
-            consumer.put(key, String.valueOf(value));
+            properties.put(name, String.valueOf(value));
         }
+        return properties;
     }
 
     public String getBootstrapServers() {
@@ -166,6 +180,31 @@ public class KafkaOptions {
         return this;
     }
 
+    /**
+     * @return extra Kafka producer properties ({@code kafka.producer}) of the sink, applied except those the
+     * guarantees depend on ({@code acks}, idempotence, serializers, timeouts)
+     */
+    public Map<String, String> getProducer() {
+        return producer;
+    }
+
+    public KafkaOptions setProducer(Map<String, String> producer) {
+        this.producer = new LinkedHashMap<>(producer);
+        return this;
+    }
+
+    public long getProducerTimeoutMs() {
+        return producerTimeoutMs;
+    }
+
+    public KafkaOptions setProducerTimeoutMs(long producerTimeoutMs) {
+        if (producerTimeoutMs < 1000) {
+            throw new IllegalArgumentException("producerTimeoutMs must be >= 1000, got " + producerTimeoutMs);
+        }
+        this.producerTimeoutMs = producerTimeoutMs;
+        return this;
+    }
+
     public JsonObject toJson() {
         return new JsonObject()
             .put("bootstrapServers", bootstrapServers)
@@ -174,6 +213,8 @@ public class KafkaOptions {
             .put("commitIntervalMs", commitIntervalMs)
             .put("startupTimeoutMs", startupTimeoutMs)
             .put("embedded", embedded.toJson())
-            .put("consumer", new JsonObject(new LinkedHashMap<>(consumer)));
+            .put("consumer", new JsonObject(new LinkedHashMap<>(consumer)))
+            .put("producer", new JsonObject(new LinkedHashMap<>(producer)))
+            .put("producerTimeoutMs", producerTimeoutMs);
     }
 }

@@ -12,6 +12,7 @@ import io.kafkabridge.bridge.StompBridge;
 import io.kafkabridge.config.GatewayOptions;
 import io.kafkabridge.config.HttpEndpointOptions;
 import io.kafkabridge.config.TlsOptions;
+import io.kafkabridge.sink.SinkRoutes;
 import io.kafkabridge.kafka.KafkaHealthProbe;
 import io.kafkabridge.kafka.SourceStats;
 import io.vertx.core.Future;
@@ -68,7 +69,7 @@ public class GatewayServerVerticle extends VerticleBase {
         PemKeyCertOptions tls = pemOf(options.getTls());
         fanout = new AddressFanout(vertx);
         BridgeContext context = new BridgeContext(vertx, authenticator, new PermissionRules(options.getBridge()),
-            options.getLimits(), fanout, connections);
+            options.getLimits(), fanout, connections, new SinkRoutes(options.getSinks()), options.getKafka().getProducerTimeoutMs());
         sockJsBridge = new SockJsBridge(context);
         stompBridge = new StompBridge(context, options.getStomp(), tls);
 

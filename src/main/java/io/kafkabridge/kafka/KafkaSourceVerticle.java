@@ -16,17 +16,18 @@ import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
 import io.vertx.kafka.client.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
-
+import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Consumes the routed topics with one consumer group for the whole cluster, routes each record and publishes the
@@ -36,6 +37,10 @@ import java.util.Set;
  * record is committed only after all its messages were published: every {@code kafka.commitIntervalMs}, at stop, and
  * synchronously when partitions are revoked, before another member takes them ({@link RebalanceCommitter}).
  * Assignment is cooperative-sticky, so a node joining does not stop the others.
+ * <p>
+ * While the cluster is unsettled ({@link ClusterMonitor#STABILITY_ADDRESS}) nothing is published: the partitions are
+ * paused in Kafka (the consumer keeps polling, so it stays in the group) and the records already fetched are held, in
+ * order, until the cluster is stable again.
  */
 public class KafkaSourceVerticle extends VerticleBase {
 
@@ -45,6 +50,7 @@ public class KafkaSourceVerticle extends VerticleBase {
     private final String bootstrapServers;
     private final RecordRouter router;
     private final SourceStats stats;
+    private final ClusterMonitor cluster;
     private final Set<Integer> warnedRoutes = new HashSet<>();
     private final Set<String> warnedTopics = new HashSet<>();
     /** Next offset to commit per owned partition: one past the last record published. */
@@ -52,6 +58,9 @@ public class KafkaSourceVerticle extends VerticleBase {
     /** The offsets of the last periodic commit requested per partition. */
     private final Map<org.apache.kafka.common.TopicPartition, Long> commitRequested = new HashMap<>();
     private final Set<org.apache.kafka.common.TopicPartition> assigned = new HashSet<>();
+    /** Records fetched while the cluster was unsettled, in arrival order. */
+    private final ArrayDeque<ConsumerRecord<byte[], byte[]>> held = new ArrayDeque<>();
+    private boolean stable = true;
 
     private KafkaConsumer<byte[], byte[]> consumer;
     private EventBus eventBus;
@@ -60,11 +69,13 @@ public class KafkaSourceVerticle extends VerticleBase {
     /**
      * @param bootstrapServers the resolved bootstrap servers (the embedded broker's address in dev mode)
      */
-    public KafkaSourceVerticle(KafkaOptions options, String bootstrapServers, RecordRouter router, SourceStats stats) {
+    public KafkaSourceVerticle(KafkaOptions options, String bootstrapServers, RecordRouter router, SourceStats stats,
+                               ClusterMonitor cluster) {
         this.options = options;
         this.bootstrapServers = bootstrapServers;
         this.router = router;
         this.stats = stats;
+        this.cluster = cluster;
     }
 
     @Override
@@ -78,7 +89,6 @@ public class KafkaSourceVerticle extends VerticleBase {
         config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         config.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "kafka-eventbus-bridge-" + deploymentID());
-
         config.putIfAbsent(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
         config.putIfAbsent(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "10000");
         config.putIfAbsent(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "3000");
@@ -88,22 +98,14 @@ public class KafkaSourceVerticle extends VerticleBase {
             RebalanceCommitter.wrap(new org.apache.kafka.clients.consumer.KafkaConsumer<>(nativeConfig), context, new Partitions());
         consumer = KafkaConsumer.create(vertx, nativeConsumer);
         consumer.exceptionHandler(e -> LOG.warn("Kafka consumer of group {} on {}: {}", options.getGroupId(), bootstrapServers, e.toString()));
-        consumer.handler(this::publishRecord);
-        vertx.eventBus().<Boolean>localConsumer(ClusterMonitor.STABILITY_ADDRESS, message -> {
-            if (Boolean.TRUE.equals(message.body())) {
-                consumer.resume();
-            } else {
-                consumer.pause();
-            }
-        });
+        consumer.handler(this::receiveRecord);
         commitTimer = vertx.setPeriodic(options.getCommitIntervalMs(), id -> commitPublished());
+        Future<Void> watching = eventBus.<Boolean>localConsumer(ClusterMonitor.STABILITY_ADDRESS,
+            message -> changeStability(Boolean.TRUE.equals(message.body()))).completion();
 
-        Future<Void> subscribed;
-        if (router.needsPatternSubscription()) {
-            subscribed = consumer.subscribe(router.subscriptionPattern());
-        } else {
-            subscribed = consumer.subscribe(router.topics());
-        }
+        Future<Void> subscribed = watching.compose(v -> router.needsPatternSubscription()
+            ? consumer.subscribe(router.subscriptionPattern())
+            : consumer.subscribe(router.topics()));
         return subscribed.onSuccess(v -> LOG.info("Kafka source subscribed to {} on {} as group {}",
             router.needsPatternSubscription() ? "pattern " + router.subscriptionPattern() : router.topics(),
             bootstrapServers, options.getGroupId()));
@@ -126,14 +128,16 @@ public class KafkaSourceVerticle extends VerticleBase {
                     offsets.put(partition, new org.apache.kafka.clients.consumer.OffsetAndMetadata(next));
                 }
             }
+            held.removeIf(record -> partitions.contains(new org.apache.kafka.common.TopicPartition(record.topic(), record.partition())));
             LOG.info("Kafka partitions revoked from this node: {}", partitions);
             return offsets;
         }
 
         @Override
-        public void assign(Collection<org.apache.kafka.common.TopicPartition> partitions) {
+        public boolean assign(Collection<org.apache.kafka.common.TopicPartition> partitions) {
             assigned.addAll(partitions);
-            LOG.info("Kafka partitions assigned to this node: {}", partitions);
+            LOG.info("Kafka partitions assigned to this node: {}{}", partitions, stable ? "" : " (paused while the cluster settles)");
+            return !stable;
         }
 
         @Override
@@ -143,11 +147,38 @@ public class KafkaSourceVerticle extends VerticleBase {
                 publishedOffsets.remove(partition);
                 commitRequested.remove(partition);
             }
+            held.removeIf(record -> partitions.contains(new org.apache.kafka.common.TopicPartition(record.topic(), record.partition())));
+            cluster.recordPartitionsLost();
         }
     }
 
-    private void publishRecord(KafkaConsumerRecord<byte[], byte[]> consumed) {
+    private void changeStability(boolean nowStable) {
+        if (nowStable == stable || consumer == null) {
+            return;
+        }
+        stable = nowStable;
+        Set<TopicPartition> partitions = assigned.stream().map(p -> new TopicPartition(p.topic(), p.partition())).collect(Collectors.toSet());
+        if (!stable) {
+            consumer.pause(partitions);
+            return;
+        }
+        LOG.info("Publishing again: {} record(s) held while the cluster settled", held.size());
+        while (!held.isEmpty() && stable) {
+            publishRecord(held.poll());
+        }
+        consumer.resume(partitions);
+    }
+
+    private void receiveRecord(KafkaConsumerRecord<byte[], byte[]> consumed) {
         ConsumerRecord<byte[], byte[]> record = consumed.record();
+        if (!stable || !held.isEmpty()) {
+            held.add(record);
+            return;
+        }
+        publishRecord(record);
+    }
+
+    private void publishRecord(ConsumerRecord<byte[], byte[]> record) {
         org.apache.kafka.common.TopicPartition partition = new org.apache.kafka.common.TopicPartition(record.topic(), record.partition());
         if (!assigned.contains(partition)) {
             // fetched before the partition was revoked: its new owner publishes it
@@ -207,6 +238,7 @@ public class KafkaSourceVerticle extends VerticleBase {
             return Future.succeededFuture();
         }
         consumer.pause();
+        held.clear();
         return commitPublished()
             .transform(ignored -> consumer.close())
             .onComplete(ignored -> LOG.info("Kafka source of group {} stopped", options.getGroupId()));

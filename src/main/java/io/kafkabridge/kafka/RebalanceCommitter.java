@@ -41,7 +41,10 @@ final class RebalanceCommitter {
          */
         Map<TopicPartition, OffsetAndMetadata> revoke(Collection<TopicPartition> partitions);
 
-        void assign(Collection<TopicPartition> partitions);
+        /**
+         * @return {@code true} when the partitions must start paused
+         */
+        boolean assign(Collection<TopicPartition> partitions);
 
         /**
          * Forgets the partitions: they belong to another member already.
@@ -99,10 +102,10 @@ final class RebalanceCommitter {
 
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
-            onEventLoop(p -> {
-                partitions.assign(p);
-                return null;
-            }, assigned);
+            Boolean pause = onEventLoop(partitions::assign, assigned);
+            if (Boolean.TRUE.equals(pause) && !assigned.isEmpty()) {
+                consumer.pause(assigned);
+            }
             delegate.onPartitionsAssigned(assigned);
         }
 
