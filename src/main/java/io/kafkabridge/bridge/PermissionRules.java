@@ -151,7 +151,8 @@ public final class PermissionRules {
         if (body instanceof JsonObject) {
             return (JsonObject) body;
         }
-        if (body instanceof String || body instanceof Buffer) {
+        // text frames (STOMP) hold JSON as bytes; a JSON string value (SockJS) is a string, not an object
+        if (body instanceof Buffer) {
             try {
                 return new JsonObject(body.toString());
             } catch (RuntimeException e) {

@@ -35,6 +35,8 @@ final class SockJsSession implements AddressFanout.Subscriber {
     static final String USER_HEADER = "user";
     private static final int MAX_PENDING_FRAMES = 64;
     private static final int MAX_CLIENT_HEADERS = 32;
+    /** The longest reply address a client may give (vertx-eventbus.js uses a 36-character UUID). */
+    private static final int MAX_REPLY_ADDRESS_LENGTH = 36;
     /** Longest wait for a closing error frame to be written before the connection is closed regardless. */
     static final long CLOSE_GRACE_MS = 2000;
 
@@ -98,6 +100,10 @@ final class SockJsSession implements AddressFanout.Subscriber {
                 + " bytes (limits.maxFrameBytes), got " + data.length());
             return;
         }
+        if (data.length() >= 3 && data.getByte(0) == (byte) 0xEF && data.getByte(1) == (byte) 0xBB && data.getByte(2) == (byte) 0xBF) {
+            sendError(ErrorCodes.INVALID_JSON, null, "A frame must be a JSON object (no byte order mark)");
+            return;
+        }
         Object parsed;
         try {
             parsed = Json.decodeValue(data);
@@ -130,6 +136,14 @@ final class SockJsSession implements AddressFanout.Subscriber {
             return;
         }
         JsonObject headers = (JsonObject) headersValue;
+        if (headers != null) {
+            for (Map.Entry<String, Object> header : headers) {
+                if (!(header.getValue() instanceof String)) {
+                    sendError(ErrorCodes.INVALID_FRAME, addressOf(frame), "Header values must be strings (\"" + header.getKey() + "\" is not)");
+                    return;
+                }
+            }
+        }
         if (headers != null && context.authenticator().acceptsTokens()) {
             Object authorization = headers.getValue("Authorization");
             String presented = authorization instanceof String ? Authenticator.bearerToken((String) authorization) : null;
@@ -217,6 +231,13 @@ final class SockJsSession implements AddressFanout.Subscriber {
             sendError(ErrorCodes.INVALID_FRAME, address, "Unsupported body type");
             return;
         }
+        Object replyAddress = frame.getValue("replyAddress");
+        if (replyAddress != null && (!(replyAddress instanceof String) || ((String) replyAddress).length() > MAX_REPLY_ADDRESS_LENGTH
+            || ((String) replyAddress).isEmpty())) {
+            sendError(ErrorCodes.INVALID_FRAME, address, "\"replyAddress\" must be a string of 1 to " + MAX_REPLY_ADDRESS_LENGTH
+                + " characters (the client's generated id)");
+            return;
+        }
         if (!rules.permitsSend(address, body)) {
             LOG.info("SockJS client {} ({}) refused: {} to {} is not permitted", client, identity.describe(), type, address);
             sendError(ErrorCodes.ACCESS_DENIED, address, "Access denied: " + type + " to '" + address + "' is not permitted");
@@ -225,7 +246,6 @@ final class SockJsSession implements AddressFanout.Subscriber {
         MultiMap busHeaders = busHeaders(clientHeaders);
         SinkRoutes.Target sink = context.sinks().match(address, identity, busHeaders);
         if (sink != null) {
-            Object replyAddress = frame.getValue("replyAddress");
             sendToSink(address, sink, body, busHeaders, replyAddress instanceof String ? (String) replyAddress : null);
             return;
         }
@@ -234,8 +254,7 @@ final class SockJsSession implements AddressFanout.Subscriber {
             context.vertx().eventBus().publish(address, body, options);
             return;
         }
-        Object replyAddress = frame.getValue("replyAddress");
-        if (!(replyAddress instanceof String)) {
+        if (replyAddress == null) {
             context.vertx().eventBus().send(address, body, options);
             return;
         }

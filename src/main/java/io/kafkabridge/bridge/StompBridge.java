@@ -170,8 +170,14 @@ public final class StompBridge {
         FrameParser parser = new FrameParser(serverOptions);
         parser.errorHandler(e -> session.fail(ErrorCodes.INVALID_FRAME, null, "Invalid frame: " + e.getMessage()));
         parser.handler(frame -> receive(session, frame));
+        StompInputGuard guard = new StompInputGuard(context.limits().getMaxFrameBytes(), serverOptions.getMaxHeaderLength());
         return data -> {
             if (session.isClosed()) {
+                return;
+            }
+            StompInputGuard.Problem problem = guard.check(data);
+            if (problem != null) {
+                session.fail(problem.code(), null, problem.message());
                 return;
             }
             try {
@@ -208,6 +214,9 @@ public final class StompBridge {
         connection.onServerActivity();
         Command command = frame.getCommand();
         if (command == Command.PING) {
+            if (frame != Frames.PING) {
+                session.fail(ErrorCodes.UNKNOWN_TYPE, null, "PING is not a STOMP command (a heart-beat is an end-of-line)");
+            }
             return;
         }
         if (frame.getBody() != null && frame.getBody().length() > context.limits().getMaxFrameBytes()) {
@@ -215,6 +224,11 @@ public final class StompBridge {
             return;
         }
         if (command == Command.CONNECT || command == Command.STOMP) {
+            String heartbeat = frame.getHeader(Frame.HEARTBEAT);
+            if (heartbeat != null && !heartbeat.matches("\\d{1,9},\\d{1,9}")) {
+                session.fail(ErrorCodes.INVALID_FRAME, null, "heart-beat must be \"cx,cy\" with two non-negative integers");
+                return;
+            }
             if (!session.markConnectReceived()) {
                 session.fail(ErrorCodes.ALREADY_CONNECTED, null, "This connection already sent CONNECT");
                 return;
@@ -360,7 +374,7 @@ public final class StompBridge {
             return;
         }
         String body = frame.getBody() == null ? null : frame.getBodyAsString();
-        if (!session.rules().permitsSend(address, body)) {
+        if (!session.rules().permitsSend(address, frame.getBody())) {
             LOG.info("STOMP client {} ({}) refused: SEND to {} is not permitted", session.client(),
                 session.identity().describe(), address);
             session.fail(ErrorCodes.ACCESS_DENIED, address, "Access denied: sending to destination '" + address

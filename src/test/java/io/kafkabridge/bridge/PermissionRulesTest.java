@@ -2,6 +2,7 @@ package io.kafkabridge.bridge;
 
 import io.kafkabridge.auth.Identity;
 import io.kafkabridge.config.PermissionsOptions;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
@@ -93,8 +94,10 @@ class PermissionRulesTest {
 
         assertThat(alice.permitsDelivery("news", new JsonObject().put("public", true))).isTrue();
         assertThat(alice.permitsDelivery("news", new JsonObject().put("public", false))).isFalse();
-        assertThat(alice.permitsDelivery("news", "{\"public\":true}")).isTrue();
-        assertThat(alice.permitsDelivery("news", "not json")).isFalse();
+        assertThat(alice.permitsDelivery("news", Buffer.buffer("{\"public\":true}"))).isTrue();
+        assertThat(alice.permitsDelivery("news", Buffer.buffer("not json"))).isFalse();
+        // a JSON string value (SockJS) is not an object, even when it holds JSON text
+        assertThat(alice.permitsDelivery("news", "{\"public\":true}")).isFalse();
         assertThat(alice.permitsDelivery("user.alice.orders", new JsonObject())).isTrue();
         assertThat(alice.permitsDelivery("user.bob.orders", new JsonObject())).isFalse();
     }

@@ -419,7 +419,7 @@ class LimitsTest {
 
     @ParameterizedTest(name = "over {0}")
     @EnumSource(StompTransport.class)
-    void aStompBodyOverMaxFrameBytesIsRefusedWithInvalidFrameAndNotPublished(StompTransport transport) throws Exception {
+    void aStompBodyOverMaxFrameBytesIsRefusedWithFrameTooLargeAndNotPublished(StompTransport transport) throws Exception {
         WellBehavedClients watchers = wellBehavedClients(node);
         LinkedBlockingQueue<Object> bus = busMessages("in.big");
         RawStompConnection client = connectedStomp(transport, node);
@@ -427,18 +427,18 @@ class LimitsTest {
         client.sendRaw(sendFrameWithContentLength("in.big", "z".repeat(MAX_FRAME_BYTES + 1)));
 
         RawStompClient.Received error = awaitStompRefusal(client, REFUSAL);
-        assertThat(error.header("message")).isEqualTo("invalid_frame");
+        assertThat(error.header("message")).isEqualTo("frame_too_large");
         assertThat(busMessagesBeforeMarker(bus, "in.big")).isEmpty();
         assertStillDelivered(watchers, "stomp-big-" + transport);
     }
 
     @Test
-    void aStompBodyOverMaxFrameBytesWithoutContentLengthIsRefusedWithInvalidFrame() {
+    void aStompBodyOverMaxFrameBytesWithoutContentLengthIsRefusedWithFrameTooLarge() {
         RawStompConnection client = connectedStomp(StompTransport.TCP, node);
 
         client.send("SEND", Map.of("destination", "in.big"), "z".repeat(MAX_FRAME_BYTES + 1));
 
-        assertThat(awaitStompRefusal(client, REFUSAL).header("message")).isEqualTo("invalid_frame");
+        assertThat(awaitStompRefusal(client, REFUSAL).header("message")).isEqualTo("frame_too_large");
     }
 
     @ParameterizedTest(name = "over {0}")
@@ -456,7 +456,7 @@ class LimitsTest {
     }
 
     @Test
-    void aStompBodyOverMaxFrameBytesArrivingInTwoPartsIsRefusedWithInvalidFrameAndNotPublished() throws Exception {
+    void aStompBodyOverMaxFrameBytesArrivingInTwoPartsIsRefusedWithFrameTooLargeAndNotPublished() throws Exception {
         WellBehavedClients watchers = wellBehavedClients(node);
         LinkedBlockingQueue<Object> bus = busMessages("in.big");
         RawStompConnection client = connectedStomp(StompTransport.WEBSOCKET, node);
@@ -469,7 +469,7 @@ class LimitsTest {
 
         RawStompClient.Received answer = client.next(REFUSAL);
         assertThat(answer.command()).as("answer " + answer).isEqualTo("ERROR");
-        assertThat(answer.header("message")).isEqualTo("invalid_frame");
+        assertThat(answer.header("message")).isEqualTo("frame_too_large");
         assertThat(client.next(REFUSAL).command()).isEqualTo("CLOSED");
         assertThat(busMessagesBeforeMarker(bus, "in.big")).isEmpty();
         assertStillDelivered(watchers, "split-1");
@@ -635,7 +635,7 @@ class LimitsTest {
         assertThat(awaitStompRefusal(tooSlow, REFUSAL).header("message")).isEqualTo("connect_timeout");
         RawStompConnection tooLarge = connectedStomp(StompTransport.TCP, small);
         tooLarge.sendRaw(sendFrameWithContentLength("in.big", "z".repeat(MAX_FRAME_BYTES + 1)));
-        assertThat(awaitStompRefusal(tooLarge, REFUSAL).header("message")).isEqualTo("invalid_frame");
+        assertThat(awaitStompRefusal(tooLarge, REFUSAL).header("message")).isEqualTo("frame_too_large");
         RawSockJsClient silent = sockJs(small);
         assertSockJsError(silent.awaitError(null, REFUSAL), "idle_timeout", 408);
         silent.awaitClose(REFUSAL);

@@ -21,11 +21,12 @@ public final class RawSockJsClient implements AutoCloseable {
 
     private final WebSocketClient client;
     private final WebSocket socket;
-    private final LinkedBlockingQueue<JsonObject> received = new LinkedBlockingQueue<>();
+    private final LinkedBlockingQueue<JsonObject> received;
 
-    private RawSockJsClient(WebSocketClient client, WebSocket socket) {
+    private RawSockJsClient(WebSocketClient client, WebSocket socket, LinkedBlockingQueue<JsonObject> received) {
         this.client = client;
         this.socket = socket;
+        this.received = received;
     }
 
     /**
@@ -54,19 +55,7 @@ public final class RawSockJsClient implements AutoCloseable {
         attach(socket, received);
         Future<WebSocket> connecting = socket.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(httpPort)
             .setURI("/eventbus/websocket" + (query == null ? "" : "?" + query)));
-        RawSockJsClient raw = new RawSockJsClient(client, GatewayNode.await(connecting, Duration.ofSeconds(10)));
-        raw.received.addAll(received);
-        received.clear();
-        socket.handler(data -> {
-            String text = data.toString();
-            try {
-                raw.received.add(new JsonObject(text));
-            } catch (RuntimeException e) {
-                raw.received.add(new JsonObject().put("type", "unparsed").put("text", text));
-            }
-        });
-        socket.closeHandler(v -> raw.received.add(new JsonObject().put("type", "closed")));
-        return raw;
+        return new RawSockJsClient(client, GatewayNode.await(connecting, Duration.ofSeconds(10)), received);
     }
 
     public static RawSockJsClient connect(Vertx vertx, int httpPort, String query) {
