@@ -39,6 +39,19 @@ const print = (event) => process.stdout.write(JSON.stringify(event) + '\n');
     await page.screenshot({ path: shots + '/dashboard.png', fullPage: true });
     print({ event: 'dashboard', state: await page.textContent('#connection-state'),
       count: Number(await page.textContent('#message-count')), metrics });
+
+    // chat: the message goes to Kafka through the sink and comes back through the route
+    const text = 'hello through kafka ' + Date.now();
+    await page.goto(base + '/chat.html?room=lobby&name=chromium');
+    await page.waitForFunction(() => /live/.test(document.querySelector('#connection-state').textContent), null, { timeout: 20000 });
+    await page.fill('#text', text);
+    await page.click('#send button[type=submit]');
+    await page.waitForFunction((t) => Array.from(document.querySelectorAll('#messages .chat-text')).some((n) => n.textContent === t),
+      text, { timeout: 30000 });
+    await page.waitForFunction(() => /offset/.test(document.querySelector('#last-ack').textContent), null, { timeout: 30000 });
+    await page.screenshot({ path: shots + '/chat.png', fullPage: true });
+    print({ event: 'chat', text, ack: await page.textContent('#last-ack'),
+      messages: await page.$$eval('#messages .chat-text', (nodes) => nodes.map((n) => n.textContent)) });
   } catch (err) {
     print({ event: 'failure', message: String(err && err.message || err) });
     process.exitCode = 1;

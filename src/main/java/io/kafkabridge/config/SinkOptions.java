@@ -157,7 +157,7 @@ public class SinkOptions {
     public SinkOptions setSchema(JsonObject schema) {
         if (schema != null) {
             try {
-                Validator.create(JsonSchema.of(schema), new JsonSchemaOptions().setDraft(Draft.DRAFT202012)
+                Validator.create(JsonSchema.of(schema.copy()), new JsonSchemaOptions().setDraft(Draft.DRAFT202012)
                     .setBaseUri("urn:kafka-eventbus-bridge:sink"));
             } catch (RuntimeException e) {
                 throw new IllegalArgumentException("not a usable JSON Schema: " + e.getMessage());

@@ -46,7 +46,7 @@ public final class SinkRoutes {
             String source = options.getAddress() != null ? options.getAddress() : options.getAddressRegex();
             this.userBound = source.contains(USER);
             this.regex = options.getAddressRegex() == null || userBound ? null : Pattern.compile(options.getAddressRegex());
-            this.validator = options.getSchema() == null ? null : Validator.create(JsonSchema.of(options.getSchema()),
+            this.validator = options.getSchema() == null ? null : Validator.create(JsonSchema.of(options.getSchema().copy()),
                 new JsonSchemaOptions().setDraft(Draft.DRAFT202012).setBaseUri("urn:kafka-eventbus-bridge:sink"));
         }
 

@@ -58,16 +58,16 @@ class GatewayOptionsTest {
     void shippedConfigParses() throws IOException {
         GatewayOptions options = new GatewayOptions(shippedConfig());
 
-        assertThat(options.getRoutes()).hasSize(2);
-        assertThat(options.getRoutes()).extracting(RouteOptions::getTopic).containsExactly("orders.status", "metrics");
-        assertThat(options.getRoutes()).extracting(RouteOptions::getAddress).containsExactly("user.{key}.orders", "dashboard.metrics");
+        assertThat(options.getRoutes()).hasSize(3);
+        assertThat(options.getRoutes()).extracting(RouteOptions::getTopic).containsExactly("orders.status", "metrics", "chat.messages");
+        assertThat(options.getRoutes()).extracting(RouteOptions::getAddress).containsExactly("user.{key}.orders", "dashboard.metrics", "chat.room.{key}");
         assertThat(options.getKafka().isEmbedded()).isTrue();
         assertThat(options.getKafka().getEmbedded().getPort()).isEqualTo(9092);
         assertThat(options.getKafka().getEmbedded().getDataDir()).isEqualTo("data/kafka");
         assertThat(options.getHttp().getPort()).isEqualTo(8080);
         assertThat(options.getStomp().getPort()).isEqualTo(61613);
-        assertThat(options.getBridge().getOutboundPermitteds()).hasSize(2);
-        assertThat(options.getBridge().getInboundPermitteds()).isEmpty();
+        assertThat(options.getBridge().getOutboundPermitteds()).hasSize(3);
+        assertThat(options.getBridge().getInboundPermitteds()).hasSize(1);
         assertThat(options.getDemo().isEnabled()).isTrue();
     }
 

@@ -63,7 +63,7 @@ class FatJarIT {
     }
 
     @Test
-    void jarStartsWithItsDefaultConfigFromAnyDirectoryAndTheDemoPagesGoLiveInChromium(@TempDir Path dir) throws Exception {
+    void jarStartsWithItsDefaultConfigFromAnyDirectoryAndTheDemoPagesAndChatGoLiveInChromium(@TempDir Path dir) throws Exception {
         try (GatewayProcess node = GatewayProcess.start(JAR, dir, FREE_PORTS)) {
             int port = awaitStarted(node);
 
@@ -90,6 +90,10 @@ class FatJarIT {
                 assertThat(dashboard.getString("state")).contains("live");
                 assertThat(dashboard.getInteger("count")).isGreaterThanOrEqualTo(2);
                 assertThat(dashboard.getJsonArray("metrics")).isNotEmpty();
+                JsonObject chat = browser.await(e -> Set.of("chat", "failure").contains(e.getString("event")), STARTUP, "the chat");
+                assertThat(chat.getString("event")).as(chat.encode()).isEqualTo("chat");
+                assertThat(chat.getJsonArray("messages").getList()).contains(chat.getString("text"));
+                assertThat(chat.getString("ack")).startsWith("stored in Kafka: chat.messages");
                 browser.awaitEvent("done", STARTUP);
                 assertThat(browser.seen()).noneMatch(e -> "pageerror".equals(e.getString("event")));
             }
