@@ -17,7 +17,7 @@ pin() { if command -v taskset >/dev/null; then taskset -c "$1" "${@:2}"; else "$
 
 (cd "$work" && pin 0 java -Xmx1g -jar "$OLDPWD/$JAR" -conf inbound.json > node.log 2>&1) &
 node=$!
-trap 'kill $node 2>/dev/null; wait $node 2>/dev/null; rm -rf "$work"' EXIT
+trap 'pkill -f -- "-conf inbound.json" 2>/dev/null; wait $node 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 1 120); do
   port=$(grep -o 'STOMP over TCP on port [0-9]*' "$work/node.log" | grep -o '[0-9]*$' || true)
   [ -n "$port" ] && break
@@ -31,7 +31,8 @@ for run in $(seq 1 "$RUNS"); do
   echo "run $run: $line"
   results+=("$line")
 done
-node_cpu=$(ps -o times= -p "$node" | tr -d ' ')
+java_pid=$(pgrep -f -- "-conf inbound.json" | head -1 || true)
+node_cpu=$( [ -n "$java_pid" ] && ps -o times= -p "$java_pid" | tr -d ' ' || echo "?")s
 printf '%s\n' "${results[@]}" > "$work/runs.jsonl"
 out=bench/results/inbound-$(date -u +%Y-%m-%d).md
 python3 - "$work/runs.jsonl" "$out" "$CLIENTS" "$WINDOW" "$node_cpu" <<'PY'
