@@ -6,6 +6,7 @@ import io.kafkabridge.auth.Identity;
 import io.kafkabridge.config.StompEndpointOptions;
 import io.kafkabridge.sink.SinkRoutes;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -33,6 +34,9 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The STOMP bridge: destinations are event-bus addresses, reached over WebSocket ({@link #acceptWebSocket}, mounted
@@ -104,54 +108,62 @@ public final class StompBridge {
      * Takes over a WebSocket upgraded on the STOMP path.
      */
     public void acceptWebSocket(ServerWebSocket socket) {
-        if (context.connections().isDraining()) {
-            refuseDraining(frame -> socket.write(frame).eventually(socket::close));
-            return;
-        }
-        if (!context.connections().tryAcquire()) {
-            refuseConnection(String.valueOf(socket.remoteAddress()), frame -> socket.write(frame).eventually(socket::close));
-            return;
-        }
-        StompServerConnection connection = new StompServerWebSocketConnectionImpl(socket, protocol, this::onWrite) {
-            @Override
-            public synchronized void configureHeartbeat(long ping, long pong, io.vertx.core.Handler<StompServerConnection> pingHandler) {
-                super.configureHeartbeat(ping, 0, pingHandler);
-            }
-        };
-        StompSession session = open(connection, String.valueOf(socket.remoteAddress()));
-        socket.handler(createParser(session));
-        socket.exceptionHandler(e -> LOG.debug("STOMP client {}: {}", session.client(), e.toString()));
-        socket.closeHandler(v -> connection.close());
+        accept(String.valueOf(socket.remoteAddress()), new Transport(socket::write, socket::close, socket::handler,
+                socket::closeHandler, e -> socket.exceptionHandler(e)),
+            // Vert.x closes a client silent for twice its heart-beat without an ERROR: the bridge's idle check does it
+            () -> new StompServerWebSocketConnectionImpl(socket, protocol, this::onWrite) {
+                @Override
+                public synchronized void configureHeartbeat(long ping, long pong, Handler<StompServerConnection> pingHandler) {
+                    super.configureHeartbeat(ping, 0, pingHandler);
+                }
+            });
     }
 
     private void acceptTcp(NetSocket socket) {
+        accept(String.valueOf(socket.remoteAddress()), new Transport(socket::write, socket::close, socket::handler,
+                socket::closeHandler, e -> socket.exceptionHandler(e)),
+            () -> new StompServerTCPConnectionImpl(socket, protocol, this::onWrite) {
+                @Override
+                public synchronized void configureHeartbeat(long ping, long pong, Handler<StompServerConnection> pingHandler) {
+                    super.configureHeartbeat(ping, 0, pingHandler);
+                }
+            });
+    }
+
+    /**
+     * Counts a new connection against the node's limit and wires its input through the guard, the parser and the
+     * CONNECT discipline.
+     */
+    private void accept(String client, Transport socket, Supplier<StompServerConnection> connectionFactory) {
         if (context.connections().isDraining()) {
-            refuseDraining(frame -> socket.write(frame).eventually(socket::close));
+            refuseDraining(frame -> socket.write().apply(frame).eventually(socket.close()));
             return;
         }
         if (!context.connections().tryAcquire()) {
-            refuseConnection(String.valueOf(socket.remoteAddress()), frame -> socket.write(frame).eventually(socket::close));
+            refuseConnection(client, frame -> socket.write().apply(frame).eventually(socket.close()));
             return;
         }
-        StompServerConnection connection = new StompServerTCPConnectionImpl(socket, protocol, this::onWrite) {
-            @Override
-            public synchronized void configureHeartbeat(long ping, long pong, io.vertx.core.Handler<StompServerConnection> pingHandler) {
-                super.configureHeartbeat(ping, 0, pingHandler);
-            }
-        };
-        StompSession session = open(connection, String.valueOf(socket.remoteAddress()));
-        socket.handler(createParser(session));
-        socket.exceptionHandler(e -> LOG.debug("STOMP client {}: {}", session.client(), e.toString()));
-        socket.closeHandler(v -> connection.close());
+        StompServerConnection connection = connectionFactory.get();
+        StompSession session = open(connection, client);
+        socket.input().accept(createParser(session));
+        socket.errors().accept(e -> LOG.debug("STOMP client {}: {}", session.client(), e.toString()));
+        socket.closed().accept(v -> connection.close());
     }
 
-    private void refuseConnection(String client, java.util.function.Function<Buffer, Future<Void>> writeAndClose) {
+    /**
+     * What the bridge needs of a TCP socket or a WebSocket.
+     */
+    private record Transport(Function<Buffer, Future<Void>> write, Supplier<Future<Void>> close, Consumer<Handler<Buffer>> input,
+                             Consumer<Handler<Void>> closed, Consumer<Handler<Throwable>> errors) {
+    }
+
+    private void refuseConnection(String client, Function<Buffer, Future<Void>> writeAndClose) {
         LOG.warn("STOMP client {} refused: {} connections open (limits.maxConnectionsPerNode)", client, context.connections().max());
         writeAndClose.apply(Frames.createErrorFrame(ErrorCodes.TOO_MANY_CONNECTIONS, Headers.create(),
             "This node holds its maximum of " + context.connections().max() + " connections; try another node or later").toBuffer());
     }
 
-    private static void refuseDraining(java.util.function.Function<Buffer, Future<Void>> writeAndClose) {
+    private static void refuseDraining(Function<Buffer, Future<Void>> writeAndClose) {
         writeAndClose.apply(Frames.createErrorFrame(ErrorCodes.NODE_SHUTDOWN, Headers.create(),
             "This node is shutting down; connect to another node").toBuffer());
     }
@@ -166,7 +178,7 @@ public final class StompBridge {
      * @return the connection's input handler: Vert.x's frame parser, whose own failures (a bad header escape throws past
      * its error handler) also end in an ERROR frame
      */
-    private io.vertx.core.Handler<Buffer> createParser(StompSession session) {
+    private Handler<Buffer> createParser(StompSession session) {
         FrameParser parser = new FrameParser(serverOptions);
         parser.errorHandler(e -> session.fail(ErrorCodes.INVALID_FRAME, null, "Invalid frame: " + e.getMessage()));
         parser.handler(frame -> receive(session, frame));
