@@ -400,6 +400,7 @@ public final class StompBridge {
             }
         });
         headers.names().removeIf(name -> name.startsWith("sink."));
+        headers.remove(SockJsSession.USER_HEADER); // in any case: only the server sets it
         if (!session.identity().isAnonymous()) {
             headers.set(SockJsSession.USER_HEADER, session.identity().userId());
         }

@@ -9,6 +9,7 @@ import io.vertx.core.json.Json;
 import io.vertx.json.schema.Draft;
 import io.vertx.json.schema.JsonSchema;
 import io.vertx.json.schema.JsonSchemaOptions;
+import io.vertx.json.schema.OutputFormat;
 import io.vertx.json.schema.OutputUnit;
 import io.vertx.json.schema.Validator;
 
@@ -47,7 +48,8 @@ public final class SinkRoutes {
             this.userBound = source.contains(USER);
             this.regex = options.getAddressRegex() == null || userBound ? null : Pattern.compile(options.getAddressRegex());
             this.validator = options.getSchema() == null ? null : Validator.create(JsonSchema.of(options.getSchema().copy()),
-                new JsonSchemaOptions().setDraft(Draft.DRAFT202012).setBaseUri("urn:kafka-eventbus-bridge:sink"));
+                new JsonSchemaOptions().setDraft(Draft.DRAFT202012).setBaseUri("urn:kafka-eventbus-bridge:sink")
+                    .setOutputFormat(OutputFormat.Basic));
         }
 
         /**
@@ -189,9 +191,23 @@ public final class SinkRoutes {
     }
 
     private static String describe(OutputUnit result) {
-        List<OutputUnit> errors = result.getErrors();
-        OutputUnit first = errors == null || errors.isEmpty() ? result : errors.get(0);
-        String location = first.getInstanceLocation() == null || first.getInstanceLocation().isEmpty() ? "#" : first.getInstanceLocation();
-        return "Schema violation at " + location + ": " + first.getError();
+        // the most specific error: the deepest instance location, then the deepest keyword (the leaf that failed)
+        OutputUnit first = result;
+        if (result.getErrors() != null) {
+            for (OutputUnit error : result.getErrors()) {
+                if (first == result || specificity(error) > specificity(first)) {
+                    first = error;
+                }
+            }
+        }
+        String location = first.getInstanceLocation() == null ? "" : first.getInstanceLocation();
+        location = location.startsWith("#") ? location.substring(1) : location;
+        return "Schema violation at " + (location.isEmpty() ? "#" : location) + ": " + first.getError();
+    }
+
+    private static long specificity(OutputUnit unit) {
+        String instance = unit.getInstanceLocation() == null ? "" : unit.getInstanceLocation();
+        String keyword = unit.getKeywordLocation() == null ? "" : unit.getKeywordLocation();
+        return instance.split("/", -1).length * 10_000L + keyword.split("/", -1).length;
     }
 }
