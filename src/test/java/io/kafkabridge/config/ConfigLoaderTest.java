@@ -245,7 +245,7 @@ class ConfigLoaderTest {
         // routes and bridge cannot be overridden by environment variables, so they are exactly the file's
         assertThat(config.getJsonArray("routes")).isEqualTo(file.getJsonArray("routes"));
         assertThat(config.getJsonObject("bridge")).isEqualTo(file.getJsonObject("bridge"));
-        assertThat(new GatewayOptions(config).getRoutes()).hasSize(2);
+        assertThat(new GatewayOptions(config).getRoutes()).hasSize(3);
     }
 
     @Test
