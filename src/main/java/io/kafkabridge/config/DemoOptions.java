@@ -115,7 +115,7 @@ public class DemoOptions {
     }
 
     private static String requireTopic(String topic) {
-        if (topic == null || !topic.matches("[a-zA-Z0-9._-]{1,249}") || ".".equals(topic) || "..".equals(topic)) {
+        if (!isTopicName(topic)) {
             throw new IllegalArgumentException("not a valid Kafka topic name: \"" + topic + "\"");
         }
         return topic;

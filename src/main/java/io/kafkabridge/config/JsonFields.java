@@ -130,6 +130,14 @@ public final class JsonFields {
     }
 
     /**
+     * @return whether {@code topic} is a legal Kafka topic name (letters, digits, {@code . _ -}, at most 249, not
+     * {@code .} or {@code ..})
+     */
+    public static boolean isTopicName(String topic) {
+        return topic != null && topic.matches("[a-zA-Z0-9._-]{1,249}") && !".".equals(topic) && !"..".equals(topic);
+    }
+
+    /**
      * Runs a validating setter and turns its {@link IllegalArgumentException} into a {@link ConfigException} that
      * names {@code path.key}.
      */

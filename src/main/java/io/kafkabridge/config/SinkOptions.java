@@ -113,7 +113,7 @@ public class SinkOptions {
     }
 
     public SinkOptions setTopic(String topic) {
-        if (topic != null && (!topic.matches("[a-zA-Z0-9._-]{1,249}") || ".".equals(topic) || "..".equals(topic))) {
+        if (topic != null && !isTopicName(topic)) {
             throw new IllegalArgumentException("not a valid Kafka topic name: \"" + topic + "\"");
         }
         this.topic = topic;
