@@ -75,6 +75,12 @@ public final class PermissionRules {
         private final List<Rule> inbound;
         private final List<Rule> outbound;
         private final boolean outboundMatchesBodies;
+        /**
+         * The address last found permitted by {@link #permitsDelivery}: the rules never change, and a fan-out hands
+         * every message of an address over with the same String instance, so the rules run once per address instead of
+         * once per message (regex rules are the costly part of a large fan-out).
+         */
+        private String lastPermittedAddress;
 
         private Bound(List<Rule> inbound, List<Rule> outbound) {
             this.inbound = inbound;
@@ -101,7 +107,17 @@ public final class PermissionRules {
          * @return whether this message may be delivered to the client; cheap unless a rule has a {@code match}
          */
         public boolean permitsDelivery(String address, Object body) {
-            return outboundMatchesBodies ? permits(outbound, address, body) : permitsSubscription(address);
+            if (outboundMatchesBodies) {
+                return permits(outbound, address, body);
+            }
+            if (address != null && address == lastPermittedAddress) {
+                return true;
+            }
+            boolean permitted = permitsSubscription(address);
+            if (permitted) {
+                lastPermittedAddress = address;
+            }
+            return permitted;
         }
 
         /**

@@ -3,8 +3,6 @@ package io.kafkabridge.bridge;
 import io.kafkabridge.auth.AuthFailure;
 import io.kafkabridge.auth.Identity;
 import io.vertx.core.Future;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.ext.stomp.Command;
 import io.vertx.ext.stomp.Frame;
 import io.vertx.ext.stomp.Frames;
 import io.vertx.ext.stomp.StompServerConnection;
@@ -12,7 +10,6 @@ import io.vertx.ext.stomp.utils.Headers;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.UUID;
 
 /**
  * One STOMP connection of the bridge (TCP or WebSocket): its identity, subscriptions, rate limiter and clocks.
@@ -39,10 +36,12 @@ final class StompSession {
     private final class Subscription implements AddressFanout.Subscriber {
         final String id;
         final String address;
+        final byte[] encodedId;
 
         Subscription(String id, String address) {
             this.id = id;
             this.address = address;
+            this.encodedId = Delivery.encodeSubscriptionId(id);
         }
 
         @Override
@@ -55,7 +54,7 @@ final class StompSession {
                 return;
             }
             if (rules.permitsDelivery(delivery.address(), delivery.body())) {
-                connection.write(createMessageFrame(delivery, id));
+                connection.write(delivery.stompFrame(encodedId));
             }
         }
     }
@@ -68,21 +67,6 @@ final class StompSession {
         this.lastActivity = openedAt;
         this.rate = new RateLimiter(context.limits().getMaxInboundMessagesPerSecond());
         this.rules = context.rules().bind(Identity.ANONYMOUS);
-    }
-
-    private static Frame createMessageFrame(Delivery delivery, String subscriptionId) {
-        Headers headers = Headers.create();
-        for (Map.Entry<String, String> header : delivery.headers()) {
-            headers.putIfAbsent(header.getKey(), header.getValue());
-        }
-        headers.put(Frame.DESTINATION, delivery.address());
-        headers.put(Frame.SUBSCRIPTION, subscriptionId);
-        headers.put(Frame.MESSAGE_ID, UUID.randomUUID().toString());
-        Buffer body = delivery.stompBody();
-        if (body != null) {
-            headers.put(Frame.CONTENT_LENGTH, Integer.toString(body.length()));
-        }
-        return new Frame(Command.MESSAGE, headers, body);
     }
 
     String client() {

@@ -112,4 +112,16 @@ class PermissionRulesTest {
         assertThat(as("alice").permitsSend("dashboard.metrics", "x")).isFalse();
         assertThat(as("alice").permitsSend(null, "x")).isFalse();
     }
+
+    @Test
+    void aDeliveryAddressOncePermittedDoesNotLetAnotherAddressThrough() {
+        PermissionRules.Bound alice = as("alice");
+        String own = "user.alice.orders";
+
+        assertThat(alice.permitsDelivery(own, null)).isTrue();
+        assertThat(alice.permitsDelivery(own, null)).isTrue();
+        assertThat(alice.permitsDelivery(new String("user.bob.orders"), null)).isFalse();
+        assertThat(alice.permitsDelivery("ops.alerts", null)).isFalse();
+        assertThat(alice.permitsDelivery(new String(own), null)).isTrue();
+    }
 }

@@ -1,0 +1,127 @@
+package io.kafkabridge.bridge;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.stomp.Frame;
+import io.vertx.ext.stomp.impl.FrameParser;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The STOMP MESSAGE frames a {@link Delivery} encodes once per message, read back with vertx-stomp's own parser.
+ */
+class DeliveryTest {
+
+    private static Vertx vertx;
+
+    @BeforeAll
+    static void startVertx() {
+        vertx = Vertx.vertx();
+    }
+
+    @AfterAll
+    static void closeVertx() throws Exception {
+        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    /** Sends {@code body} with {@code headers} over the local event bus and returns the received message. */
+    private static Message<Object> receive(String address, Object body, DeliveryOptions headers) throws Exception {
+        CompletableFuture<Message<Object>> received = new CompletableFuture<>();
+        var consumer = vertx.eventBus().consumer(address, received::complete);
+        consumer.completion().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        vertx.eventBus().send(address, body, headers);
+        try {
+            return received.get(10, TimeUnit.SECONDS);
+        } finally {
+            consumer.unregister();
+        }
+    }
+
+    private static Frame parse(Buffer wire) {
+        List<Frame> frames = new ArrayList<>();
+        FrameParser parser = new FrameParser().handler(frames::add);
+        parser.handle(wire);
+        assertThat(frames).hasSize(1);
+        return frames.get(0);
+    }
+
+    @Test
+    void encodesHeadersBodyAndTheSubscriptionOfEachSubscriber() throws Exception {
+        DeliveryOptions headers = new DeliveryOptions().addHeader("kafka.topic", "orders").addHeader("kafka.key", "a:b\\c\nd")
+            .addHeader("kafka.format", "json");
+        Message<Object> message = receive("user.alice.orders", new JsonObject().put("status", "shipped"), headers);
+        Delivery delivery = new Delivery("user.alice.orders", message);
+
+        Frame first = parse(delivery.stompFrame(Delivery.encodeSubscriptionId("sub-0")));
+        Frame second = parse(delivery.stompFrame(Delivery.encodeSubscriptionId("a:b\nc")));
+
+        assertThat(first.getCommand().name()).isEqualTo("MESSAGE");
+        assertThat(first.getHeader("destination")).isEqualTo("user.alice.orders");
+        assertThat(first.getHeader("subscription")).isEqualTo("sub-0");
+        assertThat(first.getHeader("kafka.topic")).isEqualTo("orders");
+        assertThat(first.getHeader("kafka.key")).isEqualTo("a:b\\c\nd");
+        assertThat(new JsonObject(first.getBodyAsString())).isEqualTo(new JsonObject().put("status", "shipped"));
+        assertThat(first.getHeader("content-length")).isEqualTo(Integer.toString(first.getBody().length()));
+        assertThat(second.getHeader("subscription")).isEqualTo("a:b\nc");
+        assertThat(second.getHeader("message-id")).isEqualTo(first.getHeader("message-id")).isNotBlank();
+        assertThat(second.getBodyAsString()).isEqualTo(first.getBodyAsString());
+    }
+
+    @Test
+    void messageIdsDifferBetweenMessages() throws Exception {
+        Message<Object> one = receive("news", "one", new DeliveryOptions());
+        Message<Object> two = receive("news", "two", new DeliveryOptions());
+
+        String firstId = parse(new Delivery("news", one).stompFrame(Delivery.encodeSubscriptionId("s"))).getHeader("message-id");
+        String secondId = parse(new Delivery("news", two).stompFrame(Delivery.encodeSubscriptionId("s"))).getHeader("message-id");
+
+        assertThat(firstId).isNotEqualTo(secondId);
+    }
+
+    @Test
+    void headersTheBridgeSetsCannotBeOverriddenByMessageHeaders() throws Exception {
+        DeliveryOptions headers = new DeliveryOptions().addHeader("destination", "elsewhere").addHeader("subscription", "forged")
+            .addHeader("message-id", "forged").addHeader("content-length", "1").addHeader("ack", "forged")
+            .addHeader("custom", "first").addHeader("custom", "second");
+        Message<Object> message = receive("news", "hello", headers);
+
+        Buffer wire = new Delivery("news", message).stompFrame(Delivery.encodeSubscriptionId("s1"));
+        Frame frame = parse(wire);
+
+        assertThat(frame.getHeader("destination")).isEqualTo("news");
+        assertThat(frame.getHeader("subscription")).isEqualTo("s1");
+        assertThat(frame.getHeader("message-id")).isNotEqualTo("forged");
+        assertThat(frame.getHeader("content-length")).isEqualTo("5");
+        assertThat(frame.getHeader("ack")).isNull();
+        assertThat(frame.getHeader("custom")).isEqualTo("first");
+        assertThat(wire.toString()).containsOnlyOnce("custom:").containsOnlyOnce("destination:");
+        assertThat(frame.getBodyAsString()).isEqualTo("hello");
+    }
+
+    @Test
+    void aNullBodyHasNoContentLengthAndAnEmptyBody() throws Exception {
+        Message<Object> message = receive("news", null, new DeliveryOptions());
+
+        Frame frame = parse(new Delivery("news", message).stompFrame(Delivery.encodeSubscriptionId("s")));
+
+        assertThat(frame.getHeader("content-length")).isNull();
+        assertThat(frame.getBody() == null || frame.getBody().length() == 0).isTrue();
+    }
+
+    @Test
+    void escapesBackslashCarriageReturnLineFeedAndColon() {
+        assertThat(Delivery.escapeStompHeader("plain")).isEqualTo("plain");
+        assertThat(Delivery.escapeStompHeader("a\\b\rc\nd:e")).isEqualTo("a\\\\b\\rc\\nd\\ce");
+    }
+}
