@@ -1,6 +1,8 @@
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetSocket;
@@ -10,10 +12,13 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -23,56 +28,49 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Load generator of the fan-out benchmark: N subscribers of one address (STOMP over TCP or the SockJS bridge's raw
- * WebSocket endpoint) and a Kafka producer, in the same JVM, producing records at a fixed rate to one partition of the
- * routed topic. Every record's value carries {@code System.nanoTime()} taken just before {@code send()}; since
- * producer and subscribers share this JVM, the receive time minus that value is the end-to-end latency
- * (producer send -> broker -> gateway consumer -> event bus -> fan-out -> client socket). The clients are hand-written
- * over Vert.x NetSockets (STOMP frames split on NUL; HTTP upgrade and RFC 6455 framing with masked client frames for
- * /eventbus/websocket), so the generator's one core goes further than with general-purpose clients.
+ * Load generator of the fan-out benchmark: N subscribers of one destination on a server under test, and a feed that
+ * produces records at a paced rate, all in this JVM. Every record's value ends in {@code "sentNs":<System.nanoTime()>}
+ * taken just before it is handed to the feed, so receive time minus that value is the end-to-end latency on one clock.
+ * The clients are hand-written over Vert.x NetSockets (STOMP frames split on NUL; HTTP upgrade and RFC 6455 framing
+ * with masked client frames), so the generator's one core goes further than with general-purpose clients.
  * <p>
- * Phases: connect and subscribe all clients (STOMP: SUBSCRIBE with a receipt; SockJS: register), then probe records
- * (value with sentNs 0) every 500 ms until every client received one (this also proves the gateway's consumer has
- * its partition: it starts at {@code latest}), then warm-up W seconds at rate R, then the measured window of D
- * seconds, then a drain grace (default 5 s) during which the messages of window records still arriving are counted.
+ * Targets ({@code -Dtarget}): {@code stomp-tcp} (STOMP 1.2 over TCP), {@code stomp-ws} (STOMP over WebSocket, text
+ * frames, subprotocol v12.stomp: the gateway's /stomp, RabbitMQ Web-STOMP, Spring), {@code sockjs} (the gateway's SockJS
+ * bridge, raw WebSocket endpoint), {@code ws} (the plain WebSocket ceiling server: every message is a record value).
+ * Feeds ({@code -Dfeed}): {@code kafka} (KafkaProducer, acks=1, linger 1 ms, partition 0 of {@code -Dtopic}) or
+ * {@code stomp} (SEND frames over one STOMP TCP connection to {@code -DfeedPort}: RabbitMQ, which does not read Kafka).
  * <p>
- * Prints one JSON line on stdout (diagnostics go to stderr):
- * <ul>
- *   <li>{@code offered}: records sent whose send time is in the window; {@code expected} = offered x subscribers</li>
- *   <li>{@code deliveredPerSecond}: messages received by all clients during the window / D (any send time)</li>
- *   <li>{@code deliveredRatio}: messages received during the window / expected, i.e. delivered / offered rate: below 1
- *       the gateway (or the generator: see its CPU) does not keep up and a backlog grows</li>
- *   <li>{@code windowDeliveredRatio}: messages of window records received by the end of the grace / expected (0 when
- *       the backlog from the warm-up alone outlasts window + grace)</li>
- *   <li>{@code p50Ms}/{@code p99Ms}/{@code p999Ms}/{@code maxMs}: latency of the messages received during the window
- *       (what clients experience then, queueing included), sampled: every k-th message of each client, k chosen so
- *       that at most {@value #MAX_SAMPLES} samples are kept</li>
- *   <li>{@code generatorCpuCores}: this JVM's process CPU over the window / D</li>
- *   <li>{@code gatewayCpuCores}, {@code gatewayCpuUsPerDelivered}: when the gateway's pid is given, its utime+stime
- *       from /proc/PID/stat over the window, per second and per message delivered in the window (the embedded broker
- *       runs in that process too)</li>
- *   <li>{@code gatewayCpuSecByThread}, {@code gatewayEventLoopUsPerDelivered}: the same from /proc/PID/task/*, by
- *       thread group, and the Vert.x event loops' share per delivered message (the fan-out itself)</li>
- * </ul>
- * Run (single-file source, against the fat jar's classes):
- * {@code java -cp target/kafka-eventbus-bridge.jar bench/FanoutBench.java <stomp|sockjs> <httpPort> <stompPort>
- * <kafkaBootstrap> <subscribers> <rate> <warmupSec> <seconds> [gatewayPid|0] [payloadBytes] [graceSec]}
+ * Modes: {@code -Dknee=true} (default) searches the knee with the connections kept: after a discarded warm-up of
+ * {@code initialWarmup} s (10) at half the start rate, steps of {@code stepWarmup} +
+ * {@code stepSeconds} at a record rate that doubles from {@code startRate} while the step passes, then bisects
+ * {@code bisect} times between the last pass and the first failure. A step fails when messages delivered in its window
+ * are under 99% of those offered, when p99 latency exceeds {@code maxP99Ms} (100), or when a client was disconnected.
+ * Between steps the generator waits until the backlog drained. Then it runs {@code latencySeconds} at
+ * {@code latencyFraction} (0.5) of the knee for p50/p99/p99.9 and the server's CPU per delivered message.
+ * {@code -Dknee=false} runs one step at {@code -Drate}.
  * <p>
- * System properties: {@code -Dhost=127.0.0.1 -Dtopic=bench.fanout -Daddress=bench.fanout -DclkTck=100
- * -DeventbusPath=/eventbus -DconnectParallelism=200}.
+ * Prints one JSON line per step on stderr and one summary JSON line on stdout. The server's CPU comes from
+ * /proc/{@code -Dpid}/stat (utime+stime), by thread group from /proc/PID/task/*.
+ * <p>
+ * {@code java -cp target/kafka-eventbus-bridge.jar -Dtarget=stomp-tcp -Dport=P -Dsubscribers=1000 -Dfeed=kafka
+ * -Dbootstrap=H:P -Dtopic=bench.fanout -Ddestination=bench.fanout -Dpid=PID bench/FanoutBench.java}
+ * <p>
+ * Other properties: {@code host} (127.0.0.1), {@code path} (WebSocket path: /eventbus for sockjs, /stomp, /ws),
+ * {@code login}, {@code passcode}, {@code stompHost} (/), {@code feedDestination}, {@code payload} (100 bytes),
+ * {@code maxRate} (records/s cap), {@code maxOffered} (messages/s cap, 2,000,000), {@code clkTck} (100),
+ * {@code connectParallelism} (200), {@code grace} (s to wait for the backlog after a step, 60).
  */
 public class FanoutBench {
 
     static final int MAX_SAMPLES = 1 << 20;
-    static final byte[] SENT_KEY = "\"sentNs\":".getBytes();
+    static final byte[] SENT_KEY = "\"sentNs\":".getBytes(StandardCharsets.US_ASCII);
 
-    // measurement window, in System.nanoTime() units; records with sentNs <= 0 are probes
+    // the step's measurement window, in System.nanoTime() units; records with sentNs <= 0 are probes
     static volatile long windowStart = Long.MAX_VALUE;
     static volatile long windowEnd = Long.MAX_VALUE;
     static volatile int sampleStride = 1;
 
     static final LongAdder arrivalsInWindow = new LongAdder();
-    static final LongAdder deliveredOfWindow = new LongAdder();
     static final LongAdder receivedTotal = new LongAdder();
     static final LongAdder unparsed = new LongAdder();
     static final AtomicLong errors = new AtomicLong();
@@ -84,12 +82,21 @@ public class FanoutBench {
     static final AtomicLong maxLatency = new AtomicLong();
     static volatile boolean stopping;
 
-    /**
-     * A subscriber on a plain TCP socket with a hand-written parser (cheaper than a general-purpose client, so the
-     * generator's one core goes further). State confined to the connection's event loop.
-     */
+    static String prop(String name, String fallback) {
+        String value = System.getProperty(name);
+        return value == null || value.isEmpty() ? fallback : value;
+    }
+
+    static void error(String what) {
+        if (errors.incrementAndGet() <= 5) {
+            System.err.println(what);
+        }
+    }
+
+    /** A subscriber on a plain TCP socket. State confined to the connection's event loop. */
     abstract static class Client {
         final NetSocket socket;
+        final int id;
         boolean gotProbe;
         long seen;
         boolean done;
@@ -97,8 +104,9 @@ public class FanoutBench {
         /** Unparsed bytes of an incomplete frame, or null. */
         Buffer pending;
 
-        Client(NetSocket socket) {
+        Client(NetSocket socket, int id) {
             this.socket = socket;
+            this.id = id;
         }
 
         abstract void start();
@@ -119,42 +127,42 @@ public class FanoutBench {
         }
 
         /** Once per connection: lets the next connection start. */
-        final void subscribedOrFailed(Semaphore semaphore) {
+        final void subscribedOrFailed() {
             if (!done) {
                 done = true;
-                (inFlight != null ? inFlight : semaphore).release();
+                inFlight.release();
             }
         }
     }
 
-    /** STOMP 1.2: CONNECT (heart-beat 0,0), SUBSCRIBE with a receipt, then MESSAGE frames (NUL-terminated). */
-    static final class StompClient extends Client {
-        final int id;
-        final String address;
-
-        StompClient(NetSocket socket, int id, String address) {
-            super(socket);
-            this.id = id;
-            this.address = address;
+    /** What a STOMP client says and how it reads frames, over TCP or inside WebSocket messages. */
+    static final class Stomp {
+        static String connectFrame() {
+            String login = System.getProperty("login");
+            String passcode = System.getProperty("passcode");
+            return "CONNECT\naccept-version:1.2\nhost:" + prop("stompHost", "/") + "\nheart-beat:0,0\n"
+                + (login != null ? "login:" + login + "\n" : "") + (passcode != null ? "passcode:" + passcode + "\n" : "") + "\n\0";
         }
 
-        @Override
-        void start() {
-            socket.write("CONNECT\naccept-version:1.2\nhost:localhost\nheart-beat:0,0\n\n\0");
+        /** Spring's simple broker never answers a SUBSCRIBE receipt: {@code -DsubscribeReceipt=false} for it. */
+        static final boolean RECEIPTS = Boolean.parseBoolean(prop("subscribeReceipt", "true"));
+
+        static String subscribeFrame(int id, String destination) {
+            return "SUBSCRIBE\nid:s" + id + "\ndestination:" + destination + "\nack:auto\n"
+                + (RECEIPTS ? "receipt:sub-" + id + "\n" : "") + "\n\0";
         }
 
-        @Override
-        int parse(Buffer buf, int from) {
-            int length = buf.length();
+        /** Handles the STOMP frames in [from, to); returns where an incomplete frame begins. */
+        static int parse(Client client, Buffer buf, int from, int to, java.util.function.Consumer<String> write, String destination) {
             int at = from;
-            while (at < length) {
+            while (at < to) {
                 byte first = buf.getByte(at);
                 if (first == '\n' || first == '\r') { // heart-beat / end of line between frames
                     at++;
                     continue;
                 }
                 int nul = -1;
-                for (int i = at; i < length; i++) {
+                for (int i = at; i < to; i++) {
                     if (buf.getByte(i) == 0) {
                         nul = i;
                         break;
@@ -164,14 +172,18 @@ public class FanoutBench {
                     return at;
                 }
                 if (first == 'M') {
-                    received(this, buf, at, nul);
+                    received(client, buf, at, nul);
                 } else if (first == 'C') {
-                    socket.write("SUBSCRIBE\nid:s" + id + "\ndestination:" + address + "\nack:auto\nreceipt:sub-" + id + "\n\n\0");
+                    write.accept(subscribeFrame(client.id, destination));
+                    if (!RECEIPTS) { // the probes prove the subscription
+                        subscribed.incrementAndGet();
+                        client.subscribedOrFailed();
+                    }
                 } else if (first == 'R') {
                     subscribed.incrementAndGet();
-                    subscribedOrFailed(null);
-                } else if (first == 'E' && errors.incrementAndGet() <= 5) {
-                    System.err.println("ERROR frame: " + buf.getString(at, nul).replace('\n', ' '));
+                    client.subscribedOrFailed();
+                } else if (first == 'E') {
+                    error("ERROR frame: " + buf.getString(at, nul).replace('\n', ' '));
                 }
                 at = nul + 1;
             }
@@ -179,33 +191,51 @@ public class FanoutBench {
         }
     }
 
-    /**
-     * The SockJS bridge's raw WebSocket transport: HTTP upgrade, then one JSON text frame per message; client frames
-     * are masked as RFC 6455 requires.
-     */
-    static final class SockJsClient extends Client {
+    /** STOMP 1.2 over TCP. */
+    static final class StompTcpClient extends Client {
+        final String destination;
+
+        StompTcpClient(NetSocket socket, int id, String destination) {
+            super(socket, id);
+            this.destination = destination;
+        }
+
+        @Override
+        void start() {
+            socket.write(Stomp.connectFrame());
+        }
+
+        @Override
+        int parse(Buffer buf, int from) {
+            return Stomp.parse(this, buf, from, buf.length(), socket::write, destination);
+        }
+    }
+
+    /** RFC 6455 client: HTTP upgrade, masked client frames, then the subclass's handling of each message. */
+    abstract static class WsClient extends Client {
         final String host;
         final int port;
         final String path;
-        final String address;
+        final String subprotocol;
         boolean upgraded;
 
-        SockJsClient(NetSocket socket, String host, int port, String eventbusPath, String address) {
-            super(socket);
+        WsClient(NetSocket socket, int id, String host, int port, String path, String subprotocol) {
+            super(socket, id);
             this.host = host;
             this.port = port;
-            this.path = eventbusPath + "/websocket";
-            this.address = address;
+            this.path = path;
+            this.subprotocol = subprotocol;
         }
 
         @Override
         void start() {
             socket.write("GET " + path + " HTTP/1.1\r\nHost: " + host + ":" + port + "\r\nUpgrade: websocket\r\n"
-                + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+                + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                + (subprotocol != null ? "Sec-WebSocket-Protocol: " + subprotocol + "\r\n" : "") + "\r\n");
         }
 
         void send(String text) {
-            byte[] payload = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            byte[] payload = text.getBytes(StandardCharsets.UTF_8);
             byte[] mask = {0x5a, 0x3c, 0x11, 0x7e};
             Buffer frame = Buffer.buffer(payload.length + 8).appendByte((byte) 0x81);
             if (payload.length < 126) {
@@ -219,6 +249,12 @@ public class FanoutBench {
             }
             socket.write(frame.appendBytes(payload));
         }
+
+        /** The upgrade succeeded. */
+        abstract void opened();
+
+        /** One data message, bytes [start, end) of buf. */
+        abstract void message(Buffer buf, int start, int end);
 
         @Override
         int parse(Buffer buf, int from) {
@@ -237,17 +273,13 @@ public class FanoutBench {
                 }
                 String head = buf.getString(at, end);
                 if (!head.startsWith("HTTP/1.1 101")) {
-                    if (errors.incrementAndGet() <= 5) {
-                        System.err.println("WebSocket upgrade refused: " + head.lines().findFirst().orElse(""));
-                    }
+                    error("WebSocket upgrade refused: " + head.lines().findFirst().orElse(""));
                     socket.close();
                     return length;
                 }
                 upgraded = true;
                 at = end;
-                send("{\"type\":\"register\",\"address\":\"" + address + "\"}");
-                subscribed.incrementAndGet();
-                subscribedOrFailed(null);
+                opened();
             }
             while (at + 2 <= length) {
                 int opcode = buf.getByte(at) & 0x0f;
@@ -273,12 +305,7 @@ public class FanoutBench {
                 int start = at + header;
                 int end = (int) (start + payloadLength);
                 if (opcode == 1 || opcode == 2 || opcode == 0) {
-                    // {"type":"rec",...} or {"type":"err",...}
-                    if (end - start > 10 && buf.getByte(start + 9) == 'r') {
-                        received(this, buf, start, end);
-                    } else if (errors.incrementAndGet() <= 5) {
-                        System.err.println("SockJS frame: " + buf.getString(start, end));
-                    }
+                    message(buf, start, end);
                 } else if (opcode == 8) {
                     socket.close();
                 }
@@ -288,89 +315,84 @@ public class FanoutBench {
         }
     }
 
-    public static void main(String[] args) throws Exception {
-        if (args.length < 8) {
-            System.err.println("usage: FanoutBench <stomp|sockjs> <httpPort> <stompPort> <kafkaBootstrap> <subscribers> "
-                + "<rate> <warmupSec> <seconds> [gatewayPid|0] [payloadBytes] [graceSec]");
-            System.exit(2);
-        }
-        String mode = args[0];
-        int httpPort = Integer.parseInt(args[1]);
-        int stompPort = Integer.parseInt(args[2]);
-        String bootstrap = args[3];
-        int subscribers = Integer.parseInt(args[4]);
-        int rate = Integer.parseInt(args[5]);
-        int warmup = Integer.parseInt(args[6]);
-        int seconds = Integer.parseInt(args[7]);
-        long gatewayPid = args.length > 8 ? Long.parseLong(args[8]) : 0;
-        int payloadBytes = args.length > 9 ? Integer.parseInt(args[9]) : 100;
-        int grace = args.length > 10 ? Integer.parseInt(args[10]) : 5;
-        String host = System.getProperty("host", "127.0.0.1");
-        String topic = System.getProperty("topic", "bench.fanout");
-        String address = System.getProperty("address", "bench.fanout");
-        String eventbusPath = System.getProperty("eventbusPath", "/eventbus");
-        int clkTck = Integer.getInteger("clkTck", 100);
-        int parallelism = Integer.getInteger("connectParallelism", 200);
-        if (!mode.equals("stomp") && !mode.equals("sockjs")) {
-            throw new IllegalArgumentException("mode must be stomp or sockjs, got " + mode);
-        }
-        // at most ~200k messages/s arrive on one generator core: size the stride for that, not for what is offered
-        long expectedMessages = Math.min((long) rate * subscribers, 200_000L) * seconds;
-        sampleStride = (int) Math.max(1, (expectedMessages + MAX_SAMPLES - 1) / MAX_SAMPLES);
+    /** The gateway's SockJS bridge on its raw WebSocket endpoint: register, then {"type":"rec",...} messages. */
+    static final class SockJsClient extends WsClient {
+        final String address;
 
-        Vertx vertx = Vertx.vertx(new VertxOptions().setBlockedThreadCheckInterval(60_000));
-        ConcurrentLinkedQueue<Runnable> closeActions = new ConcurrentLinkedQueue<>();
-        Semaphore inFlight = new Semaphore(parallelism);
-        long subscribeStart = System.nanoTime();
-
-        NetClient net = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true).setConnectTimeout(30_000));
-        boolean stomp = mode.equals("stomp");
-        int port = stomp ? stompPort : httpPort;
-        for (int c = 0; c < subscribers; c++) {
-            inFlight.acquire();
-            int id = c;
-            net.connect(port, host).onSuccess(socket -> {
-                closeActions.add(socket::close);
-                Client client = stomp ? new StompClient(socket, id, address) : new SockJsClient(socket, host, port, eventbusPath, address);
-                client.inFlight = inFlight;
-                socket.closeHandler(v -> {
-                    if (!stopping) {
-                        disconnects.incrementAndGet();
-                    }
-                    client.subscribedOrFailed(inFlight);
-                });
-                socket.handler(client::handle);
-                client.start();
-                if (!stomp) {
-                    // the bridge closes silent connections: ping every 20 s, staggered
-                    long[] timer = {-1};
-                    vertx.setTimer(1000 + (id * 20_000L / Math.max(1, subscribers)), t -> {
-                        if (!stopping) {
-                            ((SockJsClient) client).send("{\"type\":\"ping\"}");
-                            timer[0] = vertx.setPeriodic(20_000, p -> {
-                                if (!stopping) {
-                                    ((SockJsClient) client).send("{\"type\":\"ping\"}");
-                                }
-                            });
-                        }
-                    });
-                    closeActions.add(() -> vertx.cancelTimer(timer[0]));
-                }
-            }).onFailure(e -> {
-                if (errors.incrementAndGet() <= 5) {
-                    System.err.println("connect failed: " + e);
-                }
-                inFlight.release();
-            });
-        }
-        if (!inFlight.tryAcquire(parallelism, 180, TimeUnit.SECONDS)) {
-            throw new IllegalStateException("clients did not connect: " + subscribed.get() + " of " + subscribers);
-        }
-        inFlight.release(parallelism);
-        if (subscribed.get() < subscribers) {
-            throw new IllegalStateException("only " + subscribed.get() + " of " + subscribers + " clients subscribed");
+        SockJsClient(NetSocket socket, int id, String host, int port, String path, String address) {
+            super(socket, id, host, port, path + "/websocket", null);
+            this.address = address;
         }
 
+        @Override
+        void opened() {
+            send("{\"type\":\"register\",\"address\":\"" + address + "\"}");
+            subscribed.incrementAndGet();
+            subscribedOrFailed();
+        }
+
+        @Override
+        void message(Buffer buf, int start, int end) {
+            if (end - start > 10 && buf.getByte(start + 9) == 'r') {
+                received(this, buf, start, end);
+            } else {
+                error("SockJS frame: " + buf.getString(start, end));
+            }
+        }
+    }
+
+    /** STOMP over WebSocket: one STOMP frame per WebSocket message. */
+    static final class StompWsClient extends WsClient {
+        final String destination;
+
+        StompWsClient(NetSocket socket, int id, String host, int port, String path, String destination) {
+            super(socket, id, host, port, path, "v12.stomp, v11.stomp, v10.stomp");
+            this.destination = destination;
+        }
+
+        @Override
+        void opened() {
+            send(Stomp.connectFrame());
+        }
+
+        @Override
+        void message(Buffer buf, int start, int end) {
+            // a frame's trailing NUL may be missing when the server frames by WebSocket message
+            int rest = Stomp.parse(this, buf, start, end, this::send, destination);
+            if (rest < end && buf.getByte(rest) == 'M') {
+                received(this, buf, rest, end);
+            }
+        }
+    }
+
+    /** The plain WebSocket ceiling server: every message is a record value. */
+    static final class PlainWsClient extends WsClient {
+        PlainWsClient(NetSocket socket, int id, String host, int port, String path) {
+            super(socket, id, host, port, path, null);
+        }
+
+        @Override
+        void opened() {
+            subscribed.incrementAndGet();
+            subscribedOrFailed();
+        }
+
+        @Override
+        void message(Buffer buf, int start, int end) {
+            received(this, buf, start, end);
+        }
+    }
+
+    /** Where records come from. */
+    interface Feed {
+        void send(String value);
+
+        void flush() throws Exception;
+
+        void close();
+    }
+
+    static Feed kafkaFeed(String bootstrap, String topic) {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ProducerConfig.ACKS_CONFIG, "1");
@@ -381,15 +403,160 @@ public class FanoutBench {
         props.put(ProducerConfig.CLIENT_ID_CONFIG, "fanout-bench");
         KafkaProducer<String, String> producer = new KafkaProducer<>(props);
         producer.partitionsFor(topic); // metadata now, not on the first timed send
-        String pad = "x".repeat(Math.max(0, payloadBytes - 40));
+        AtomicLong failures = new AtomicLong();
+        return new Feed() {
+            @Override
+            public void send(String value) {
+                producer.send(new ProducerRecord<>(topic, 0, null, value), (metadata, e) -> {
+                    if (e != null && failures.incrementAndGet() <= 5) {
+                        error("produce failed: " + e);
+                    }
+                });
+            }
 
-        // probes until every client got one: subscriptions are live end to end
+            @Override
+            public void flush() {
+                producer.flush();
+            }
+
+            @Override
+            public void close() {
+                producer.close(java.time.Duration.ofSeconds(5));
+            }
+        };
+    }
+
+    /** SEND frames over one STOMP TCP connection (RabbitMQ's STOMP plugin), written from the pacing thread. */
+    static Feed stompFeed(Vertx vertx, String host, int port, String destination) throws Exception {
+        NetSocket socket = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true)).connect(port, host)
+            .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        java.util.concurrent.CompletableFuture<Void> connected = new java.util.concurrent.CompletableFuture<>();
+        socket.handler(b -> {
+            String text = b.toString();
+            if (text.startsWith("CONNECTED")) {
+                connected.complete(null);
+            } else if (text.startsWith("ERROR")) {
+                error("feed ERROR: " + text.replace('\n', ' '));
+            }
+        });
+        socket.write(Stomp.connectFrame());
+        connected.get(30, TimeUnit.SECONDS);
+        String head = "SEND\ndestination:" + destination + "\ncontent-type:application/json\ncontent-length:";
+        return new Feed() {
+            @Override
+            public void send(String value) {
+                byte[] body = value.getBytes(StandardCharsets.UTF_8);
+                socket.write(Buffer.buffer(head.length() + body.length + 16).appendString(head)
+                    .appendString(Integer.toString(body.length)).appendString("\n\n").appendBytes(body).appendByte((byte) 0));
+            }
+
+            @Override
+            public void flush() {
+                // writes are queued in order on the socket's event loop
+            }
+
+            @Override
+            public void close() {
+                socket.close();
+            }
+        };
+    }
+
+    static final class Step {
+        final JsonObject json = new JsonObject();
+        boolean passed;
+    }
+
+    static String target;
+    static int subscribers;
+    static Feed feed;
+    static long serverPid;
+    static int clkTck;
+    static String pad;
+    static long sentRecords;
+    static double maxP99Ms;
+
+    public static void main(String[] args) throws Exception {
+        target = prop("target", "stomp-tcp");
+        String host = prop("host", "127.0.0.1");
+        int port = Integer.parseInt(prop("port", "0"));
+        String path = prop("path", switch (target) {
+            case "sockjs" -> "/eventbus";
+            case "stomp-ws" -> "/stomp";
+            default -> "/ws";
+        });
+        String destination = prop("destination", "bench.fanout");
+        subscribers = Integer.parseInt(prop("subscribers", "1000"));
+        serverPid = Long.parseLong(prop("pid", "0"));
+        clkTck = Integer.parseInt(prop("clkTck", "100"));
+        int payloadBytes = Integer.parseInt(prop("payload", "100"));
+        int parallelism = Integer.parseInt(prop("connectParallelism", "200"));
+        maxP99Ms = Double.parseDouble(prop("maxP99Ms", "100"));
+        pad = "x".repeat(Math.max(0, payloadBytes - 40));
+        if (!java.util.Set.of("stomp-tcp", "stomp-ws", "sockjs", "ws").contains(target)) {
+            throw new IllegalArgumentException("target must be stomp-tcp, stomp-ws, sockjs or ws, got " + target);
+        }
+
+        Vertx vertx = Vertx.vertx(new VertxOptions().setBlockedThreadCheckInterval(60_000));
+        ConcurrentLinkedQueue<Runnable> closeActions = new ConcurrentLinkedQueue<>();
+        Semaphore inFlight = new Semaphore(parallelism);
+        long subscribeStart = System.nanoTime();
+        NetClient net = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true).setConnectTimeout(30_000));
+        for (int c = 0; c < subscribers; c++) {
+            inFlight.acquire();
+            int id = c;
+            net.connect(port, host).onSuccess(socket -> {
+                closeActions.add(socket::close);
+                Client client = switch (target) {
+                    case "stomp-tcp" -> new StompTcpClient(socket, id, destination);
+                    case "stomp-ws" -> new StompWsClient(socket, id, host, port, path, destination);
+                    case "sockjs" -> new SockJsClient(socket, id, host, port, path, destination);
+                    default -> new PlainWsClient(socket, id, host, port, path);
+                };
+                client.inFlight = inFlight;
+                socket.closeHandler(v -> {
+                    if (!stopping) {
+                        disconnects.incrementAndGet();
+                    }
+                    client.subscribedOrFailed();
+                });
+                socket.handler(client::handle);
+                client.start();
+                if (target.equals("sockjs")) {
+                    // the bridge closes silent connections: ping every 20 s, staggered
+                    long timer = vertx.setPeriodic(1000 + (id * 20_000L / Math.max(1, subscribers)), 20_000, t -> {
+                        if (!stopping) {
+                            ((SockJsClient) client).send("{\"type\":\"ping\"}");
+                        }
+                    });
+                    closeActions.add(() -> vertx.cancelTimer(timer));
+                }
+            }).onFailure(e -> {
+                error("connect failed: " + e);
+                inFlight.release();
+            });
+        }
+        if (!inFlight.tryAcquire(parallelism, 300, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("clients did not connect: " + subscribed.get() + " of " + subscribers);
+        }
+        inFlight.release(parallelism);
+        if (subscribed.get() < subscribers) {
+            throw new IllegalStateException("only " + subscribed.get() + " of " + subscribers + " clients subscribed");
+        }
+
+        String feedKind = prop("feed", "kafka");
+        feed = feedKind.equals("stomp")
+            ? stompFeed(vertx, prop("feedHost", host), Integer.parseInt(prop("feedPort", "0")), prop("feedDestination", destination))
+            : kafkaFeed(prop("bootstrap", "127.0.0.1:9092"), prop("topic", "bench.fanout"));
+
+        // probes until every client got one: subscriptions are live end to end (a Kafka consumer starts at latest)
         long probeDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (probed.get() < subscribers) {
             if (System.nanoTime() > probeDeadline) {
                 throw new IllegalStateException("probe reached only " + probed.get() + " of " + subscribers + " clients");
             }
-            producer.send(new ProducerRecord<>(topic, 0, null, "{\"seq\":-1,\"pad\":\"\",\"sentNs\":0}")).get(10, TimeUnit.SECONDS);
+            feed.send("{\"seq\":-1,\"pad\":\"\",\"sentNs\":0}");
+            feed.flush();
             long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
             while (probed.get() < subscribers && System.nanoTime() < until) {
                 Thread.sleep(10);
@@ -398,97 +565,78 @@ public class FanoutBench {
         double subscribeSec = (System.nanoTime() - subscribeStart) / 1e9;
         Thread.sleep(500); // let straggling probe copies arrive
 
-        // fixed-rate producer on this thread
-        long interval = 1_000_000_000L / rate;
-        long begin = System.nanoTime();
-        windowStart = begin + TimeUnit.SECONDS.toNanos(warmup);
-        windowEnd = windowStart + TimeUnit.SECONDS.toNanos(seconds);
-        long offered = 0;
-        long sent = 0;
-        AtomicLong producerErrors = new AtomicLong();
-        long next = begin;
-        long cpuBefore = -1;
-        long gwBefore = -1;
-        java.util.Map<String, Long> threadsBefore = java.util.Map.of();
-        java.util.Map<String, Long> threadsUsed = new java.util.TreeMap<>();
-        long cpuUsed = 0;
-        long gwUsed = -1;
-        boolean inWindow = false;
-        while (true) {
-            long now = System.nanoTime();
-            if (!inWindow && now >= windowStart) {
-                inWindow = true;
-                cpuBefore = processCpuNanos();
-                gwBefore = gatewayTicks(gatewayPid);
-                threadsBefore = gatewayThreadTicks(gatewayPid);
+        JsonObject summary = new JsonObject().put("target", target).put("feed", feedKind).put("subscribers", subscribers)
+            .put("payloadBytes", payloadBytes).put("subscribeSec", round(subscribeSec));
+        boolean knee = Boolean.parseBoolean(prop("knee", "true"));
+        if (!knee) {
+            Step step = runStep(Integer.parseInt(prop("rate", "100")), Integer.parseInt(prop("warmup", "5")),
+                Integer.parseInt(prop("seconds", "15")));
+            summary.put("step", step.json);
+        } else {
+            int stepWarmup = Integer.parseInt(prop("stepWarmup", "1"));
+            int stepSeconds = Integer.parseInt(prop("stepSeconds", "4"));
+            long maxOffered = Long.parseLong(prop("maxOffered", "2000000"));
+            int maxRate = (int) Math.min(Long.parseLong(prop("maxRate", "200000")), Math.max(1, maxOffered / subscribers));
+            int rate = Integer.parseInt(prop("startRate", Integer.toString(Math.max(1, 20_000 / subscribers))));
+            rate = Math.min(rate, maxRate);
+            // discarded: JIT compilation of both sides' hot paths, connection buffers grown
+            Step warmupStep = runStep(Math.max(1, rate / 2), 0, Integer.parseInt(prop("initialWarmup", "10")));
+            summary.put("warmup", warmupStep.json);
+            JsonArray steps = new JsonArray();
+            Step best = null;
+            int lo = 0;
+            int hi = 0;
+            // double while passing
+            while (true) {
+                Step step = runStep(rate, stepWarmup, stepSeconds);
+                steps.add(step.json);
+                if (step.passed) {
+                    best = step;
+                    lo = rate;
+                    if (rate >= maxRate || hi > 0) {
+                        break;
+                    }
+                    rate = (int) Math.min(maxRate, rate * 2L);
+                } else {
+                    hi = rate;
+                    if (lo > 0 || rate <= 1 || disconnects.get() > 0) {
+                        break;
+                    }
+                    rate = rate / 2; // the first step failed: go down
+                }
             }
-            if (now >= windowEnd) {
-                cpuUsed = processCpuNanos() - cpuBefore;
-                long gwAfter = gatewayTicks(gatewayPid);
-                gwUsed = gwBefore >= 0 && gwAfter >= 0 ? gwAfter - gwBefore : -1;
-                java.util.Map<String, Long> before = threadsBefore;
-                gatewayThreadTicks(gatewayPid).forEach((group, ticks) -> threadsUsed.put(group, ticks - before.getOrDefault(group, 0L)));
-                break;
-            }
-            while (next <= now) {
-                long sentNs = System.nanoTime();
-                if (sentNs >= windowEnd) {
+            // bisect (geometric) between the last pass and the first failure
+            int bisect = Integer.parseInt(prop("bisect", "3"));
+            for (int i = 0; i < bisect && lo > 0 && hi > lo + 1 && disconnects.get() == 0; i++) {
+                int mid = (int) Math.round(Math.sqrt((double) lo * hi));
+                if (mid <= lo || mid >= hi) {
                     break;
                 }
-                producer.send(new ProducerRecord<>(topic, 0, null, "{\"seq\":" + sent + ",\"pad\":\"" + pad + "\",\"sentNs\":" + sentNs + "}"),
-                    (metadata, e) -> {
-                        if (e != null && producerErrors.incrementAndGet() <= 5) {
-                            System.err.println("produce failed: " + e);
-                        }
-                    });
-                sent++;
-                if (sentNs >= windowStart) {
-                    offered++;
+                Step step = runStep(mid, stepWarmup, stepSeconds);
+                steps.add(step.json);
+                if (step.passed) {
+                    best = step;
+                    lo = mid;
+                } else {
+                    hi = mid;
                 }
-                next += interval;
             }
-            long wait = next - System.nanoTime();
-            if (wait > 0) {
-                LockSupport.parkNanos(Math.min(wait, 1_000_000));
+            summary.put("steps", steps);
+            summary.put("kneeRate", best == null ? null : lo);
+            summary.put("kneeCapped", best != null && lo >= maxRate);
+            summary.put("knee", best == null ? null : best.json);
+            if (best != null && disconnects.get() == 0) {
+                int latencyRate = Math.max(1, (int) Math.round(lo * Double.parseDouble(prop("latencyFraction", "0.5"))));
+                Step latency = runStep(latencyRate, Integer.parseInt(prop("latencyWarmup", "2")),
+                    Integer.parseInt(prop("latencySeconds", "10")));
+                summary.put("atHalfKnee", latency.json);
             }
         }
-        long windowArrivals = arrivalsInWindow.sum();
-        producer.flush();
-        long expected = offered * subscribers;
-        long graceEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(grace);
-        while (deliveredOfWindow.sum() < expected && System.nanoTime() < graceEnd) {
-            Thread.sleep(20);
-        }
-        long delivered = deliveredOfWindow.sum();
-        stopping = true;
-
-        int count = Math.min(sampleCount.get(), samples.length);
-        long[] sorted = Arrays.copyOf(samples, count);
-        Arrays.sort(sorted);
-        double gwSeconds = gwUsed >= 0 ? gwUsed / (double) clkTck : Double.NaN;
-        System.out.printf(java.util.Locale.ROOT,
-            "{\"mode\":\"%s\",\"subscribers\":%d,\"rate\":%d,\"warmupSec\":%d,\"seconds\":%d,\"graceSec\":%d,\"payloadBytes\":%d,"
-                + "\"subscribeSec\":%.1f,\"offered\":%d,\"offeredPerSecond\":%.0f,\"deliveredPerSecond\":%.0f,"
-                + "\"deliveredRatio\":%.4f,\"expected\":%d,\"deliveredOfWindow\":%d,\"windowDeliveredRatio\":%.4f,\"p50Ms\":%s,\"p99Ms\":%s,\"p999Ms\":%s,"
-                + "\"maxMs\":%s,\"latencySamples\":%d,\"sampleStride\":%d,\"errors\":%d,\"disconnects\":%d,"
-                + "\"producerErrors\":%d,\"unparsed\":%d,\"generatorCpuCores\":%.2f,\"gatewayCpuCores\":%s,"
-                + "\"gatewayCpuUsPerDelivered\":%s,\"gatewayEventLoopUsPerDelivered\":%s,\"gatewayCpuSecByThread\":%s}%n",
-            mode, subscribers, rate, warmup, seconds, grace, payloadBytes, subscribeSec, offered, offered / (double) seconds,
-            windowArrivals / (double) seconds, expected == 0 ? 0.0 : windowArrivals / (double) expected,
-            expected, delivered, expected == 0 ? 0.0 : delivered / (double) expected,
-            num(percentile(sorted, 0.50)), num(percentile(sorted, 0.99)), num(percentile(sorted, 0.999)),
-            count == 0 ? "null" : num(maxLatency.get() / 1e6),
-            count, sampleStride, errors.get(), disconnects.get(), producerErrors.get(), unparsed.sum(),
-            cpuUsed / 1e9 / seconds,
-            Double.isNaN(gwSeconds) ? "null" : num(gwSeconds / seconds),
-            windowArrivals == 0 ? "null" : num(gwSeconds * 1e6 / windowArrivals),
-            windowArrivals == 0 || !threadsUsed.containsKey("eventLoop") ? "null"
-                : num(threadsUsed.get("eventLoop") / (double) clkTck * 1e6 / windowArrivals),
-            threadsUsed.isEmpty() ? "null" : threadsUsed.entrySet().stream()
-                .map(e -> "\"" + e.getKey() + "\":" + num(e.getValue() / (double) clkTck))
-                .collect(java.util.stream.Collectors.joining(",", "{", "}")));
+        summary.put("errors", errors.get()).put("disconnects", disconnects.get()).put("unparsed", unparsed.sum());
+        System.out.println(summary.encode());
         System.out.flush();
-        producer.close(java.time.Duration.ofSeconds(5));
+        stopping = true;
+        feed.close();
         closeActions.forEach(Runnable::run);
         try {
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -499,8 +647,112 @@ public class FanoutBench {
     }
 
     /**
-     * One message arrived, bytes [start, end) of buf: its value ends in {@code "sentNs":T}} (STOMP body) or
-     * {@code "sentNs":T}}} (SockJS frame).
+     * Produces {@code rate} records/s for warm-up + measured seconds, measures the window, then waits until the
+     * backlog drained (every sent record delivered to every client, or no progress for 3 s, at most {@code grace} s).
+     */
+    static Step runStep(int rate, int warmup, int seconds) throws Exception {
+        long disconnectsBefore = disconnects.get();
+        long expectedMessagesPerSec = Math.min((long) rate * subscribers, 400_000L);
+        sampleStride = (int) Math.max(1, (expectedMessagesPerSec * seconds + MAX_SAMPLES - 1) / MAX_SAMPLES);
+        arrivalsInWindow.reset();
+        sampleCount.set(0);
+        maxLatency.set(0);
+        long interval = 1_000_000_000L / rate;
+        long begin = System.nanoTime();
+        windowStart = begin + TimeUnit.SECONDS.toNanos(warmup);
+        windowEnd = windowStart + TimeUnit.SECONDS.toNanos(seconds);
+        long offered = 0;
+        long next = begin;
+        long cpuBefore = -1;
+        long serverBefore = -1;
+        Map<String, Long> threadsBefore = Map.of();
+        Map<String, Long> threadsUsed = new TreeMap<>();
+        long cpuUsed = 0;
+        long serverUsed = -1;
+        boolean inWindow = false;
+        while (true) {
+            long now = System.nanoTime();
+            if (!inWindow && now >= windowStart) {
+                inWindow = true;
+                cpuBefore = processCpuNanos();
+                serverBefore = processTicks(serverPid);
+                threadsBefore = threadTicks(serverPid);
+            }
+            if (now >= windowEnd) {
+                cpuUsed = processCpuNanos() - cpuBefore;
+                long serverAfter = processTicks(serverPid);
+                serverUsed = serverBefore >= 0 && serverAfter >= 0 ? serverAfter - serverBefore : -1;
+                Map<String, Long> before = threadsBefore;
+                threadTicks(serverPid).forEach((group, ticks) -> threadsUsed.put(group, ticks - before.getOrDefault(group, 0L)));
+                break;
+            }
+            while (next <= now) {
+                long sentNs = System.nanoTime();
+                if (sentNs >= windowEnd) {
+                    break;
+                }
+                feed.send("{\"seq\":" + sentRecords + ",\"pad\":\"" + pad + "\",\"sentNs\":" + sentNs + "}");
+                sentRecords++;
+                if (sentNs >= windowStart) {
+                    offered++;
+                }
+                next += interval;
+            }
+            long wait = next - System.nanoTime();
+            if (wait > 0) {
+                LockSupport.parkNanos(Math.min(wait, 1_000_000));
+            }
+        }
+        long arrivals = arrivalsInWindow.sum();
+        feed.flush();
+        // drain: the next step must not start on this one's backlog
+        long drainStart = System.nanoTime();
+        long graceEnd = drainStart + TimeUnit.SECONDS.toNanos(Long.parseLong(prop("grace", "60")));
+        long last = receivedTotal.sum();
+        long lastProgress = drainStart;
+        long target = sentRecords * subscribers;
+        while (receivedTotal.sum() < target && System.nanoTime() < graceEnd && System.nanoTime() - lastProgress < 3_000_000_000L) {
+            Thread.sleep(20);
+            long now = receivedTotal.sum();
+            if (now > last) {
+                last = now;
+                lastProgress = System.nanoTime();
+            }
+        }
+        double drainSec = (System.nanoTime() - drainStart) / 1e9;
+
+        int count = Math.min(sampleCount.get(), samples.length);
+        long[] sorted = Arrays.copyOf(samples, count);
+        Arrays.sort(sorted);
+        long expected = offered * subscribers;
+        double ratio = expected == 0 ? 0 : arrivals / (double) expected;
+        double p99 = percentile(sorted, 0.99);
+        double generatorCores = cpuUsed / 1e9 / seconds;
+        double serverSeconds = serverUsed >= 0 ? serverUsed / (double) clkTck : Double.NaN;
+        long lost = disconnects.get() - disconnectsBefore;
+        Step step = new Step();
+        step.passed = ratio >= 0.99 && !Double.isNaN(p99) && p99 <= maxP99Ms && lost == 0;
+        step.json.put("rate", rate).put("offeredPerSecond", round(offered / (double) seconds))
+            .put("offeredMessagesPerSecond", round(expected / (double) seconds))
+            .put("deliveredPerSecond", round(arrivals / (double) seconds)).put("deliveredRatio", round4(ratio))
+            .put("p50Ms", round(percentile(sorted, 0.50))).put("p99Ms", round(p99)).put("p999Ms", round(percentile(sorted, 0.999)))
+            .put("maxMs", round(count == 0 ? Double.NaN : maxLatency.get() / 1e6)).put("latencySamples", count)
+            .put("passed", step.passed).put("disconnects", lost).put("drainSec", round(drainSec))
+            .put("generatorCpuCores", round(generatorCores))
+            .put("serverCpuCores", round(serverSeconds / seconds))
+            .put("serverCpuUsPerDelivered", arrivals == 0 ? null : round(serverSeconds * 1e6 / arrivals));
+        if (!threadsUsed.isEmpty()) {
+            JsonObject groups = new JsonObject();
+            threadsUsed.forEach((group, ticks) -> groups.put(group, round(ticks / (double) clkTck / seconds)));
+            step.json.put("serverCpuCoresByThread", groups);
+        }
+        System.err.println("step " + step.json.encode());
+        return step;
+    }
+
+    /**
+     * One message arrived, bytes [start, end) of buf: its record value ends in {@code "sentNs":T}} (then the rest of
+     * a SockJS frame or STOMP frame may follow: closing braces, NUL, line ends).
      */
     static void received(Client client, Buffer buf, int start, int end) {
         long now = System.nanoTime();
@@ -517,9 +769,6 @@ public class FanoutBench {
             return;
         }
         receivedTotal.increment();
-        if (sentNs >= windowStart && sentNs < windowEnd) {
-            deliveredOfWindow.increment();
-        }
         if (now >= windowStart && now < windowEnd) {
             arrivalsInWindow.increment();
             long latency = now - sentNs;
@@ -537,14 +786,14 @@ public class FanoutBench {
     }
 
     /**
-     * Scans backwards from the end over closing braces/whitespace, then the digits, and checks they follow
+     * Scans backwards from the end over closing braces, quotes and whitespace, then the digits, and checks they follow
      * {@code "sentNs":}; -1 when the frame does not look like that.
      */
     static long parseSentNs(Buffer frame, int from, int to) {
         int end = to - 1;
         while (end >= from) {
             byte b = frame.getByte(end);
-            if (b == '}' || b == '\n' || b == '\r' || b == ' ' || b == 0) {
+            if (b == '}' || b == '\n' || b == '\r' || b == ' ' || b == 0 || b == '"' || b == ']') {
                 end--;
             } else {
                 break;
@@ -569,10 +818,16 @@ public class FanoutBench {
         return value;
     }
 
-    /**
-     * @return utime+stime of the process in clock ticks, or -1 when unknown
-     */
-    static long gatewayTicks(long pid) {
+    static Double round(double value) {
+        return Double.isNaN(value) || Double.isInfinite(value) ? null : Math.round(value * 1000) / 1000.0;
+    }
+
+    static Double round4(double value) {
+        return Math.round(value * 10000) / 10000.0;
+    }
+
+    /** @return utime+stime of the process in clock ticks, or -1 when unknown */
+    static long processTicks(long pid) {
         if (pid <= 0) {
             return -1;
         }
@@ -587,19 +842,13 @@ public class FanoutBench {
         }
     }
 
-    /** A number for the JSON line: {@code null} when not a number. */
-    static String num(double value) {
-        return Double.isNaN(value) || Double.isInfinite(value) ? "null" : String.format(java.util.Locale.ROOT, "%.3f", value);
-    }
-
     /**
-     * @return utime+stime in clock ticks of the gateway's threads, grouped: Vert.x event loops, the Kafka consumer
-     * thread, JIT compilers, the VM thread (GC with the serial collector a 1-CPU JVM picks), the rest (mostly the
-     * embedded broker); empty when unknown. Threads that ended are missing from both snapshots.
+     * @return utime+stime in clock ticks of a JVM server's threads, grouped: Vert.x event loops, the Kafka consumer
+     * thread, JIT compilers, GC and VM threads, the rest; empty when unknown. Threads that ended are missing.
      */
-    static java.util.Map<String, Long> gatewayThreadTicks(long pid) {
-        java.util.Map<String, Long> groups = new java.util.TreeMap<>();
-        if (pid <= 0) {
+    static Map<String, Long> threadTicks(long pid) {
+        Map<String, Long> groups = new TreeMap<>();
+        if (pid <= 0 || !Boolean.parseBoolean(prop("threadGroups", "true"))) {
             return groups;
         }
         try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
@@ -613,7 +862,7 @@ public class FanoutBench {
                         : name.startsWith("vert.x-kafka-co") ? "kafkaConsumer"
                         : name.contains("CompilerThre") ? "jit"
                         : name.equals("VM Thread") || name.startsWith("GC ") || name.startsWith("G1 ") ? "gcAndVm"
-                        : "brokerAndOther";
+                        : "other";
                     groups.merge(group, ticks, Long::sum);
                 } catch (Exception e) {
                     // the thread ended meanwhile

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Inbound benchmark: client messages per second into Kafka with acks (STOMP SEND + RECEIPT after acks=all).
-# Starts one gateway node (embedded Kafka, the sink of bench/inbound.json) pinned to CPU 0, runs the load generator
-# pinned to CPU 1, RUNS times, and writes the median to bench/results/. Usage: bench/run-inbound.sh [clients] [window]
+# Starts a standalone Kafka broker (bench/KafkaBroker.java, 6 partitions) and the load generator pinned to CPU 1, one
+# gateway node (the sink of bench/inbound.json) pinned to CPU 0, runs the generator RUNS times, and writes min / median /
+# max to bench/results/. Usage: bench/run-inbound.sh [clients] [window]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CLIENTS=${1:-50}
@@ -15,9 +16,16 @@ work=$(mktemp -d)
 cp bench/inbound.json "$work/"
 pin() { if command -v taskset >/dev/null; then taskset -c "$1" "${@:2}"; else "${@:2}"; fi; }
 
-(cd "$work" && pin 0 java -Xmx1g -jar "$OLDPWD/$JAR" -conf inbound.json > node.log 2>&1) &
+# the broker runs on its own (bench/KafkaBroker.java) on the generator's core: the gateway's core is all the gateway's
+(pin 1 java -Xmx1g -cp "$JAR" bench/KafkaBroker.java "$work/kafka" 6 bench.inbound > "$work/kafka.log" 2>&1) &
+broker=$!
+trap 'pkill -f -- "-conf inbound.json" 2>/dev/null; pkill -f -- "KafkaBroker.java $work" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 1 120); do grep -q KAFKA_READY "$work/kafka.log" 2>/dev/null && break; kill -0 $broker 2>/dev/null || break; sleep 1; done
+kafka=$(grep -o 'KAFKA_READY [^ ]*' "$work/kafka.log" | awk '{print $2}')
+[ -n "$kafka" ] || { echo "broker did not start"; cat "$work/kafka.log"; exit 1; }
+
+(cd "$work" && exec taskset -c 0 java -Xmx1g "-Dgateway.kafka.bootstrapServers=$kafka" -jar "$OLDPWD/$JAR" -conf inbound.json > node.log 2>&1) &
 node=$!
-trap 'pkill -f -- "-conf inbound.json" 2>/dev/null; wait $node 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 1 120); do
   port=$(grep -o 'STOMP over TCP on port [0-9]*' "$work/node.log" | grep -o '[0-9]*$' || true)
   [ -n "$port" ] && break
@@ -47,7 +55,7 @@ java = subprocess.run(["java", "-version"], capture_output=True, text=True).stde
 with open(out, "w") as f:
     f.write(f"# Inbound benchmark ({datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC)\n\n")
     f.write(f"Machine: {cpu}, {subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()} cores; {java}; "
-            f"gateway pinned to CPU 0 with its embedded Kafka broker, generator pinned to CPU 1.\n\n")
+            f"gateway pinned to CPU 0, generator and a standalone Kafka broker pinned to CPU 1.\n\n")
     f.write(f"STOMP over TCP, {clients} clients, window {window} unacknowledged SENDs each, 100-byte JSON bodies, "
             f"sink with idempotent producer and acks=all; RECEIPT only after Kafka acknowledged. {len(runs)} runs.\n\n")
     f.write("| figure | min / median / max |\n|---|---|\n")
@@ -57,7 +65,7 @@ with open(out, "w") as f:
     f.write(f"| receipt latency p99.9 (ms) | {mmm('p999Ms', '{:.2f}')} |\n")
     f.write(f"| errors | {mmm('errors')} |\n")
     f.write(f"| generator CPU (cores) | {mmm('generatorCpuCores', '{:.2f}')} |\n\n")
-    f.write(f"Gateway + broker process CPU time over all runs: {node_cpu}.\n\nRaw runs:\n\n```\n")
+    f.write(f"Gateway process CPU time over all runs: {node_cpu}.\n\nRaw runs:\n\n```\n")
     f.writelines(json.dumps(r) + "\n" for r in runs)
     f.write("```\n")
 print("wrote", out)
