@@ -71,6 +71,9 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public class ConnectionsBench {
 
+    /** Held for the whole run: Vert.x 5 closes a NetClient, and all its connections, once it is garbage-collected. */
+    static NetClient net;
+
     /** The value of the one record that proves the connections alive; probes for the canary carry another marker. */
     static final String DELIVER_MARKER = "\"deliver\":true";
     static final byte[] DELIVER_BYTES = DELIVER_MARKER.getBytes(StandardCharsets.US_ASCII);
@@ -348,7 +351,7 @@ public class ConnectionsBench {
         URI healthUri = URI.create("http://" + host + ":" + httpPort + "/health");
 
         Vertx vertx = Vertx.vertx(new VertxOptions().setBlockedThreadCheckInterval(60_000));
-        NetClient net = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true).setConnectTimeout(30_000));
+        net = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true).setConnectTimeout(30_000));
         List<Client> clients = new ArrayList<>(connections);
 
         Properties props = new Properties();

@@ -62,6 +62,10 @@ import java.util.concurrent.locks.LockSupport;
  */
 public class FanoutBench {
 
+    /** Held for the whole run: Vert.x 5 closes a NetClient, and all its connections, once it is garbage-collected. */
+    static NetClient net;
+    static NetClient feedClient;
+
     static final int MAX_SAMPLES = 1 << 20;
     static final byte[] SENT_KEY = "\"sentNs\":".getBytes(StandardCharsets.US_ASCII);
 
@@ -428,7 +432,8 @@ public class FanoutBench {
 
     /** SEND frames over one STOMP TCP connection (RabbitMQ's STOMP plugin), written from the pacing thread. */
     static Feed stompFeed(Vertx vertx, String host, int port, String destination) throws Exception {
-        NetSocket socket = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true)).connect(port, host)
+        feedClient = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true));
+        NetSocket socket = feedClient.connect(port, host)
             .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         java.util.concurrent.CompletableFuture<Void> connected = new java.util.concurrent.CompletableFuture<>();
         socket.handler(b -> {
@@ -501,7 +506,7 @@ public class FanoutBench {
         ConcurrentLinkedQueue<Runnable> closeActions = new ConcurrentLinkedQueue<>();
         Semaphore inFlight = new Semaphore(parallelism);
         long subscribeStart = System.nanoTime();
-        NetClient net = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true).setConnectTimeout(30_000));
+        net = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true).setConnectTimeout(30_000));
         for (int c = 0; c < subscribers; c++) {
             inFlight.acquire();
             int id = c;

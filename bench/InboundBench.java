@@ -23,6 +23,9 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public class InboundBench {
 
+    /** Held for the whole run: Vert.x 5 closes a NetClient, and all its connections, once it is garbage-collected. */
+    static NetClient net;
+
     public static void main(String[] args) throws Exception {
         int port = Integer.parseInt(args[0]);
         int clients = Integer.parseInt(args[1]);
@@ -30,7 +33,7 @@ public class InboundBench {
         int warmup = Integer.parseInt(args[3]);
         int seconds = Integer.parseInt(args[4]);
         Vertx vertx = Vertx.vertx();
-        NetClient net = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true));
+        net = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true));
         AtomicLong acked = new AtomicLong();
         AtomicLong errors = new AtomicLong();
         long[] latencies = new long[8_000_000];

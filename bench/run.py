@@ -29,7 +29,9 @@ SUBSCRIBERS = [int(n) for n in os.environ.get("SUBSCRIBERS", "100 1000 10000").s
 PEER_SUBSCRIBERS = [int(n) for n in os.environ.get("PEER_SUBSCRIBERS", "1000").split()]
 PARTS = os.environ.get("PARTS", "fanout peruser connections inbound").split()
 PEERS = os.environ.get("PEERS", "ws rabbitmq spring").split()
-STEP_SECONDS = os.environ.get("STEP_SECONDS", "4")
+STEP_SECONDS = os.environ.get("STEP_SECONDS", "3")
+# the gateway's protocols at the sizes where the peers do not run
+GATEWAY_TARGETS = os.environ.get("GATEWAY_TARGETS", "gateway-sockjs gateway-stomp-tcp").split()
 CLK_TCK = int(subprocess.run(["getconf", "CLK_TCK"], capture_output=True, text=True).stdout.strip() or 100)
 DATE = datetime.datetime.utcnow().strftime("%Y-%m-%d")
 WORK = tempfile.mkdtemp(prefix="kebb-bench-")
@@ -144,7 +146,8 @@ def start_script(script, *args):
 
 
 def run_generator(props, label):
-    cmd = pinned(1, ["java", "-Xmx2g", "-Xss512k", f"-DclkTck={CLK_TCK}", f"-DstepSeconds={STEP_SECONDS}"]
+    cmd = pinned(1, ["java", "-Xmx2g", "-Xss512k", f"-DclkTck={CLK_TCK}", f"-DstepSeconds={STEP_SECONDS}", "-Dbisect=2",
+                     "-DinitialWarmup=5"]
                  + [f"-D{k}={v}" for k, v in props.items()] + ["-cp", JAR, "bench/FanoutBench.java"])
     errlog = os.path.join(WORK, f"gen-{label}.log")
     with open(errlog, "w") as err:
@@ -197,11 +200,10 @@ def fanout():
         versions["Spring Boot"] = s.get("version", "?")
     plan = []
     for n in sorted(set(SUBSCRIBERS) | set(PEER_SUBSCRIBERS)):
-        names = [k for k in servers if k.startswith("gateway-") and (n in SUBSCRIBERS or k == "gateway-stomp-ws"
-                                                                    or k == "gateway-sockjs")]
-        if n in PEER_SUBSCRIBERS:
-            names += [k for k in servers if not k.startswith("gateway-")]
-        plan.append((n, names))
+        if n in PEER_SUBSCRIBERS:  # every gateway protocol, then every peer
+            plan.append((n, list(servers)))
+        else:
+            plan.append((n, [k for k in GATEWAY_TARGETS if k in servers]))
     # discarded: one run per server before the rounds, so that the first round does not pay for JIT compilation of code
     # paths (Kafka consumer, event bus, encoders) that later rounds get compiled
     n0 = PEER_SUBSCRIBERS[0] if PEER_SUBSCRIBERS else SUBSCRIBERS[0]
@@ -384,7 +386,7 @@ def main():
             sections.append(
                 f"One Kafka partition, one address, N subscribers; {RUNS} runs per server, alternating (every server once "
                 f"per round) after one discarded 30 s warm-up run per server. Each run: connect and subscribe, probe until every client received, then a knee search "
-                f"(after a discarded 10 s warm-up at 10,000 msg/s; steps of 1 s warm-up + {STEP_SECONDS} s measured, doubling from 20,000 offered msg/s, then 3 bisections), "
+                f"(after a discarded 5 s warm-up at 10,000 msg/s; steps of 1 s warm-up + {STEP_SECONDS} s measured, doubling from 20,000 offered msg/s, then 2 bisections), "
                 f"then 10 s at 50% of the knee for latency and CPU. Latency: feed send to client receive, one JVM clock. "
                 f"The gateway's resident memory after the fan-out runs: {int(gw_rss_kb) // 1024} MiB. "
                 f"Raw runs: `{DATE}-fanout.jsonl`.\n")
