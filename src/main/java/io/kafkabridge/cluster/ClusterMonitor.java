@@ -42,6 +42,13 @@ public final class ClusterMonitor {
     public static final long SUSPECT_MS = 60_000;
     /** Kafka fencing and a member leaving this close together mean this node was the one cut off. */
     private static final long CORRELATION_MS = 30_000;
+    /**
+     * A node whose process stood still this long (SIGSTOP, a VM freeze, a stop-the-world pause) may have been dropped by
+     * the others (failure detection: 8 s in cluster.xml) and missed what they published meanwhile, whichever side the
+     * merge later keeps: its clients are told to reconnect, so that none of them silently has a gap.
+     */
+    public static final long PAUSE_MS = 5_000;
+    private static final long TICK_MS = 1_000;
 
     private final ClusterManager clusterManager;
     private Vertx vertx;
@@ -55,6 +62,7 @@ public final class ClusterMonitor {
     private HazelcastInstance hazelcast;
     private UUID membershipRegistration;
     private UUID lifecycleRegistration;
+    private long pauseTimer = -1;
 
     private ClusterMonitor(ClusterManager clusterManager) {
         this.clusterManager = clusterManager;
@@ -78,6 +86,7 @@ public final class ClusterMonitor {
         hazelcast = instance;
         LOG.info("Node {} is in cluster \"{}\" with {} member(s): {}", clusterManager.getNodeId(),
             instance.getConfig().getClusterName(), instance.getCluster().getMembers().size(), instance.getCluster().getMembers());
+        watchForPauses();
         membershipRegistration = instance.getCluster().addMembershipListener(new MembershipListener() {
             @Override
             public void memberAdded(MembershipEvent event) {
@@ -193,6 +202,22 @@ public final class ClusterMonitor {
     /**
      * @return {@code {"clustered": bool, "nodeId": .., "members": n}}
      */
+    private void watchForPauses() {
+        long[] lastTick = {System.nanoTime()};
+        pauseTimer = vertx.setPeriodic(TICK_MS, id -> {
+            long now = System.nanoTime();
+            long stoodStillMs = (now - lastTick[0]) / 1_000_000 - TICK_MS;
+            lastTick[0] = now;
+            if (stoodStillMs >= PAUSE_MS) {
+                LOG.warn("Node {} stood still for {} ms (over {} ms): the cluster may have dropped it meanwhile; "
+                    + "disconnecting its clients so that they reconnect and know they may have missed records",
+                    clusterManager.getNodeId(), stoodStillMs, PAUSE_MS);
+                vertx.eventBus().publish(RECONNECT_CLIENTS_ADDRESS, "node was paused for " + stoodStillMs
+                    + " ms and may have missed records; reconnect", new DeliveryOptions().setLocalOnly(true));
+            }
+        });
+    }
+
     public JsonObject toJson() {
         JsonObject json = new JsonObject().put("clustered", isClustered());
         if (isClustered()) {
@@ -202,6 +227,9 @@ public final class ClusterMonitor {
     }
 
     public void close() {
+        if (pauseTimer >= 0) {
+            vertx.cancelTimer(pauseTimer);
+        }
         if (hazelcast != null && hazelcast.getLifecycleService().isRunning()) {
             try {
                 hazelcast.getCluster().removeMembershipListener(membershipRegistration);

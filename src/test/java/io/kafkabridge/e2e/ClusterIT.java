@@ -322,6 +322,8 @@ class ClusterIT {
         }
         assertThat(onSteady.seen).as("the steady node's client receives again within 60 s of SIGCONT").contains(probe);
         assertThat(onPaused.seen).as("the paused node's client receives again within 60 s of SIGCONT").contains(probe);
+        // it stood still past ClusterMonitor.PAUSE_MS: whichever side the merge kept, its clients were told
+        assertThat(onPaused.disconnected).as("the paused node's client was told to reconnect").isTrue();
         System.out.printf("SIGSTOP/SIGCONT: both clients receive again %d ms after SIGCONT%n", System.currentTimeMillis() - resumedAt);
 
         // and from then on every record
