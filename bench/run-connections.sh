@@ -169,7 +169,7 @@ for run in $(seq 1 "$RUNS"); do
   echo "run $run holding $held: heap $heap1 KB, live $live1 B, RSS $rss1 KB, $fds1 fds" >&2
 
   echo deliver >&7
-  json=$(await_line '^\{' $((DELIVERY_TIMEOUT + 180)))
+  json=$(await_line '^\{.*\}$' $((DELIVERY_TIMEOUT + 180)))   # a whole line: grep may see it half-written
   fds2=$(ls "/proc/$node_pid/fd" | wc -l)   # after the generator closed everything and the node counted none
   stop_generator
   warnings=$(grep -cE ' (WARN|ERROR) ' "$work/node.log" || true)
