@@ -152,12 +152,28 @@ final class StompInputGuard {
         }
         if (!contentLengthSeen && header.startsWith("content-length:")) {
             String value = header.substring("content-length:".length());
-            if (!value.matches("[0-9]{1,10}")) {
+            if (!isDecimal(value)) {
                 return new Problem(ErrorCodes.INVALID_FRAME, "content-length must be a non-negative integer");
             }
             contentLengthSeen = true;
             contentLength = Long.parseLong(value);
         }
         return null;
+    }
+
+    /**
+     * @return whether {@code value} is 1 to 10 ASCII digits (checked on every frame: no regex compiled per call)
+     */
+    private static boolean isDecimal(String value) {
+        if (value.isEmpty() || value.length() > 10) {
+            return false;
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+        }
+        return true;
     }
 }
