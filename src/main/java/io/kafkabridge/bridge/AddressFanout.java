@@ -33,6 +33,10 @@ public final class AddressFanout {
         final List<Subscriber> subscribers = new ArrayList<>(2);
         MessageConsumer<Object> consumer;
         Future<Void> registered;
+        /** Nesting depth of deliveries in progress: while above 0, removals only blank their slot. */
+        int delivering;
+        /** Slots blanked (null) during a delivery, compacted when it ends. */
+        int blanked;
     }
 
     private final Vertx vertx;
@@ -51,24 +55,45 @@ public final class AddressFanout {
             entry = new Entry();
             entries.put(address, entry);
             Entry created = entry;
-            entry.consumer = vertx.eventBus().consumer(address, message -> {
-                if (created.subscribers.isEmpty()) {
-                    return;
-                }
-                Delivery delivery = new Delivery(address, message);
-                // a subscriber may unsubscribe while being delivered to (a close): iterate over a snapshot
-                for (Subscriber target : created.subscribers.toArray(new Subscriber[0])) {
-                    try {
-                        target.deliver(delivery);
-                    } catch (RuntimeException e) {
-                        LOG.warn("Delivery on {} to a client failed: {}", address, e.toString());
-                    }
-                }
-            });
+            entry.consumer = vertx.eventBus().consumer(address, message -> deliver(address, created, message));
             entry.registered = entry.consumer.completion();
         }
         entry.subscribers.add(subscriber);
         return entry.registered;
+    }
+
+    /**
+     * Hands the message to every subscriber, iterating the list in place: no copy per message (a copy of 10,000
+     * references per record showed in the 10,000-subscriber benchmark). A subscriber that unsubscribes meanwhile (a
+     * close during a write) only blanks its slot; one that subscribes meanwhile gets the next message.
+     */
+    private void deliver(String address, Entry entry, io.vertx.core.eventbus.Message<Object> message) {
+        List<Subscriber> subscribers = entry.subscribers;
+        int count = subscribers.size();
+        if (count == 0) {
+            return;
+        }
+        Delivery delivery = new Delivery(address, message);
+        entry.delivering++;
+        try {
+            for (int i = 0; i < count; i++) {
+                Subscriber target = subscribers.get(i);
+                if (target == null) {
+                    continue;
+                }
+                try {
+                    target.deliver(delivery);
+                } catch (RuntimeException e) {
+                    LOG.warn("Delivery on {} to a client failed: {}", address, e.toString());
+                }
+            }
+        } finally {
+            if (--entry.delivering == 0 && entry.blanked > 0) {
+                subscribers.removeIf(java.util.Objects::isNull);
+                entry.blanked = 0;
+                forgetIfEmpty(address, entry);
+            }
+        }
     }
 
     public void unsubscribe(String address, Subscriber subscriber) {
@@ -76,8 +101,20 @@ public final class AddressFanout {
         if (entry == null) {
             return;
         }
+        if (entry.delivering > 0) {
+            int index = entry.subscribers.indexOf(subscriber);
+            if (index >= 0) {
+                entry.subscribers.set(index, null);
+                entry.blanked++;
+            }
+            return;
+        }
         entry.subscribers.remove(subscriber);
-        if (entry.subscribers.isEmpty()) {
+        forgetIfEmpty(address, entry);
+    }
+
+    private void forgetIfEmpty(String address, Entry entry) {
+        if (entry.subscribers.isEmpty() && entries.get(address) == entry) {
             entries.remove(address);
             entry.consumer.unregister();
         }
@@ -96,7 +133,7 @@ public final class AddressFanout {
     public int subscriptionCount() {
         int count = 0;
         for (Entry entry : entries.values()) {
-            count += entry.subscribers.size();
+            count += entry.subscribers.size() - entry.blanked;
         }
         return count;
     }
