@@ -16,13 +16,9 @@ work=$(mktemp -d)
 cp bench/inbound.json "$work/"
 pin() { if command -v taskset >/dev/null; then taskset -c "$1" "${@:2}"; else "${@:2}"; fi; }
 
-# the broker runs on its own (bench/KafkaBroker.java) on the generator's core: the gateway's core is all the gateway's
-(pin 1 java -Xmx1g -cp "$JAR" bench/KafkaBroker.java "$work/kafka" 6 bench.inbound > "$work/kafka.log" 2>&1) &
-broker=$!
 trap 'pkill -f -- "-conf inbound.json" 2>/dev/null; pkill -f -- "KafkaBroker.java $work" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 1 120); do grep -q KAFKA_READY "$work/kafka.log" 2>/dev/null && break; kill -0 $broker 2>/dev/null || break; sleep 1; done
-kafka=$(grep -o 'KAFKA_READY [^ ]*' "$work/kafka.log" | awk '{print $2}')
-[ -n "$kafka" ] || { echo "broker did not start"; cat "$work/kafka.log"; exit 1; }
+. bench/broker.sh
+start_broker "$work" 6 bench.inbound
 
 (cd "$work" && exec taskset -c 0 java -Xmx1g "-Dgateway.kafka.bootstrapServers=$kafka" -jar "$OLDPWD/$JAR" -conf inbound.json > node.log 2>&1) &
 node=$!

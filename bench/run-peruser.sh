@@ -46,12 +46,8 @@ pin() { if command -v taskset >/dev/null; then taskset -c "$1" "${@:2}"; else "$
 cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
 clk_tck=$(getconf CLK_TCK 2>/dev/null || echo 100)
 
-# the broker runs on its own (bench/KafkaBroker.java) on the generator's core: the gateway's core is all the gateway's
-(pin 1 java -Xmx1g -cp "$JAR" bench/KafkaBroker.java "$work/kafka" 1 bench.users > "$work/kafka.log" 2>&1) &
-broker=$!
-for _ in $(seq 1 120); do grep -q KAFKA_READY "$work/kafka.log" 2>/dev/null && break; kill -0 $broker 2>/dev/null || break; sleep 1; done
-kafka=$(grep -o 'KAFKA_READY [^ ]*' "$work/kafka.log" | awk '{print $2}' || true)
-[ -n "$kafka" ] || { echo "broker did not start"; cat "$work/kafka.log"; kill $broker 2>/dev/null; exit 1; }
+. bench/broker.sh
+start_broker "$work" 1 bench.users || { rm -rf "$work"; exit 1; }
 
 (cd "$work" && exec taskset -c 0 java "-Xmx$NODE_HEAP" "-Dgateway.kafka.bootstrapServers=$kafka" -jar "$OLDPWD/$JAR" -conf peruser.json > node.log 2>&1) &
 launcher=$!

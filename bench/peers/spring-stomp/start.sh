@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts the Spring Boot STOMP benchmark peer in the background (builds its jar first if missing), pinned to one CPU
-# like the gateway in bench/run-fanout.sh, waits until Tomcat listens and the Kafka consumer has its partitions, and
+# like the gateway in bench/run.py, waits until Tomcat listens and the Kafka consumer has its partitions, and
 # prints key=value lines on stdout: pid, port, wsPath, sockjsPath, destination. The server keeps running: stop it with
 # stop.sh <workdir>. On failure prints the log, stops what it started and exits 1.
 # Usage: bench/peers/spring-stomp/start.sh <workdir> <kafkaBootstrap> <topic> [--extra.spring=args ...]

@@ -2,6 +2,7 @@ package io.kafkabridge.bridge;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -10,6 +11,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * One event-bus consumer per address for all the bridge connections of a server verticle, however many clients
@@ -67,7 +69,7 @@ public final class AddressFanout {
      * references per record showed in the 10,000-subscriber benchmark). A subscriber that unsubscribes meanwhile (a
      * close during a write) only blanks its slot; one that subscribes meanwhile gets the next message.
      */
-    private void deliver(String address, Entry entry, io.vertx.core.eventbus.Message<Object> message) {
+    private void deliver(String address, Entry entry, Message<Object> message) {
         List<Subscriber> subscribers = entry.subscribers;
         int count = subscribers.size();
         if (count == 0) {
@@ -89,7 +91,7 @@ public final class AddressFanout {
             }
         } finally {
             if (--entry.delivering == 0 && entry.blanked > 0) {
-                subscribers.removeIf(java.util.Objects::isNull);
+                subscribers.removeIf(Objects::isNull);
                 entry.blanked = 0;
                 forgetIfEmpty(address, entry);
             }
