@@ -1,11 +1,13 @@
 package io.kafkabridge.testing;
 
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientResponse;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.function.Predicate;
@@ -19,6 +21,8 @@ public final class BridgeProbes {
 
     /** How long a wait for something that must happen may take. */
     public static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+    private static final HttpClient HEALTH_CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private BridgeProbes() {
     }
@@ -184,41 +188,62 @@ public final class BridgeProbes {
     }
 
     /**
-     * @return {@code connections.open} of the node's {@code /health} (plain HTTP)
+     * @return {@code connections.open} of the node's {@code /health}, read with the JDK's HTTP client (blocking, from
+     * the test thread: independent of the test's event loops)
+     * @throws IllegalStateException when the node gave no answer within 5 s
      */
-    public static int openConnections(Vertx vertx, int httpPort) {
-        HttpClient http = vertx.createHttpClient();
+    public static int openConnections(int httpPort) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/health"))
+            .timeout(Duration.ofSeconds(5)).GET().build();
         try {
-            JsonObject health = GatewayNode.await(http.request(new io.vertx.core.http.RequestOptions().setMethod(HttpMethod.GET)
-                    .setHost("127.0.0.1").setPort(httpPort).setURI("/health").setIdleTimeout(5_000))
-                .compose(request -> request.send())
-                .compose(HttpClientResponse::body), TIMEOUT).toJsonObject();
-            return health.getJsonObject("connections").getInteger("open");
-        } finally {
-            http.close();
-        }
-    }
-
-    private static int openConnectionsOrMinusOne(Vertx vertx, int httpPort) {
-        try {
-            return openConnections(vertx, httpPort);
-        } catch (IllegalStateException e) {
-            // a request that got no answer in 5 s is asked again until the deadline
-            return -1;
+            HttpResponse<String> response = HEALTH_CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
+            return new JsonObject(response.body()).getJsonObject("connections").getInteger("open");
+        } catch (IOException e) {
+            throw new IllegalStateException("GET /health: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
         }
     }
 
     /**
-     * Reads {@code /health} until the node counts {@code expected} open connections (closes are asynchronous).
+     * Reads {@code /health} until the node counts {@code expected} open connections (closes are asynchronous); a request
+     * that got no answer in 5 s is asked again until the deadline. When a request goes unanswered, every thread's stack
+     * goes to stderr once (the node runs in this JVM), and a failure says what the last request got.
      */
     public static void awaitOpenConnections(Vertx vertx, int httpPort, int expected) {
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        int open;
-        while ((open = openConnectionsOrMinusOne(vertx, httpPort)) != expected) {
+        boolean dumped = false;
+        while (true) {
+            String seen;
+            try {
+                int open = openConnections(httpPort);
+                if (open == expected) {
+                    return;
+                }
+                seen = open + " open connections";
+            } catch (IllegalStateException e) {
+                seen = "no answer from /health (" + e.getMessage() + ")";
+                if (!dumped) {
+                    printThreads(seen);
+                    dumped = true;
+                }
+            }
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("the node still counts " + open + " open connections, expected " + expected);
+                throw new AssertionError("expected the node to count " + expected + " open connections; last answer: " + seen);
             }
             GatewayNode.await(vertx.timer(50), TIMEOUT);
         }
+    }
+
+    private static void printThreads(String why) {
+        StringBuilder dump = new StringBuilder("Threads when " + why + ":\n");
+        Thread.getAllStackTraces().forEach((thread, stack) -> {
+            dump.append('"').append(thread.getName()).append("\" ").append(thread.getState()).append('\n');
+            for (StackTraceElement frame : stack) {
+                dump.append("    at ").append(frame).append('\n');
+            }
+        });
+        System.err.println(dump);
     }
 }
