@@ -19,20 +19,28 @@ public class HttpEndpointOptions {
     public static final String DEFAULT_EVENTBUS_PATH = "/eventbus";
     /** Default path of STOMP over WebSocket. */
     public static final String DEFAULT_STOMP_PATH = "/stomp";
+    /**
+     * Default for WebSocket compression ({@code permessage-deflate}): off. Browsers offer it on every WebSocket; when the
+     * server accepts, every message is compressed once per connection (the deflate window is per connection), so a
+     * record fanned out to N clients is compressed N times.
+     */
+    public static final boolean DEFAULT_WEBSOCKET_COMPRESSION = false;
 
     static final String SECTION = "http";
-    private static final Set<String> KEYS = Set.of("host", "port", "eventbusPath", "stompPath");
+    private static final Set<String> KEYS = Set.of("host", "port", "eventbusPath", "stompPath", "websocketCompression");
 
     private String host;
     private int port;
     private String eventbusPath;
     private String stompPath;
+    private boolean websocketCompression;
 
     public HttpEndpointOptions() {
         host = DEFAULT_HOST;
         port = DEFAULT_PORT;
         eventbusPath = DEFAULT_EVENTBUS_PATH;
         stompPath = DEFAULT_STOMP_PATH;
+        websocketCompression = DEFAULT_WEBSOCKET_COMPRESSION;
     }
 
     public HttpEndpointOptions(JsonObject json) {
@@ -42,6 +50,8 @@ public class HttpEndpointOptions {
         applySetting(SECTION, "port", () -> setPort(readInt(json, "port", SECTION, port)));
         applySetting(SECTION, "eventbusPath", () -> setEventbusPath(readString(json, "eventbusPath", SECTION, eventbusPath)));
         applySetting(SECTION, "stompPath", () -> setStompPath(readString(json, "stompPath", SECTION, stompPath)));
+        applySetting(SECTION, "websocketCompression",
+            () -> setWebsocketCompression(readBoolean(json, "websocketCompression", SECTION, websocketCompression)));
     }
 
     public String getHost() {
@@ -89,6 +99,19 @@ public class HttpEndpointOptions {
         return this;
     }
 
+    public boolean isWebsocketCompression() {
+        return websocketCompression;
+    }
+
+    /**
+     * @param websocketCompression {@code true} to accept the WebSocket compression extensions clients offer
+     * ({@code permessage-deflate}, {@code deflate-frame}): less bandwidth, one compression per message and connection
+     */
+    public HttpEndpointOptions setWebsocketCompression(boolean websocketCompression) {
+        this.websocketCompression = websocketCompression;
+        return this;
+    }
+
     private static String requirePath(String path) {
         if (path == null || !path.startsWith("/") || path.length() < 2 || path.endsWith("/")) {
             throw new IllegalArgumentException("must be a path like /eventbus (leading slash, no trailing slash), got " + path);
@@ -101,6 +124,7 @@ public class HttpEndpointOptions {
             .put("host", host)
             .put("port", port)
             .put("eventbusPath", eventbusPath)
-            .put("stompPath", stompPath);
+            .put("stompPath", stompPath)
+            .put("websocketCompression", websocketCompression);
     }
 }

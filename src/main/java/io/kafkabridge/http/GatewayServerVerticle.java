@@ -87,6 +87,8 @@ public class GatewayServerVerticle extends VerticleBase {
             .setHost(http.getHost())
             .setPort(http.getPort())
             .setWebSocketSubProtocols(StompBridge.WEBSOCKET_SUBPROTOCOLS)
+            .setPerMessageWebSocketCompressionSupported(http.isWebsocketCompression())
+            .setPerFrameWebSocketCompressionSupported(http.isWebsocketCompression())
             .setMaxWebSocketMessageSize(Math.max(65_536, 6 * options.getLimits().getMaxFrameBytes() + 1024))
             .setMaxWebSocketFrameSize(Math.max(65_536, options.getLimits().getMaxFrameBytes() + 1024));
         if (tls != null) {

@@ -112,8 +112,14 @@ class GatewayOptionsTest {
 
         assertThat(options.getHttp().getPort()).isEqualTo(9000);
         assertThat(options.getHttp().getHost()).isEqualTo("0.0.0.0");
+        assertThat(options.getHttp().isWebsocketCompression()).isFalse();
         assertThat(options.getKafka().getEmbedded().getPort()).isZero();
         assertThat(options.getKafka().getEmbedded().getDataDir()).isEqualTo("data/kafka");
+    }
+
+    @Test
+    void websocketCompressionCanBeTurnedOn() {
+        assertThat(parse("{\"http\":{\"websocketCompression\":true}}").getHttp().isWebsocketCompression()).isTrue();
     }
 
     @Test
@@ -186,6 +192,7 @@ class GatewayOptionsTest {
         "{\"kafka\":{\"consumer\":{\"a\":{}}}}     | kafka.consumer.a:",
         "{\"kafka\":{\"consumer\":{\"a\":null}}}   | kafka.consumer.a:",
         "{\"demo\":{\"enabled\":\"yes\"}}          | demo.enabled: expected true or false",
+        "{\"http\":{\"websocketCompression\":1}} | http.websocketCompression: expected true or false",
         "{\"demo\":{\"users\":[\"a\",1]}}          | demo.users[1]:",
         "{\"routes\":{}}                           | routes: expected an array",
         "{\"routes\":[\"t\"]}                      | routes[0]: expected an object",

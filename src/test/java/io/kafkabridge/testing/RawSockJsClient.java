@@ -62,6 +62,13 @@ public final class RawSockJsClient implements AutoCloseable {
         return connect(vertx, httpPort, query, new WebSocketClientOptions());
     }
 
+    /**
+     * @return the {@code Sec-WebSocket-Extensions} the server accepted in its upgrade response, or {@code null}
+     */
+    public String webSocketExtensions() {
+        return socket.headers().get("sec-websocket-extensions");
+    }
+
     public RawSockJsClient send(JsonObject frame) {
         socket.writeTextMessage(frame.encode());
         return this;

@@ -31,6 +31,7 @@ public final class RawStompConnection implements AutoCloseable {
     private final StringBuilder partial = new StringBuilder();
     private volatile Consumer<Buffer> writer;
     private volatile Runnable closer;
+    private volatile String webSocketExtensions;
 
     private RawStompConnection() {
     }
@@ -76,6 +77,7 @@ public final class RawStompConnection implements AutoCloseable {
         RawStompConnection stomp = new RawStompConnection();
         Future<Void> connected = client.connect(new WebSocketConnectOptions().setHost(host).setPort(httpPort)
             .setURI(path).setSubProtocols(List.of("v12.stomp"))).map(socket -> {
+                stomp.webSocketExtensions = socket.headers().get("sec-websocket-extensions");
                 socket.handler(stomp::parse);
                 socket.closeHandler(v -> stomp.closed());
                 stomp.writer = data -> socket.writeTextMessage(data.toString());
@@ -91,6 +93,14 @@ public final class RawStompConnection implements AutoCloseable {
 
     public static RawStompConnection connectWebSocket(Vertx vertx, int httpPort) {
         return connectWebSocket(vertx, httpPort, "/stomp", new WebSocketClientOptions());
+    }
+
+    /**
+     * @return the {@code Sec-WebSocket-Extensions} the server accepted in its upgrade response (WebSocket only), or
+     * {@code null}
+     */
+    public String webSocketExtensions() {
+        return webSocketExtensions;
     }
 
     private static void awaitConnected(Future<Void> connected, Runnable closeClient) {
