@@ -58,7 +58,8 @@ import java.util.concurrent.locks.LockSupport;
  * Other properties: {@code host} (127.0.0.1), {@code path} (WebSocket path: /eventbus for sockjs, /stomp, /ws),
  * {@code login}, {@code passcode}, {@code stompHost} (/), {@code feedDestination}, {@code payload} (100 bytes),
  * {@code maxRate} (records/s cap), {@code maxOffered} (messages/s cap, 2,000,000), {@code clkTck} (100),
- * {@code connectParallelism} (200), {@code grace} (s to wait for the backlog after a step, 60).
+ * {@code connectParallelism} (200), {@code grace} (s to wait for the backlog after a step, 60), {@code deflate}
+ * (false; true: WebSocket clients offer permessage-deflate like browsers and inflate what the server compressed).
  */
 public class FanoutBench {
 
@@ -215,6 +216,15 @@ public class FanoutBench {
         }
     }
 
+    /**
+     * {@code -Ddeflate=true}: offer {@code permessage-deflate} in the upgrade, as browsers do on every WebSocket, and
+     * inflate the messages the server compressed (RSV1), keeping one inflater per connection (context takeover).
+     */
+    static final boolean DEFLATE = Boolean.parseBoolean(prop("deflate", "false"));
+    /** Connections on which the server accepted permessage-deflate. */
+    static final AtomicInteger deflating = new AtomicInteger();
+    static final byte[] DEFLATE_TAIL = {0, 0, (byte) 0xff, (byte) 0xff};
+
     /** RFC 6455 client: HTTP upgrade, masked client frames, then the subclass's handling of each message. */
     abstract static class WsClient extends Client {
         final String host;
@@ -222,6 +232,9 @@ public class FanoutBench {
         final String path;
         final String subprotocol;
         boolean upgraded;
+        /** Set when the server accepted permessage-deflate. */
+        java.util.zip.Inflater inflater;
+        byte[] inflated;
 
         WsClient(NetSocket socket, int id, String host, int port, String path, String subprotocol) {
             super(socket, id);
@@ -235,7 +248,8 @@ public class FanoutBench {
         void start() {
             socket.write("GET " + path + " HTTP/1.1\r\nHost: " + host + ":" + port + "\r\nUpgrade: websocket\r\n"
                 + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-                + (subprotocol != null ? "Sec-WebSocket-Protocol: " + subprotocol + "\r\n" : "") + "\r\n");
+                + (subprotocol != null ? "Sec-WebSocket-Protocol: " + subprotocol + "\r\n" : "")
+                + (DEFLATE ? "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n" : "") + "\r\n");
         }
 
         void send(String text) {
@@ -252,6 +266,24 @@ public class FanoutBench {
                 payload[i] ^= mask[i & 3];
             }
             socket.write(frame.appendBytes(payload));
+        }
+
+        /** One permessage-deflate message (RFC 7692: the payload plus 00 00 ff ff is a raw DEFLATE stream). */
+        Buffer inflate(Buffer buf, int start, int end) {
+            byte[] input = new byte[end - start + 4];
+            buf.getBytes(start, end, input);
+            System.arraycopy(DEFLATE_TAIL, 0, input, end - start, 4);
+            inflater.setInput(input);
+            Buffer out = Buffer.buffer(2 * input.length);
+            try {
+                int n;
+                while ((n = inflater.inflate(inflated)) > 0) {
+                    out.appendBytes(inflated, 0, n);
+                }
+            } catch (java.util.zip.DataFormatException e) {
+                error("bad permessage-deflate message: " + e);
+            }
+            return out;
         }
 
         /** The upgrade succeeded. */
@@ -282,10 +314,16 @@ public class FanoutBench {
                     return length;
                 }
                 upgraded = true;
+                if (DEFLATE && head.toLowerCase().contains("sec-websocket-extensions: permessage-deflate")) {
+                    inflater = new java.util.zip.Inflater(true);
+                    inflated = new byte[4096];
+                    deflating.incrementAndGet();
+                }
                 at = end;
                 opened();
             }
             while (at + 2 <= length) {
+                boolean compressed = (buf.getByte(at) & 0x40) != 0;
                 int opcode = buf.getByte(at) & 0x0f;
                 int len = buf.getByte(at + 1) & 0x7f;
                 int header = 2;
@@ -308,7 +346,10 @@ public class FanoutBench {
                 }
                 int start = at + header;
                 int end = (int) (start + payloadLength);
-                if (opcode == 1 || opcode == 2 || opcode == 0) {
+                if (compressed && inflater != null && (opcode == 1 || opcode == 2)) {
+                    Buffer plain = inflate(buf, start, end);
+                    message(plain, 0, plain.length());
+                } else if (opcode == 1 || opcode == 2 || opcode == 0) {
                     message(buf, start, end);
                 } else if (opcode == 8) {
                     socket.close();
@@ -637,7 +678,7 @@ public class FanoutBench {
                 summary.put("atHalfKnee", latency.json);
             }
         }
-        summary.put("errors", errors.get()).put("disconnects", disconnects.get()).put("unparsed", unparsed.sum());
+        summary.put("deflating", deflating.get()).put("errors", errors.get()).put("disconnects", disconnects.get()).put("unparsed", unparsed.sum());
         System.out.println(summary.encode());
         System.out.flush();
         stopping = true;

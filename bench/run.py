@@ -3,7 +3,8 @@
 connections and inbound, each from its own script; writes bench/results/<date>-summary.md (and the raw JSON lines).
 
 Usage: bench/run.sh   (environment: RUNS=3, SUBSCRIBERS="100 1000 10000", PEER_SUBSCRIBERS="1000",
-                       PARTS="fanout peruser connections inbound", PEERS="ws rabbitmq spring", STEP_SECONDS=4)
+                       PARTS="fanout compression peruser connections inbound", PEERS="ws rabbitmq spring", STEP_SECONDS=4,
+                       COMPRESSION_SUBSCRIBERS=1000, COMPRESSION_RATE=20)
 
 Pinning: every server under test on CPU 0 (one at a time is loaded; the others idle on their own Kafka topic), the load
 generator and the standalone Kafka broker on CPU 1. See bench/README.md.
@@ -29,7 +30,7 @@ JAR = "target/kafka-eventbus-bridge.jar"
 RUNS = int(os.environ.get("RUNS", "3"))
 SUBSCRIBERS = [int(n) for n in os.environ.get("SUBSCRIBERS", "100 1000 10000").split()]
 PEER_SUBSCRIBERS = [int(n) for n in os.environ.get("PEER_SUBSCRIBERS", "1000").split()]
-PARTS = os.environ.get("PARTS", "fanout peruser connections inbound").split()
+PARTS = os.environ.get("PARTS", "fanout compression peruser connections inbound").split()
 PEERS = os.environ.get("PEERS", "ws rabbitmq spring").split()
 STEP_SECONDS = os.environ.get("STEP_SECONDS", "3")
 # the knee's latency bound (ms); a very large value gives the throughput-only knee (delivered >= 99% of offered)
@@ -265,6 +266,61 @@ def profile(server, name, n, rate, bootstrap):
     return "\n".join(lines) + "\n"
 
 
+def compression():
+    """Browser-like clients (they offer permessage-deflate) at a fixed rate, against the gateway with
+    http.websocketCompression off (the default) and on: what accepting compression costs per delivered message."""
+    n = int(os.environ.get("COMPRESSION_SUBSCRIBERS", "1000"))
+    rate = int(os.environ.get("COMPRESSION_RATE", "20"))
+    bootstrap, _ = start_broker(["bench.compress.off", "bench.compress.on"])
+    servers = {}
+    for mode, enabled in (("off", False), ("on", True)):
+        config = json.load(open("bench/fanout.json"))
+        config["kafka"] = {"bootstrapServers": bootstrap, "groupId": f"bench-compression-{mode}"}
+        config["routes"] = [{"topic": f"bench.compress.{mode}", "address": "bench.fanout"}]
+        config.setdefault("http", {})["websocketCompression"] = enabled
+        gw = start_gateway(f"gateway-compression-{mode}", config)
+        servers[f"compression-{mode}"] = {"target": "sockjs", "port": gw["http"], "path": "/eventbus",
+                                          "destination": "bench.fanout", "feed": "kafka", "deflate": "true",
+                                          "topic": f"bench.compress.{mode}", "pid": gw["pid"]}
+    for name, server in servers.items():  # discarded: JIT
+        wait_idle(int(server["pid"]))
+        run_generator(dict(server, subscribers=n, bootstrap=bootstrap, knee="false", rate=rate, warmup=0, seconds=20),
+                      f"{name}-warmup")
+    rows = []
+    for run in range(1, RUNS + 1):
+        for name, server in servers.items():
+            wait_idle(int(server["pid"]))
+            r = run_generator(dict(server, subscribers=n, bootstrap=bootstrap, knee="false", rate=rate, warmup=3,
+                                   seconds=10), f"{name}-{run}")
+            step = r.get("step") or {}
+            log(f"run {run}: {name}: {step.get('deliveredPerSecond')} msg/s, {step.get('serverCpuUsPerDelivered')} µs/msg, "
+                f"{r.get('deflating')} of {n} connections deflating")
+            rows.append({"server": name, "run": run, "deflating": r.get("deflating"), **step})
+    with open(os.path.join(RESULTS, f"{DATE}-{NAME}-compression.jsonl"), "w") as f:
+        f.writelines(json.dumps(r) + "\n" for r in rows)
+    lines = [f"SockJS, {n} subscribers offering permessage-deflate (as browsers do), {rate} records/s "
+             f"({n * rate} messages/s offered), {RUNS} alternating runs of 10 s after a discarded 20 s run per node. "
+             f"Raw runs: `{DATE}-{NAME}-compression.jsonl`.\n",
+             "| http.websocketCompression | connections deflating | delivered msg/s | server CPU µs per delivered msg | "
+             "p50 / p99 ms (per run) |", "|---|---|---|---|---|"]
+    for name in servers:
+        mine = [r for r in rows if r["server"] == name]
+        lines.append(f"| {name.split('-')[1]} | {mmm([r['deflating'] for r in mine])} | "
+                     f"{mmm([r.get('deliveredPerSecond') for r in mine])} | "
+                     f"{mmm([r.get('serverCpuUsPerDelivered') for r in mine], '{:.1f}')} | "
+                     + " ; ".join(f"{r.get('p50Ms')} / {r.get('p99Ms')}" for r in mine) + " |")
+    ratios = []
+    for run in range(1, RUNS + 1):
+        off = [r for r in rows if r["run"] == run and r["server"] == "compression-off"]
+        on = [r for r in rows if r["run"] == run and r["server"] == "compression-on"]
+        if off and on and off[0].get("serverCpuUsPerDelivered") and on[0].get("serverCpuUsPerDelivered"):
+            ratios.append(on[0]["serverCpuUsPerDelivered"] / off[0]["serverCpuUsPerDelivered"])
+    if ratios:
+        lines.append(f"\nCPU per delivered message, on / off: {statistics.median(ratios):.2f}x "
+                     f"(per run: {', '.join(f'{x:.2f}' for x in ratios)}).")
+    return lines
+
+
 def mmm(values, fmt="{:.0f}"):
     v = sorted(x for x in values if x is not None)
     if not v:
@@ -378,6 +434,13 @@ def main():
             sections.extend(line + "\n" for line in fanout_report(results))
             sections.append("\n")
             sections.extend(p + "\n" for p in profiles)
+            stop_all()
+            stoppers.clear()
+            processes.clear()
+        if "compression" in PARTS:
+            sections.append("## WebSocket compression\n\n")
+            sections.extend(line + "\n" for line in compression())
+            sections.append("\n")
             stop_all()
             stoppers.clear()
             processes.clear()
