@@ -4,7 +4,7 @@ connections and inbound, each from its own script; writes bench/results/<date>-s
 
 Usage: bench/run.sh   (environment: RUNS=3, SUBSCRIBERS="100 1000 10000", PEER_SUBSCRIBERS="1000",
                        PARTS="fanout compression peruser connections inbound", PEERS="ws rabbitmq spring", STEP_SECONDS=4,
-                       COMPRESSION_SUBSCRIBERS=1000, COMPRESSION_RATE=20)
+                       COMPRESSION_SUBSCRIBERS=1000, COMPRESSION_RATE=20, DEFLATE=0)
 
 Pinning: every server under test on CPU 0 (one at a time is loaded; the others idle on their own Kafka topic), the load
 generator and the standalone Kafka broker on CPU 1. See bench/README.md.
@@ -37,6 +37,8 @@ STEP_SECONDS = os.environ.get("STEP_SECONDS", "3")
 MAX_P99_MS = os.environ.get("MAX_P99_MS", "100")
 # results file name: <date>-<NAME>.md and <date>-<NAME>-fanout.jsonl
 NAME = os.environ.get("NAME", "summary")
+# 1: every WebSocket client offers permessage-deflate, as browsers do (servers that accept it then compress per client)
+DEFLATE = os.environ.get("DEFLATE", "0") == "1"
 # the gateway's protocols at the sizes where the peers do not run
 GATEWAY_TARGETS = os.environ.get("GATEWAY_TARGETS", "gateway-sockjs gateway-stomp-tcp").split()
 CLK_TCK = int(subprocess.run(["getconf", "CLK_TCK"], capture_output=True, text=True).stdout.strip() or 100)
@@ -155,6 +157,7 @@ def start_script(script, *args):
 def run_generator(props, label):
     cmd = pinned(1, ["java", "-Xmx2g", "-Xss512k", f"-DclkTck={CLK_TCK}", f"-DstepSeconds={STEP_SECONDS}", "-Dbisect=2",
                      "-DinitialWarmup=5", f"-DmaxP99Ms={MAX_P99_MS}"]
+                 + (["-Ddeflate=true"] if DEFLATE else [])
                  + [f"-D{k}={v}" for k, v in props.items()] + ["-cp", JAR, "bench/FanoutBench.java"])
     errlog = os.path.join(WORK, f"gen-{label}.log")
     with open(errlog, "w") as err:
@@ -431,6 +434,13 @@ def main():
                 f"then 10 s at 50% of the knee for latency and CPU. Latency: feed send to client receive, one JVM clock. "
                 f"The gateway's resident memory after the fan-out runs: {int(gw_rss_kb) // 1024} MiB. "
                 f"Knee latency bound: p99 <= {MAX_P99_MS} ms. Raw runs: `{DATE}-{NAME}-fanout.jsonl`.\n")
+            if DEFLATE:
+                accepted = {}
+                for r in results:
+                    accepted.setdefault(r["server"], set()).add(f"{r.get('deflating')} of {r['n']}")
+                sections.append("Every WebSocket client offered permessage-deflate, as browsers do (`DEFLATE=1`); "
+                                "connections on which the server accepted it: "
+                                + "; ".join(f"{k}: {', '.join(sorted(v))}" for k, v in accepted.items()) + ".\n")
             sections.extend(line + "\n" for line in fanout_report(results))
             sections.append("\n")
             sections.extend(p + "\n" for p in profiles)
