@@ -478,7 +478,8 @@ class GatewayOptionsTest {
     @Test
     void fullConfigRoundTripsThroughToJson() {
         JsonObject json = new JsonObject()
-            .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0).put("eventbusPath", "/eb").put("stompPath", "/st"))
+            .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0).put("eventbusPath", "/eb").put("stompPath", "/st")
+                .put("websocketCompression", true))
             .put("stomp", new JsonObject().put("host", "127.0.0.1").put("port", -1).put("heartbeat", "0,0"))
             .put("kafka", new JsonObject().put("bootstrapServers", "k1:9092,k2:9092").put("groupId", "g").put("autoOffsetReset", "earliest")
                 .put("commitIntervalMs", 200).put("startupTimeoutMs", 5000)
@@ -498,6 +499,7 @@ class GatewayOptionsTest {
         GatewayOptions again = new GatewayOptions(once);
 
         assertThat(again.toJson()).isEqualTo(once);
+        assertThat(again.getHttp().isWebsocketCompression()).isTrue();
         assertThat(again.getStomp().isTcpEnabled()).isFalse();
         assertThat(again.getKafka().getBootstrapServers()).isEqualTo("k1:9092,k2:9092");
         assertThat(again.getRoutes()).extracting(RouteOptions::getFormat).containsExactly(PayloadFormat.JSON, PayloadFormat.BASE64);

@@ -71,14 +71,27 @@ class WebSocketCompressionTest {
 
     @AfterAll
     static void stopNodes() {
-        producer.close();
-        for (GatewayNode node : new GatewayNode[] {plain, compressing}) {
+        try {
+            if (producer != null) {
+                producer.close();
+            }
+        } finally {
+            stop(plainVertx, plain);
+            stop(compressingVertx, compressing);
+        }
+    }
+
+    private static void stop(Vertx vertx, GatewayNode node) {
+        if (vertx == null) {
+            return;
+        }
+        try {
             if (node != null) {
                 node.undeploy();
             }
+        } finally {
+            GatewayNode.await(vertx.close(), TIMEOUT);
         }
-        GatewayNode.await(plainVertx.close(), TIMEOUT);
-        GatewayNode.await(compressingVertx.close(), TIMEOUT);
     }
 
     /**

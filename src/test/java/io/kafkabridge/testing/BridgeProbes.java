@@ -22,7 +22,8 @@ public final class BridgeProbes {
     /** How long a wait for something that must happen may take. */
     public static final Duration TIMEOUT = Duration.ofSeconds(30);
 
-    private static final HttpClient HEALTH_CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HEALTH_CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(5)).build();
 
     private BridgeProbes() {
     }
