@@ -235,6 +235,9 @@ public class FanoutBench {
         /** Set when the server accepted permessage-deflate. */
         java.util.zip.Inflater inflater;
         byte[] inflated;
+        /** Whether the message being received is compressed; its frames so far when it is fragmented. */
+        boolean messageCompressed;
+        Buffer fragments;
 
         WsClient(NetSocket socket, int id, String host, int port, String path, String subprotocol) {
             super(socket, id);
@@ -268,7 +271,7 @@ public class FanoutBench {
             socket.write(frame.appendBytes(payload));
         }
 
-        /** One permessage-deflate message (RFC 7692: the payload plus 00 00 ff ff is a raw DEFLATE stream). */
+        /** One permessage-deflate message, all its frames' payloads (RFC 7692: plus 00 00 ff ff, a raw DEFLATE stream). */
         Buffer inflate(Buffer buf, int start, int end) {
             byte[] input = new byte[end - start + 4];
             buf.getBytes(start, end, input);
@@ -282,6 +285,9 @@ public class FanoutBench {
                 }
             } catch (java.util.zip.DataFormatException e) {
                 error("bad permessage-deflate message: " + e);
+            }
+            if (inflater.finished()) { // the server ended the stream (BFINAL): the next message starts a new one
+                inflater.reset();
             }
             return out;
         }
@@ -323,6 +329,7 @@ public class FanoutBench {
                 opened();
             }
             while (at + 2 <= length) {
+                boolean fin = (buf.getByte(at) & 0x80) != 0;
                 boolean compressed = (buf.getByte(at) & 0x40) != 0;
                 int opcode = buf.getByte(at) & 0x0f;
                 int len = buf.getByte(at + 1) & 0x7f;
@@ -346,11 +353,22 @@ public class FanoutBench {
                 }
                 int start = at + header;
                 int end = (int) (start + payloadLength);
-                if (compressed && inflater != null && (opcode == 1 || opcode == 2)) {
-                    Buffer plain = inflate(buf, start, end);
-                    message(plain, 0, plain.length());
-                } else if (opcode == 1 || opcode == 2 || opcode == 0) {
-                    message(buf, start, end);
+                if (opcode == 1 || opcode == 2 || opcode == 0) {
+                    if (opcode != 0) { // RSV1 is set on a message's first frame only (RFC 7692)
+                        messageCompressed = compressed && inflater != null;
+                    }
+                    if (fin && opcode != 0 && !messageCompressed) {
+                        message(buf, start, end);
+                    } else {
+                        fragments = fragments == null ? Buffer.buffer(end - start) : fragments;
+                        fragments.appendBuffer(buf, start, end - start);
+                        if (fin) {
+                            Buffer whole = fragments;
+                            fragments = null;
+                            Buffer plain = messageCompressed ? inflate(whole, 0, whole.length()) : whole;
+                            message(plain, 0, plain.length());
+                        }
+                    }
                 } else if (opcode == 8) {
                     socket.close();
                 }

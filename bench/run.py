@@ -123,9 +123,9 @@ def build():
         subprocess.run(["mvn", "-B", "-q", "package", "-DskipTests"], check=True)
 
 
-def start_broker(topics):
-    logfile = os.path.join(WORK, "kafka.log")
-    p = start(pinned(1, ["java", "-Xmx1g", "-cp", JAR, "bench/KafkaBroker.java", os.path.join(WORK, "kafka"), "1"] + topics),
+def start_broker(topics, name="kafka"):
+    logfile = os.path.join(WORK, f"{name}.log")
+    p = start(pinned(1, ["java", "-Xmx1g", "-cp", JAR, "bench/KafkaBroker.java", os.path.join(WORK, name), "1"] + topics),
               logfile)
     return wait_for(logfile, r"KAFKA_READY (\S+)", p).group(1), p.pid
 
@@ -274,7 +274,7 @@ def compression():
     http.websocketCompression off (the default) and on: what accepting compression costs per delivered message."""
     n = int(os.environ.get("COMPRESSION_SUBSCRIBERS", "1000"))
     rate = int(os.environ.get("COMPRESSION_RATE", "20"))
-    bootstrap, _ = start_broker(["bench.compress.off", "bench.compress.on"])
+    bootstrap, _ = start_broker(["bench.compress.off", "bench.compress.on"], "kafka-compression")
     servers = {}
     for mode, enabled in (("off", False), ("on", True)):
         config = json.load(open("bench/fanout.json"))
@@ -298,20 +298,24 @@ def compression():
             step = r.get("step") or {}
             log(f"run {run}: {name}: {step.get('deliveredPerSecond')} msg/s, {step.get('serverCpuUsPerDelivered')} µs/msg, "
                 f"{r.get('deflating')} of {n} connections deflating")
-            rows.append({"server": name, "run": run, "deflating": r.get("deflating"), **step})
+            rows.append({"server": name, "run": run, "deflating": r.get("deflating"), "failed": r.get("failed", False),
+                         **step})
     with open(os.path.join(RESULTS, f"{DATE}-{NAME}-compression.jsonl"), "w") as f:
         f.writelines(json.dumps(r) + "\n" for r in rows)
     lines = [f"SockJS, {n} subscribers offering permessage-deflate (as browsers do), {rate} records/s "
              f"({n * rate} messages/s offered), {RUNS} alternating runs of 10 s after a discarded 20 s run per node. "
              f"Raw runs: `{DATE}-{NAME}-compression.jsonl`.\n",
-             "| http.websocketCompression | connections deflating | delivered msg/s | server CPU µs per delivered msg | "
-             "p50 / p99 ms (per run) |", "|---|---|---|---|---|"]
+             "| http.websocketCompression | connections deflating (min / median / max) | delivered msg/s (min / median / max) "
+             "| server CPU µs per delivered msg (min / median / max) | p50 / p99 ms (each run, in order) | failed runs |",
+             "|---|---|---|---|---|---|"]
     for name in servers:
         mine = [r for r in rows if r["server"] == name]
-        lines.append(f"| {name.split('-')[1]} | {mmm([r['deflating'] for r in mine])} | "
-                     f"{mmm([r.get('deliveredPerSecond') for r in mine])} | "
-                     f"{mmm([r.get('serverCpuUsPerDelivered') for r in mine], '{:.1f}')} | "
-                     + " ; ".join(f"{r.get('p50Ms')} / {r.get('p99Ms')}" for r in mine) + " |")
+        ok = [r for r in mine if not r["failed"]]
+        lines.append(f"| {name.split('-')[1]} | {mmm([r['deflating'] for r in ok])} | "
+                     f"{mmm([r.get('deliveredPerSecond') for r in ok])} | "
+                     f"{mmm([r.get('serverCpuUsPerDelivered') for r in ok], '{:.1f}')} | "
+                     + " ; ".join(f"{r.get('p50Ms')} / {r.get('p99Ms')}" for r in ok)
+                     + f" | {len(mine) - len(ok)} of {len(mine)} |")
     ratios = []
     for run in range(1, RUNS + 1):
         off = [r for r in rows if r["run"] == run and r["server"] == "compression-off"]
@@ -437,9 +441,10 @@ def main():
             if DEFLATE:
                 accepted = {}
                 for r in results:
-                    accepted.setdefault(r["server"], set()).add(f"{r.get('deflating')} of {r['n']}")
-                sections.append("Every WebSocket client offered permessage-deflate, as browsers do (`DEFLATE=1`); "
-                                "connections on which the server accepted it: "
+                    if not r.get("failed") and r["server"] != "gateway-stomp-tcp":  # TCP: no WebSocket, nothing to offer
+                        accepted.setdefault(r["server"], set()).add(f"{r.get('deflating')} of {r['n']}")
+                sections.append("Every WebSocket client offered permessage-deflate, as browsers do (`DEFLATE=1`; STOMP "
+                                "over TCP has no WebSocket); connections on which the server accepted it: "
                                 + "; ".join(f"{k}: {', '.join(sorted(v))}" for k, v in accepted.items()) + ".\n")
             sections.extend(line + "\n" for line in fanout_report(results))
             sections.append("\n")
