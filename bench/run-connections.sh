@@ -194,26 +194,15 @@ done
 mkdir -p bench/results
 out=bench/results/connections-$MODE-$CONNECTIONS-$(date -u +%Y-%m-%d).md
 python3 - "$results_dir" "$out" "$MODE" "$CONNECTIONS" "$JAR" "$NODE_HEAP" "$nofile_note" "$port_lo-$port_hi" "$SETTLE" <<'PY'
-import json, os, statistics, subprocess, sys, datetime, zipfile
+import json, os, statistics, sys, datetime
+sys.path.insert(0, "bench")
+from benchlib import java_version, machine, versions as jar_versions
+import benchlib
 results, out, mode, conns, jar, heap, nofile_note, port_range, settle = sys.argv[1:10]
 runs = [json.loads(l) for l in open(os.path.join(results, "runs.jsonl"))]
 def mmm(k, fmt="{:.0f}"):
-    v = sorted(k(r) if callable(k) else r[k] for r in runs if callable(k) or r.get(k) is not None)
-    if not v: return "n/a"
-    return " / ".join(fmt.format(x) for x in (v[0], statistics.median(v), v[-1]))
-sh = lambda c: subprocess.run(["sh", "-c", c], capture_output=True, text=True).stdout.strip()
-cpu = sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2")
-java = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr.splitlines()[0]
-def prop(name, key="version"):
-    try:
-        with zipfile.ZipFile(jar) as z:
-            for line in z.read(name).decode().splitlines():
-                if line.startswith(key + "="): return line.split("=", 1)[1]
-    except KeyError: pass
-    return "?"
-versions = (f"gateway {prop('META-INF/maven/io.kafkabridge/kafka-eventbus-bridge/pom.properties')}, "
-            f"Vert.x {prop('META-INF/maven/io.vertx/vertx-core/pom.properties')}, "
-            f"Kafka {prop('kafka/kafka-version.properties')}")
+    return benchlib.mmm([k(r) if callable(k) else r.get(k) for r in runs], fmt)
+versions = jar_versions(jar)
 def histogram(path):
     classes = {}
     for line in open(path):
@@ -227,7 +216,7 @@ proto = ("SockJS bridge, raw WebSocket /eventbus/websocket (HTTP upgrade, one re
 r0 = runs[0]
 with open(out, "w") as f:
     f.write(f"# Connections benchmark, {mode}, {conns} connections ({datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC)\n\n")
-    f.write(f"Machine: {cpu}, {sh('nproc')} cores, {sh('uname -sr')}; {java}; {versions}. A fresh gateway node per run "
+    f.write(f"Machine: {machine()}; {java_version()}; {versions}. A fresh gateway node per run "
             f"(with its embedded Kafka broker, heap {heap}, JVM defaults otherwise) pinned to CPU 0; generator pinned to "
             f"CPU 1. Open-files limit of both processes: {nofile_note} (node: {r0['gatewayNofile']}, generator: "
             f"{r0['generatorNofile']}); ephemeral ports {port_range}.\n\n")

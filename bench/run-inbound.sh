@@ -40,17 +40,17 @@ node_cpu=$( [ -n "$java_pid" ] && ps -o times= -p "$java_pid" | tr -d ' ' || ech
 printf '%s\n' "${results[@]}" > "$work/runs.jsonl"
 out=bench/results/inbound-$(date -u +%Y-%m-%d).md
 python3 - "$work/runs.jsonl" "$out" "$CLIENTS" "$WINDOW" "$node_cpu" <<'PY'
-import json, platform, statistics, subprocess, sys, datetime
+import json, sys, datetime
+sys.path.insert(0, "bench")
+from benchlib import cpu_model, java_version, sh
+import benchlib
 runs = [json.loads(l) for l in open(sys.argv[1])]
 out, clients, window, node_cpu = sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
-def col(k): return [r[k] for r in runs]
 def mmm(k, fmt="{:.0f}"):
-    v = sorted(col(k)); return " / ".join(fmt.format(x) for x in (v[0], statistics.median(v), v[-1]))
-cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], capture_output=True, text=True).stdout.strip()
-java = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr.splitlines()[0]
+    return benchlib.mmm([r[k] for r in runs], fmt)
 with open(out, "w") as f:
     f.write(f"# Inbound benchmark ({datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC)\n\n")
-    f.write(f"Machine: {cpu}, {subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()} cores; {java}; "
+    f.write(f"Machine: {cpu_model()}, {sh('nproc')} cores; {java_version()}; "
             f"gateway pinned to CPU 0, generator and a standalone Kafka broker pinned to CPU 1.\n\n")
     f.write(f"STOMP over TCP, {clients} clients, window {window} unacknowledged SENDs each, 100-byte JSON bodies, "
             f"sink with idempotent producer and acks=all; RECEIPT only after Kafka acknowledged. {len(runs)} runs.\n\n")

@@ -118,7 +118,10 @@ grep -E ' (WARN|ERROR) ' "$work/node.log" | cut -c14- | cut -c1-200 | sort | uni
 mkdir -p bench/results
 out=bench/results/peruser-$MODE-$USERS-$(date -u +%Y-%m-%d).md
 python3 - "$work" "$RUNS" "$out" "$MODE" "$USERS" "$node_cpu" "$node_rss" "$warnings" "$JAR" "$NODE_HEAP" "$elapsed" <<'PY'
-import json, statistics, subprocess, sys, datetime, zipfile
+import json, sys, datetime
+sys.path.insert(0, "bench")
+from benchlib import java_version, machine, versions as jar_versions
+import benchlib
 work, nruns, out, mode, users, node_cpu, node_rss, warnings, jar, heap, elapsed = sys.argv[1:12]
 runs, steps = [], []
 for i in range(1, int(nruns) + 1):
@@ -126,28 +129,14 @@ for i in range(1, int(nruns) + 1):
     runs.append(json.loads([l for l in lines if l.startswith("{")][-1]))
     steps.append([json.loads(l[5:]) for l in lines if l.startswith("step ")])  # step 0 is the preheat
 def mmm(k, fmt="{:.0f}"):
-    v = sorted(r[k] for r in runs if r.get(k) is not None)
-    if not v: return "n/a"
-    return " / ".join(fmt.format(x) for x in (v[0], statistics.median(v), v[-1]))
-sh = lambda c: subprocess.run(["sh", "-c", c], capture_output=True, text=True).stdout.strip()
-cpu = sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2")
-java = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr.splitlines()[0]
-def prop(name, key="version"):
-    try:
-        with zipfile.ZipFile(jar) as z:
-            for line in z.read(name).decode().splitlines():
-                if line.startswith(key + "="): return line.split("=", 1)[1]
-    except KeyError: pass
-    return "?"
-versions = (f"gateway {prop('META-INF/maven/io.kafkabridge/kafka-eventbus-bridge/pom.properties')}, "
-            f"Vert.x {prop('META-INF/maven/io.vertx/vertx-core/pom.properties')}, "
-            f"Kafka {prop('kafka/kafka-version.properties')}")
+    return benchlib.mmm([r.get(k) for r in runs], fmt)
+versions = jar_versions(jar)
 r0 = runs[0]
 proto = ("STOMP 1.2 over TCP (CONNECT with the JWT as passcode, heart-beat 0,0, SUBSCRIBE with receipt)" if mode == "stomp"
          else "SockJS bridge raw WebSocket /eventbus/websocket?access_token=JWT (register, ping every 20 s)")
 with open(out, "w") as f:
     f.write(f"# Per-user routing benchmark, {mode}, {users} users ({datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC)\n\n")
-    f.write(f"Machine: {cpu}, {sh('nproc')} cores, {sh('uname -sr')}; {java}; {versions}. "
+    f.write(f"Machine: {machine()}; {java_version()}; {versions}. "
             f"Gateway (heap {heap}) pinned to CPU 0; a standalone Kafka broker (one partition) and the generator (the "
             f"clients and the Kafka producer in one JVM) pinned to CPU 1. One node for all {len(runs)} runs.\n\n")
     f.write(f"{proto}; {users} users, one connection each with its own HS256 JWT, each subscribed to its own "

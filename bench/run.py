@@ -20,9 +20,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import zipfile
 
+import benchlib
 import jfr_top
+from benchlib import mmm
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 os.chdir(ROOT)
@@ -328,13 +329,6 @@ def compression():
     return lines
 
 
-def mmm(values, fmt="{:.0f}"):
-    v = sorted(x for x in values if x is not None)
-    if not v:
-        return "n/a"
-    return " / ".join(fmt.format(x) for x in (v[0], statistics.median(v), v[-1]))
-
-
 def fanout_report(results):
     lines = []
     by = {}
@@ -401,20 +395,7 @@ def run_script(cmd, label):
 
 
 def versions_line(extra):
-    def prop(name, key="version"):
-        try:
-            with zipfile.ZipFile(JAR) as z:
-                for line in z.read(name).decode().splitlines():
-                    if line.startswith(key + "="):
-                        return line.split("=", 1)[1]
-        except KeyError:
-            pass
-        return "?"
-    java = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr.splitlines()[0]
-    v = [f"gateway {prop('META-INF/maven/io.kafkabridge/kafka-eventbus-bridge/pom.properties')}",
-         f"Vert.x {prop('META-INF/maven/io.vertx/vertx-core/pom.properties')}",
-         f"Kafka {prop('kafka/kafka-version.properties')}", java] + [f"{k} {v}" for k, v in extra.items()]
-    return ", ".join(v)
+    return ", ".join([benchlib.versions(JAR), benchlib.java_version()] + [f"{k} {v}" for k, v in extra.items()])
 
 
 def main():
@@ -470,11 +451,9 @@ def main():
                 sections.append(open(path).read().split("\n", 1)[1] if path else "FAILED: see the run's log\n")
     finally:
         stop_all()
-    machine = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2; nproc; uname -sr"],
-                             capture_output=True, text=True).stdout.split("\n")
     with open(summary, "w") as f:
         f.write(f"# Benchmark results, {datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC\n\n")
-        f.write(f"Machine: {machine[0].strip()}, {machine[1]} cores, {machine[2]}. Versions: {versions_line(versions)}. "
+        f.write(f"Machine: {benchlib.machine()}. Versions: {versions_line(versions)}. "
                 f"Whole run: {(time.time() - started) / 60:.0f} min (`bench/run.sh`, RUNS={RUNS}). Servers under test "
                 f"pinned to CPU 0; load generators and the standalone Kafka broker to CPU 1.\n\n")
         f.writelines(sections)
