@@ -63,6 +63,7 @@ public final class ClusterMonitor {
     private UUID membershipRegistration;
     private UUID lifecycleRegistration;
     private long pauseTimer = -1;
+    private long lastTickNanos;
 
     private ClusterMonitor(ClusterManager clusterManager) {
         this.clusterManager = clusterManager;
@@ -200,14 +201,14 @@ public final class ClusterMonitor {
     }
 
     /**
-     * @return {@code {"clustered": bool, "nodeId": .., "members": n}}
+     * Ticks every {@link #TICK_MS}; a tick that comes {@link #PAUSE_MS} late means the process stood still.
      */
     private void watchForPauses() {
-        long[] lastTick = {System.nanoTime()};
+        lastTickNanos = System.nanoTime();
         pauseTimer = vertx.setPeriodic(TICK_MS, id -> {
             long now = System.nanoTime();
-            long stoodStillMs = (now - lastTick[0]) / 1_000_000 - TICK_MS;
-            lastTick[0] = now;
+            long stoodStillMs = (now - lastTickNanos) / 1_000_000 - TICK_MS;
+            lastTickNanos = now;
             if (stoodStillMs >= PAUSE_MS) {
                 LOG.warn("Node {} stood still for {} ms (over {} ms): the cluster may have dropped it meanwhile; "
                     + "disconnecting its clients so that they reconnect and know they may have missed records",
@@ -218,6 +219,9 @@ public final class ClusterMonitor {
         });
     }
 
+    /**
+     * @return {@code {"clustered": bool, "nodeId": .., "members": n}}
+     */
     public JsonObject toJson() {
         JsonObject json = new JsonObject().put("clustered", isClustered());
         if (isClustered()) {
