@@ -33,18 +33,21 @@ import java.util.stream.Collectors;
  * Consumes the routed topics with one consumer group for the whole cluster, routes each record and publishes the
  * messages on the (clustered) event bus.
  * <p>
- * Records are handled one at a time on this verticle's event loop, so per-partition order is kept. The offset of a
- * record is committed only after all its messages were published: every {@code kafka.commitIntervalMs}, at stop, and
- * synchronously when partitions are revoked, before another member takes them ({@link RebalanceCommitter}).
- * Assignment is cooperative-sticky, so a node joining does not stop the others.
+ * Records are handled one at a time on this verticle's event loop, so per-partition order is kept. A partition's
+ * position is committed from the moment it is assigned ({@link RebalanceCommitter}), then one past the last record
+ * published: every {@code kafka.commitIntervalMs} (a failed commit is tried again at the next), at stop, and
+ * synchronously when partitions are revoked, before another member takes them ({@link OffsetLedger}). Assignment is
+ * cooperative-sticky, so a node joining does not stop the others.
  * <p>
  * While the cluster is unsettled ({@link ClusterMonitor#STABILITY_ADDRESS}) nothing is published: the partitions are
  * paused in Kafka (the consumer keeps polling, so it stays in the group) and the records already fetched are held, in
- * order, until the cluster is stable again.
+ * order, until the cluster is stable again. A pause or resume that fails is applied again until it holds.
  */
 public class KafkaSourceVerticle extends VerticleBase {
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaSourceVerticle.class);
+    /** Delay before a failed pause or resume of the partitions is applied again. */
+    private static final long RETRY_PAUSE_MS = 1000;
 
     private final KafkaOptions options;
     private final String bootstrapServers;
@@ -53,11 +56,7 @@ public class KafkaSourceVerticle extends VerticleBase {
     private final ClusterMonitor cluster;
     private final Set<Integer> warnedRoutes = new HashSet<>();
     private final Set<String> warnedTopics = new HashSet<>();
-    /** Next offset to commit per owned partition: one past the last record published. */
-    private final Map<org.apache.kafka.common.TopicPartition, Long> publishedOffsets = new HashMap<>();
-    /** The offsets of the last periodic commit requested per partition. */
-    private final Map<org.apache.kafka.common.TopicPartition, Long> commitRequested = new HashMap<>();
-    private final Set<org.apache.kafka.common.TopicPartition> assigned = new HashSet<>();
+    private final OffsetLedger ledger = new OffsetLedger();
     /** Records fetched while the cluster was unsettled, in arrival order. */
     private final ArrayDeque<ConsumerRecord<byte[], byte[]>> held = new ArrayDeque<>();
     private boolean stable = true;
@@ -65,6 +64,7 @@ public class KafkaSourceVerticle extends VerticleBase {
     private KafkaConsumer<byte[], byte[]> consumer;
     private EventBus eventBus;
     private long commitTimer = -1;
+    private long pauseRetryTimer = -1;
 
     /**
      * @param bootstrapServers the resolved bootstrap servers (the embedded broker's address in dev mode)
@@ -81,7 +81,7 @@ public class KafkaSourceVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         eventBus = vertx.eventBus();
-        Map<String, String> config = new HashMap<>(options.getConsumer());
+        Map<String, Object> config = new HashMap<>(options.getConsumer());
         config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         config.put(ConsumerConfig.GROUP_ID_CONFIG, options.getGroupId());
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, options.getAutoOffsetReset());
@@ -93,20 +93,29 @@ public class KafkaSourceVerticle extends VerticleBase {
         config.putIfAbsent(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "10000");
         config.putIfAbsent(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "3000");
 
-        Map<String, Object> nativeConfig = new HashMap<>(config);
-        org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> nativeConsumer =
-            RebalanceCommitter.wrap(new org.apache.kafka.clients.consumer.KafkaConsumer<>(nativeConfig), context, new Partitions());
+        // the native client resolves its bootstrap addresses when created: not on the event loop
+        return vertx.executeBlocking(() -> RebalanceCommitter.wrap(
+                new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(config), context, new Partitions()), false)
+            .compose(this::subscribe);
+    }
+
+    private Future<Void> subscribe(org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> nativeConsumer) {
         consumer = KafkaConsumer.create(vertx, nativeConsumer);
         consumer.exceptionHandler(e -> LOG.warn("Kafka consumer of group {} on {}: {}", options.getGroupId(), bootstrapServers, e.toString()));
         consumer.handler(this::receiveRecord);
-        commitTimer = vertx.setPeriodic(options.getCommitIntervalMs(), id -> commitPublished());
+        commitTimer = vertx.setPeriodic(options.getCommitIntervalMs(), id -> commitUncommitted());
         Future<Void> watching = eventBus.<Boolean>localConsumer(ClusterMonitor.STABILITY_ADDRESS,
             message -> changeStability(Boolean.TRUE.equals(message.body()))).completion();
-
-        Future<Void> subscribed = watching.compose(v -> router.needsPatternSubscription()
-            ? consumer.subscribe(router.subscriptionPattern())
-            : consumer.subscribe(router.topics()));
-        return subscribed.onSuccess(v -> LOG.info("Kafka source subscribed to {} on {} as group {}",
+        return watching.compose(v -> {
+            // the monitor may have seen a member leave before this verticle listened
+            stable = cluster.isStable();
+            if (!stable) {
+                LOG.warn("Kafka source of group {} starts paused: the cluster is settling", options.getGroupId());
+            }
+            return router.needsPatternSubscription()
+                ? consumer.subscribe(router.subscriptionPattern())
+                : consumer.subscribe(router.topics());
+        }).onSuccess(v -> LOG.info("Kafka source subscribed to {} on {} as group {}",
             router.needsPatternSubscription() ? "pattern " + router.subscriptionPattern() : router.topics(),
             bootstrapServers, options.getGroupId()));
     }
@@ -119,34 +128,31 @@ public class KafkaSourceVerticle extends VerticleBase {
         public Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> revoke(
             Collection<org.apache.kafka.common.TopicPartition> partitions) {
             Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> offsets = new HashMap<>();
-            for (org.apache.kafka.common.TopicPartition partition : partitions) {
-                assigned.remove(partition);
-                commitRequested.remove(partition);
-                // committed again even when a periodic commit asked for it: that one may still be in flight
-                Long next = publishedOffsets.remove(partition);
-                if (next != null) {
-                    offsets.put(partition, new org.apache.kafka.clients.consumer.OffsetAndMetadata(next));
-                }
-            }
+            // committed again even when a periodic commit carries it: that one may still fail
+            ledger.revoke(partitions).forEach((partition, next) ->
+                offsets.put(partition, new org.apache.kafka.clients.consumer.OffsetAndMetadata(next)));
             held.removeIf(record -> partitions.contains(new org.apache.kafka.common.TopicPartition(record.topic(), record.partition())));
             LOG.info("Kafka partitions revoked from this node: {}", partitions);
             return offsets;
         }
 
         @Override
-        public boolean assign(Collection<org.apache.kafka.common.TopicPartition> partitions) {
-            assigned.addAll(partitions);
-            LOG.info("Kafka partitions assigned to this node: {}{}", partitions, stable ? "" : " (paused while the cluster settles)");
+        public boolean assign(Map<org.apache.kafka.common.TopicPartition, Long> starts,
+                              Map<org.apache.kafka.common.TopicPartition, Long> committed) {
+            Set<org.apache.kafka.common.TopicPartition> partitions = new HashSet<>(starts.keySet());
+            partitions.addAll(committed.keySet());
+            for (org.apache.kafka.common.TopicPartition partition : partitions) {
+                ledger.assign(partition, starts.getOrDefault(partition, OffsetLedger.UNKNOWN),
+                    committed.getOrDefault(partition, OffsetLedger.UNKNOWN));
+            }
+            LOG.info("Kafka partitions assigned to this node: {} (first offsets {}){}", partitions, starts,
+                stable ? "" : " (paused while the cluster settles)");
             return !stable;
         }
 
         @Override
         public void lose(Collection<org.apache.kafka.common.TopicPartition> partitions) {
-            for (org.apache.kafka.common.TopicPartition partition : partitions) {
-                assigned.remove(partition);
-                publishedOffsets.remove(partition);
-                commitRequested.remove(partition);
-            }
+            ledger.lose(partitions);
             held.removeIf(record -> partitions.contains(new org.apache.kafka.common.TopicPartition(record.topic(), record.partition())));
             cluster.recordPartitionsLost();
         }
@@ -157,18 +163,41 @@ public class KafkaSourceVerticle extends VerticleBase {
             return;
         }
         stable = nowStable;
-        Set<TopicPartition> partitions = assigned.stream().map(p -> new TopicPartition(p.topic(), p.partition())).collect(Collectors.toSet());
-        if (!stable) {
-            consumer.pause(partitions);
-            return;
+        if (stable) {
+            LOG.info("Publishing again: {} record(s) held while the cluster settled", held.size());
+            while (!held.isEmpty() && stable) {
+                publishRecord(held.poll());
+            }
         }
-        LOG.info("Publishing again: {} record(s) held while the cluster settled", held.size());
-        while (!held.isEmpty() && stable) {
-            publishRecord(held.poll());
-        }
-        consumer.resume(partitions);
+        applyStability();
     }
 
+    /**
+     * Pauses or resumes every owned partition as the cluster's stability requires; the consumer leaves out partitions it
+     * no longer owns when the request runs, and a request that fails is applied again.
+     */
+    private void applyStability() {
+        if (pauseRetryTimer >= 0) {
+            vertx.cancelTimer(pauseRetryTimer);
+            pauseRetryTimer = -1;
+        }
+        Set<TopicPartition> partitions = ledger.owned().stream()
+            .map(p -> new TopicPartition(p.topic(), p.partition())).collect(Collectors.toSet());
+        if (partitions.isEmpty()) {
+            return;
+        }
+        boolean pausing = !stable;
+        (pausing ? consumer.pause(partitions) : consumer.resume(partitions)).onFailure(e -> {
+            LOG.warn("{} Kafka partitions {} of group {} failed ({}); trying again in {} ms", pausing ? "Pausing" : "Resuming",
+                partitions, options.getGroupId(), e.toString(), RETRY_PAUSE_MS);
+            if (pauseRetryTimer < 0) {
+                pauseRetryTimer = vertx.setTimer(RETRY_PAUSE_MS, id -> {
+                    pauseRetryTimer = -1;
+                    applyStability();
+                });
+            }
+        });
+    }
     private void receiveRecord(KafkaConsumerRecord<byte[], byte[]> consumed) {
         ConsumerRecord<byte[], byte[]> record = consumed.record();
         if (!stable || !held.isEmpty()) {
@@ -180,8 +209,8 @@ public class KafkaSourceVerticle extends VerticleBase {
 
     private void publishRecord(ConsumerRecord<byte[], byte[]> record) {
         org.apache.kafka.common.TopicPartition partition = new org.apache.kafka.common.TopicPartition(record.topic(), record.partition());
-        if (!assigned.contains(partition)) {
-            // fetched before the partition was revoked: its new owner publishes it
+        if (!ledger.isNext(partition, record.offset())) {
+            // fetched before the partition was revoked (its new owner publishes it), or fetched again after it came back
             return;
         }
         stats.recordConsumed(record.topic());
@@ -206,27 +235,30 @@ public class KafkaSourceVerticle extends VerticleBase {
                 LOG.warn("Topic {} matches no route; its records are counted as unroutable (logged once per topic)", record.topic());
             }
         }
-        publishedOffsets.put(partition, record.offset() + 1);
+        ledger.advance(partition, record.offset() + 1);
     }
 
-    private Future<Void> commitPublished() {
-        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-        publishedOffsets.forEach((partition, next) -> {
-            if (!next.equals(commitRequested.get(partition))) {
-                commitRequested.put(partition, next);
-                offsets.put(new TopicPartition(partition.topic(), partition.partition()), new OffsetAndMetadata(next, ""));
-            }
-        });
-        return commit(offsets);
+    /**
+     * Commits the positions Kafka does not have yet; a failed commit is carried by the next one.
+     */
+    private Future<Void> commitUncommitted() {
+        return commit(ledger.takeUncommitted());
     }
 
-    private Future<Void> commit(Map<TopicPartition, OffsetAndMetadata> offsets) {
-        if (offsets.isEmpty()) {
+    private Future<Void> commit(Map<org.apache.kafka.common.TopicPartition, Long> positions) {
+        if (positions.isEmpty()) {
             return Future.succeededFuture();
         }
-        return consumer.commit(offsets).<Void>mapEmpty().onFailure(e ->
-            LOG.warn("Commit of offsets {} for group {} failed (the records will be delivered again after a restart): {}",
-                offsets.keySet(), options.getGroupId(), e.toString()));
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        positions.forEach((partition, next) ->
+            offsets.put(new TopicPartition(partition.topic(), partition.partition()), new OffsetAndMetadata(next, "")));
+        return consumer.commit(offsets).<Void>mapEmpty()
+            .onSuccess(v -> ledger.confirm(positions))
+            .onFailure(e -> {
+                ledger.release(positions);
+                LOG.warn("Commit of offsets {} for group {} failed; the next commit tries again: {}", positions,
+                    options.getGroupId(), e.toString());
+            });
     }
 
     @Override
@@ -237,9 +269,12 @@ public class KafkaSourceVerticle extends VerticleBase {
         if (consumer == null) {
             return Future.succeededFuture();
         }
+        if (pauseRetryTimer >= 0) {
+            vertx.cancelTimer(pauseRetryTimer);
+        }
         consumer.pause();
         held.clear();
-        return commitPublished()
+        return commit(ledger.takeUnconfirmed())
             .transform(ignored -> consumer.close())
             .onComplete(ignored -> LOG.info("Kafka source of group {} stopped", options.getGroupId()));
     }
