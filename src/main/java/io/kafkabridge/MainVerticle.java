@@ -18,6 +18,7 @@ import io.kafkabridge.kafka.SourceStats;
 import io.kafkabridge.routing.RecordRouter;
 import io.kafkabridge.sink.SinkRoutes;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -92,14 +93,14 @@ public class MainVerticle extends VerticleBase {
     }
 
     private Future<?> deployComponents(String bootstrapServers) {
+        // key files and the user file are read from disk: not on the event loop
+        return vertx.executeBlocking(() -> Authenticator.create(vertx, options.getAuth()), false)
+            .compose(authenticator -> deployComponents(bootstrapServers, authenticator));
+    }
+
+    private Future<?> deployComponents(String bootstrapServers, Authenticator authenticator) {
         SourceStats stats = new SourceStats();
         RecordRouter router = new RecordRouter(options.getRoutes());
-        Authenticator authenticator;
-        try {
-            authenticator = Authenticator.create(vertx, options.getAuth());
-        } catch (ConfigException e) {
-            return Future.failedFuture(e);
-        }
         connections = new ConnectionLimiter(options.getLimits().getMaxConnectionsPerNode());
         cluster = ClusterMonitor.start(vertx);
         kafkaHealth = new KafkaHealthProbe(vertx, bootstrapServers);
@@ -141,17 +142,22 @@ public class MainVerticle extends VerticleBase {
     /**
      * Stops the node in order (SIGTERM): refuse new connections, stop the demo feed, stop the Kafka source (it publishes
      * what it has, commits and leaves the group), then tell every client to reconnect elsewhere and close the servers.
-     * Leaving the cluster follows when Vert.x closes.
+     * Leaving the cluster follows when Vert.x closes. Callable from any thread (the JVM's shutdown hook): the sequence
+     * runs on this verticle's event loop, and each verticle's state is touched only on its own.
      */
     public Future<Void> shutdownGracefully() {
+        Promise<Void> done = Promise.promise();
+        context.runOnContext(v -> shutdownInOrder().onComplete(done));
+        return done.future();
+    }
+
+    private Future<Void> shutdownInOrder() {
         LOG.info("Graceful shutdown: refusing new connections, stopping the Kafka source, then disconnecting clients");
         connections.drain();
         return undeploy(demoDeployment)
             .compose(v -> undeploy(sourceDeployment))
-            .compose(v -> {
-                server.disconnectClients(ErrorCodes.NODE_SHUTDOWN, "node shutting down; reconnect to another node");
-                return undeploy(serverDeployment);
-            })
+            .compose(v -> server.disconnectClients(ErrorCodes.NODE_SHUTDOWN, "node shutting down; reconnect to another node"))
+            .compose(v -> undeploy(serverDeployment))
             .compose(v -> undeploy(sinkDeployment))
             .onSuccess(v -> LOG.info("Graceful shutdown done: offsets committed, clients told to reconnect"));
     }

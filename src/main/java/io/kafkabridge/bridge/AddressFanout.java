@@ -18,7 +18,11 @@ import java.util.Objects;
  * subscribe: a message is encoded once per protocol ({@link Delivery}) and handed to every subscriber. Keeps the
  * clustered subscription map small (one entry per node and address, not per client).
  * <p>
- * Confined to the server verticle's event loop.
+ * Confined to the server verticle's event loop ({@link LoopConfinement}).
+ * <p>
+ * A registration that fails (the cluster could not record it) is not kept: its subscribers are refused through the
+ * future {@link #subscribe} returned, and the next subscription to the address registers afresh instead of inheriting
+ * an entry that only ever receives this node's records.
  */
 public final class AddressFanout {
 
@@ -43,22 +47,25 @@ public final class AddressFanout {
 
     private final Vertx vertx;
     private final Map<String, Entry> entries = new HashMap<>();
+    private final LoopConfinement confinement = new LoopConfinement("AddressFanout");
 
     public AddressFanout(Vertx vertx) {
         this.vertx = vertx;
     }
 
     /**
-     * @return completes once the address's consumer is registered (cluster-wide on a clustered bus)
+     * @return completes once the address's consumer is registered (cluster-wide on a clustered bus); fails when the
+     * registration failed, and the subscriber is then forgotten
      */
     public Future<Void> subscribe(String address, Subscriber subscriber) {
+        confinement.check("subscribe to " + address);
         Entry entry = entries.get(address);
         if (entry == null) {
             entry = new Entry();
             entries.put(address, entry);
             Entry created = entry;
             entry.consumer = vertx.eventBus().consumer(address, message -> deliver(address, created, message));
-            entry.registered = entry.consumer.completion();
+            entry.registered = entry.consumer.completion().onFailure(e -> dropFailed(address, created, e));
         }
         entry.subscribers.add(subscriber);
         return entry.registered;
@@ -98,7 +105,22 @@ public final class AddressFanout {
         }
     }
 
+    /**
+     * Forgets an entry whose registration failed, so that the next subscription to its address registers again.
+     */
+    private void dropFailed(String address, Entry entry, Throwable cause) {
+        LOG.warn("Registration of address {} failed ({}): its {} subscriber(s) are refused; the next subscription "
+            + "registers it again", address, cause.toString(), entry.subscribers.size() - entry.blanked);
+        if (entries.get(address) == entry) {
+            entries.remove(address);
+        }
+        entry.subscribers.clear();
+        entry.blanked = 0;
+        entry.consumer.unregister();
+    }
+
     public void unsubscribe(String address, Subscriber subscriber) {
+        confinement.check("unsubscribe from " + address);
         Entry entry = entries.get(address);
         if (entry == null) {
             return;

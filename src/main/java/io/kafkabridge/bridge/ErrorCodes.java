@@ -39,6 +39,8 @@ public final class ErrorCodes {
     public static final String NODE_SHUTDOWN = "node_shutdown";
     /** The node rejoined its cluster after a split: reconnect (to it or another node) and register again. */
     public static final String NODE_REJOINED = "node_rejoined";
+    /** The node could not register the subscription in its cluster: subscribe again (here or on another node). */
+    public static final String REGISTRATION_FAILED = "registration_failed";
     /** A send whose reply failed or timed out. */
     public static final String SEND_FAILED = "send_failed";
 
@@ -71,6 +73,7 @@ public final class ErrorCodes {
                 return 502;
             case NODE_SHUTDOWN:
             case NODE_REJOINED:
+            case REGISTRATION_FAILED:
                 return 503;
             default:
                 return 400;

@@ -22,10 +22,15 @@ public final class SockJsBridge {
 
     private final BridgeContext context;
     private final Set<SockJsSession> sessions = new HashSet<>();
+    private final LoopConfinement confinement = new LoopConfinement("SockJS bridge");
     private long sweeper = -1;
 
+    /**
+     * Create it on the event loop that serves its connections: only that loop may touch them.
+     */
     public SockJsBridge(BridgeContext context) {
         this.context = context;
+        confinement.check("create");
     }
 
     /**
@@ -83,6 +88,7 @@ public final class SockJsBridge {
      * Sends every client an {@code err} with the code and closes its connection.
      */
     public void disconnectAll(String code, String message) {
+        confinement.check("disconnect all clients");
         for (SockJsSession session : sessions.toArray(new SockJsSession[0])) {
             session.closeWithError(code, null, message);
         }

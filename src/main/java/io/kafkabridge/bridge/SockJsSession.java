@@ -212,7 +212,13 @@ final class SockJsSession implements AddressFanout.Subscriber {
             return;
         }
         registered.add(address);
-        context.fanout().subscribe(address, this);
+        context.fanout().subscribe(address, this).onFailure(e -> {
+            if (!closed && registered.remove(address)) {
+                LOG.warn("SockJS client {} ({}): register on {} failed: {}", client, identity.describe(), address, e.toString());
+                sendError(ErrorCodes.REGISTRATION_FAILED, address, "The node could not register '" + address
+                    + "' in its cluster; register again");
+            }
+        });
         LOG.debug("SockJS client {} ({}) registered {}", client, identity.describe(), address);
     }
 

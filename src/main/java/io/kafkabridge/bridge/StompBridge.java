@@ -68,6 +68,7 @@ public final class StompBridge {
     private final StompServerHandler handler;
     private final Map<StompServerConnection, StompSession> sessions = new IdentityHashMap<>();
     private final PemKeyCertOptions tls;
+    private final LoopConfinement confinement = new LoopConfinement("STOMP bridge");
     private NetServer tcpServer;
     private long sweeper = -1;
 
@@ -78,6 +79,7 @@ public final class StompBridge {
         this.context = context;
         this.options = options;
         this.tls = tls;
+        confinement.check("create");
         int maxFrame = context.limits().getMaxFrameBytes();
         this.serverOptions = new StompServerOptions()
             .setMaxBodyLength(maxFrame + 1)
@@ -346,9 +348,17 @@ public final class StompBridge {
             return;
         }
         session.subscribe(id, address).onComplete(registered -> {
-            if (!session.isClosed()) {
-                Frames.handleReceipt(frame, session.connection());
+            if (session.isClosed()) {
+                return;
             }
+            if (registered.failed()) {
+                LOG.warn("STOMP client {} ({}): SUBSCRIBE to {} failed: {}", session.client(), session.identity().describe(),
+                    address, registered.cause().toString());
+                session.fail(ErrorCodes.REGISTRATION_FAILED, address, "The node could not register destination '" + address
+                    + "' in its cluster; connect and subscribe again", frame.getReceipt());
+                return;
+            }
+            Frames.handleReceipt(frame, session.connection());
         });
     }
 
@@ -466,6 +476,7 @@ public final class StompBridge {
      * Sends every client an ERROR frame with the code and closes its connection.
      */
     public void disconnectAll(String code, String message) {
+        confinement.check("disconnect all clients");
         for (StompSession session : sessions.values().toArray(new StompSession[0])) {
             session.fail(code, null, message);
         }

@@ -58,11 +58,15 @@ public class DemoFeedVerticle extends VerticleBase {
         config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         config.put(ProducerConfig.ACKS_CONFIG, "all");
         config.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-        producer = KafkaProducer.create(vertx, config);
-        timer = vertx.setPeriodic(options.getIntervalMs(), id -> produceTick());
-        LOG.info("Demo feed producing to topics {} and {} every {} ms for users {}", options.getOrdersTopic(),
-            options.getMetricsTopic(), options.getIntervalMs(), options.getUsers());
-        return Future.succeededFuture();
+        Map<String, Object> nativeConfig = new HashMap<>(config);
+        // the native client resolves its bootstrap addresses when created: not on the event loop
+        return vertx.executeBlocking(() -> new org.apache.kafka.clients.producer.KafkaProducer<String, String>(nativeConfig), false)
+            .onSuccess(created -> {
+                producer = KafkaProducer.create(vertx, created);
+                timer = vertx.setPeriodic(options.getIntervalMs(), id -> produceTick());
+                LOG.info("Demo feed producing to topics {} and {} every {} ms for users {}", options.getOrdersTopic(),
+                    options.getMetricsTopic(), options.getIntervalMs(), options.getUsers());
+            });
     }
 
     private void produceTick() {

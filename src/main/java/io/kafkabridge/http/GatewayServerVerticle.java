@@ -16,6 +16,7 @@ import io.kafkabridge.sink.SinkRoutes;
 import io.kafkabridge.kafka.KafkaHealthProbe;
 import io.kafkabridge.kafka.SourceStats;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
@@ -132,12 +133,21 @@ public class GatewayServerVerticle extends VerticleBase {
     }
 
     /**
-     * Sends every client the reason and closes its connection (it reconnects, here or elsewhere, and resumes).
+     * Sends every client the reason and closes its connection (it reconnects, here or elsewhere, and resumes). Callable
+     * from any thread: the work runs on this verticle's event loop, the only one that touches its connections.
+     *
+     * @return completes once every client was told
      */
-    public void disconnectClients(String code, String reason) {
-        LOG.info("Disconnecting {} SockJS and {} STOMP client(s): {}", sockJsBridge.openSessions(), stompBridge.openSessions(), reason);
-        sockJsBridge.disconnectAll(code, reason);
-        stompBridge.disconnectAll(code, reason);
+    public Future<Void> disconnectClients(String code, String reason) {
+        Promise<Void> done = Promise.promise();
+        context.runOnContext(v -> {
+            LOG.info("Disconnecting {} SockJS and {} STOMP client(s) ({}): {}", sockJsBridge.openSessions(),
+                stompBridge.openSessions(), code, reason);
+            sockJsBridge.disconnectAll(code, reason);
+            stompBridge.disconnectAll(code, reason);
+            done.complete();
+        });
+        return done.future();
     }
 
     private void handleHealth(RoutingContext ctx) {

@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.kafka.admin.KafkaAdminClient;
+import org.apache.kafka.clients.admin.AdminClient;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,7 +22,7 @@ public final class KafkaHealthProbe {
 
     private final Vertx vertx;
     private final String bootstrapServers;
-    private final KafkaAdminClient admin;
+    private KafkaAdminClient admin;
     private volatile boolean reachable;
     private volatile int brokers;
     private volatile String lastError;
@@ -30,10 +31,6 @@ public final class KafkaHealthProbe {
     public KafkaHealthProbe(Vertx vertx, String bootstrapServers) {
         this.vertx = vertx;
         this.bootstrapServers = bootstrapServers;
-        this.admin = KafkaAdminClient.create(vertx, Map.of(
-            AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-            AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "4000",
-            AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "4500"));
     }
 
     /**
@@ -42,8 +39,16 @@ public final class KafkaHealthProbe {
      * @return the first probe's outcome
      */
     public Future<Void> start() {
-        timer = vertx.setPeriodic(DEFAULT_INTERVAL_MS, id -> probe());
-        return probe();
+        // the native client resolves its bootstrap addresses when created: not on the event loop
+        Map<String, Object> config = Map.of(
+            AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+            AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "4000",
+            AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "4500");
+        return vertx.executeBlocking(() -> AdminClient.create(config), false).compose(created -> {
+            admin = KafkaAdminClient.create(vertx, created);
+            timer = vertx.setPeriodic(DEFAULT_INTERVAL_MS, id -> probe());
+            return probe();
+        });
     }
 
     private Future<Void> probe() {
@@ -84,6 +89,6 @@ public final class KafkaHealthProbe {
         if (timer >= 0) {
             vertx.cancelTimer(timer);
         }
-        return admin.close();
+        return admin == null ? Future.succeededFuture() : admin.close();
     }
 }

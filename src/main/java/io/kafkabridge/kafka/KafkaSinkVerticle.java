@@ -65,10 +65,16 @@ public class KafkaSinkVerticle extends VerticleBase {
         config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Long.toString(timeout));
         config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, Long.toString(timeout));
         config.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "kafka-eventbus-bridge-sink-" + deploymentID());
-        producer = KafkaProducer.create(vertx, config, byte[].class, byte[].class);
-        producer.exceptionHandler(e -> LOG.warn("Kafka sink producer on {}: {}", bootstrapServers, e.toString()));
-        consumer = vertx.eventBus().localConsumer(ADDRESS, this::produce);
-        return consumer.completion().onSuccess(v -> LOG.info("Kafka sink producing to {} (acks=all, idempotent, timeout {} ms)",
+        Map<String, Object> nativeConfig = new HashMap<>(config);
+        // the native client resolves its bootstrap addresses when created: not on the event loop
+        return vertx.executeBlocking(() -> new org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]>(nativeConfig), false)
+            .compose(created -> {
+                producer = KafkaProducer.create(vertx, created);
+                producer.exceptionHandler(e -> LOG.warn("Kafka sink producer on {}: {}", bootstrapServers, e.toString()));
+                consumer = vertx.eventBus().localConsumer(ADDRESS, this::produce);
+                return consumer.completion();
+            })
+            .onSuccess(v -> LOG.info("Kafka sink producing to {} (acks=all, idempotent, timeout {} ms)",
             bootstrapServers, timeout));
     }
 

@@ -73,6 +73,17 @@ public final class GatewayNode {
         return "ws://127.0.0.1:" + httpPort() + "/stomp";
     }
 
+    /**
+     * Starts the node's graceful shutdown (as SIGTERM does) from the calling thread.
+     */
+    public Future<Void> shutdownGracefully() {
+        return verticle.shutdownGracefully();
+    }
+
+    public String deploymentId() {
+        return deploymentId;
+    }
+
     public void undeploy() {
         await(vertx.undeploy(deploymentId), Duration.ofSeconds(30));
     }
