@@ -1,7 +1,10 @@
 package io.kafkabridge.e2e;
 
 import io.kafkabridge.kafka.EmbeddedKafka;
-import io.kafkabridge.testing.GatewayProcess;
+import io.kafkabridge.testing.GatewayCluster;
+import io.kafkabridge.testing.GatewayCluster.Client;
+import io.kafkabridge.testing.GatewayCluster.Node;
+import io.kafkabridge.testing.GatewayCluster.Seen;
 import io.kafkabridge.testing.KafkaBroker;
 import io.kafkabridge.testing.RawStompClient;
 import io.vertx.core.Vertx;
@@ -18,21 +21,17 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
+import static io.kafkabridge.testing.GatewayCluster.DELIVERY;
+import static io.kafkabridge.testing.GatewayCluster.assertInPartitionOrderPerAddress;
+import static io.kafkabridge.testing.GatewayCluster.duplicates;
+import static io.kafkabridge.testing.GatewayCluster.position;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -43,30 +42,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ExtendWith(KafkaBroker.class)
 class ClusterIT {
 
-    private static final Path JAR = Path.of(System.getProperty("kebb.test.jar", "target/kafka-eventbus-bridge.jar"));
-    private static final Duration STARTUP = Duration.ofSeconds(120);
-    private static final Duration DELIVERY = Duration.ofSeconds(90);
-    private static final Pattern STARTED = Pattern.compile("Gateway node started: HTTP on port (\\d+), STOMP over TCP on port (\\d+)");
     private static final List<String> USERS = List.of("alice", "bob", "carol", "dave", "erin", "frank");
+    private static final List<String> ADDRESSES = USERS.stream().map(user -> "user." + user + ".orders").toList();
     private static final int PARTITIONS = 6;
 
     private static EmbeddedKafka kafka;
     private static KafkaProducer<String, String> producer;
     private static Vertx vertx;
 
-    private final List<GatewayProcess> nodes = new ArrayList<>();
-    private final List<RawStompClient> clients = new ArrayList<>();
+    private GatewayCluster cluster;
     private String topic;
-    private Path clusterXml;
     private Path config;
-
-    /** A node process and its actual ports. */
-    private record Node(GatewayProcess process, int httpPort, int stompPort) {
-    }
-
-    /** A record as a client saw it. */
-    private record Seen(int partition, long offset, String key, long timestamp) {
-    }
 
     @BeforeAll
     static void startClients(EmbeddedKafka broker) {
@@ -83,70 +69,26 @@ class ClusterIT {
 
     @AfterEach
     void stopNodes() throws InterruptedException {
-        for (RawStompClient client : clients) {
-            client.close();
-        }
-        for (GatewayProcess node : nodes) {
-            node.close();
+        if (cluster != null) {
+            cluster.close();
         }
     }
 
     private void prepare(Path dir) throws IOException {
-        String id = UUID.randomUUID().toString().substring(0, 8);
-        topic = "cluster." + id;
+        cluster = new GatewayCluster(dir, kafka, vertx);
+        topic = "cluster." + cluster.id();
         KafkaBroker.createTopics(kafka, List.of(topic), PARTITIONS);
-        // a cluster of this test's own: nothing else on the machine can join it
-        String xml = new String(ClusterIT.class.getResourceAsStream("/cluster.xml").readAllBytes(), StandardCharsets.UTF_8)
-            .replace("<cluster-name>kafka-eventbus-bridge</cluster-name>", "<cluster-name>cluster-it-" + id + "</cluster-name>");
-        clusterXml = Files.writeString(dir.resolve("cluster.xml"), xml);
-        JsonObject json = new JsonObject()
-            .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0))
-            .put("stomp", new JsonObject().put("host", "127.0.0.1").put("port", 0))
-            .put("kafka", new JsonObject().put("bootstrapServers", kafka.bootstrapServers()).put("groupId", "cluster-it-" + id)
-                .put("autoOffsetReset", "earliest").put("commitIntervalMs", 500))
+        config = cluster.writeConfig(cluster.config(new JsonObject()
             .put("routes", new JsonArray().add(new JsonObject().put("topic", topic).put("address", "user.{key}.orders")))
             .put("bridge", new JsonObject().put("outboundPermitteds", new JsonArray()
-                .add(new JsonObject().put("addressRegex", "user\\.[a-z]+\\.orders"))))
-            .put("limits", new JsonObject().put("idleTimeoutMs", 600_000));
-        config = Files.writeString(dir.resolve("node.json"), json.encodePrettily());
+                .add(new JsonObject().put("addressRegex", "user\\.[a-z]+\\.orders"))))));
     }
 
     /**
-     * Starts the node processes together (they join the cluster in parallel) and waits until each has started.
+     * A client subscribed to every user's address, once the subscriptions are live cluster-wide.
      */
-    private List<Node> startNodes(Path dir, int count) {
-        List<GatewayProcess> processes = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            GatewayProcess process = GatewayProcess.start(JAR, dir, Map.of(),
-                List.of("-Xmx256m", "-XX:TieredStopAtLevel=1", "-Dvertx.hazelcast.config=" + clusterXml.toAbsolutePath()),
-                "run", "io.kafkabridge.MainVerticle", "-cluster", "-cluster-host", "127.0.0.1", "-conf", config.toAbsolutePath().toString());
-            nodes.add(process);
-            processes.add(process);
-        }
-        List<Node> started = new ArrayList<>();
-        for (GatewayProcess process : processes) {
-            Matcher line = STARTED.matcher(process.awaitLine(l -> STARTED.matcher(l).find(), STARTUP));
-            assertThat(line.find()).isTrue();
-            started.add(new Node(process, Integer.parseInt(line.group(1)), Integer.parseInt(line.group(2))));
-        }
-        return started;
-    }
-
-    /**
-     * A STOMP client over TCP subscribed to every user's address; returns once the subscriptions are live
-     * cluster-wide (the bridge sends the RECEIPT after the registration completed).
-     */
-    private RawStompClient subscribeAll(Node node) {
-        RawStompClient client = RawStompClient.connectTcp(vertx, node.stompPort());
-        clients.add(client);
-        client.send("CONNECT", "accept-version", "1.2", "host", "localhost", "heart-beat", "0,0");
-        client.next("CONNECTED", Duration.ofSeconds(30));
-        for (String user : USERS) {
-            client.send("SUBSCRIBE", "id", user, "destination", "user." + user + ".orders", "receipt", "r-" + user);
-            RawStompClient.Received receipt = client.next("RECEIPT", Duration.ofSeconds(30));
-            assertThat(receipt.header("receipt-id")).isEqualTo("r-" + user);
-        }
-        return client;
+    private Client subscribeAll(Node node) {
+        return cluster.subscribe(node, ADDRESSES);
     }
 
     private RecordMetadata produce(int i) {
@@ -154,66 +96,19 @@ class ClusterIT {
         return KafkaBroker.produce(producer, new ProducerRecord<>(topic, user, "{\"n\":" + i + ",\"user\":\"" + user + "\"}"));
     }
 
-    /**
-     * Reads MESSAGE frames until every expected position was seen or the time runs out.
-     */
-    private static List<Seen> collect(RawStompClient client, Set<String> expected, Duration timeout) {
-        List<Seen> seen = new ArrayList<>();
-        Set<String> missing = new HashSet<>(expected);
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!missing.isEmpty() && System.nanoTime() < deadline) {
-            RawStompClient.Received frame;
-            try {
-                frame = client.next(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
-            } catch (AssertionError timedOut) {
-                break;
-            }
-            if ("CLOSED".equals(frame.command()) || "ERROR".equals(frame.command())) {
-                break;
-            }
-            if ("MESSAGE".equals(frame.command())) {
-                Seen record = new Seen(Integer.parseInt(frame.header("kafka.partition")), Long.parseLong(frame.header("kafka.offset")),
-                    frame.header("kafka.key"), Long.parseLong(frame.header("kafka.timestamp")));
-                seen.add(record);
-                missing.remove(record.partition() + "@" + record.offset());
-            }
-        }
-        assertThat(missing).as("records never delivered").isEmpty();
-        return seen;
-    }
-
-    private static String position(RecordMetadata metadata) {
-        return metadata.partition() + "@" + metadata.offset();
-    }
-
-    /**
-     * Each address (here: each key) receives its records in partition order. Vert.x orders messages per sender and
-     * handler, so records of one partition that go to different addresses may interleave differently.
-     */
-    private static void assertInPartitionOrderPerAddress(List<Seen> seen) {
-        Map<String, Long> last = new HashMap<>();
-        for (Seen record : seen) {
-            String stream = record.key() + "/" + record.partition();
-            Long previous = last.put(stream, record.offset());
-            assertThat(previous == null || previous < record.offset())
-                .as("user.%s.orders, partition %d: offset %d after %d", record.key(), record.partition(), record.offset(), previous)
-                .isTrue();
-        }
-    }
-
     @Test
     void everyRecordReachesAClientOnEachOfThreeNodesExactlyOnceInPartitionOrder(@TempDir Path dir) throws Exception {
         prepare(dir);
-        List<Node> started = startNodes(dir, 3);
-        List<RawStompClient> subscribers = started.stream().map(this::subscribeAll).toList();
+        List<Node> started = cluster.start(config, 3);
+        List<Client> subscribers = started.stream().map(this::subscribeAll).toList();
 
         Set<String> expected = new HashSet<>();
         for (int i = 0; i < 240; i++) {
             expected.add(position(produce(i)));
         }
 
-        for (RawStompClient subscriber : subscribers) {
-            List<Seen> seen = collect(subscriber, expected, DELIVERY);
+        for (Client subscriber : subscribers) {
+            List<Seen> seen = subscriber.collect(expected, DELIVERY);
             assertThat(seen).hasSize(expected.size());
             assertInPartitionOrderPerAddress(seen);
             assertThat(seen).allMatch(s -> USERS.contains(s.key()));
@@ -223,12 +118,12 @@ class ClusterIT {
     @Test
     void aKilledNodesPartitionsResumeOnTheSurvivorsAndNoRecordIsLost(@TempDir Path dir) throws Exception {
         prepare(dir);
-        List<Node> started = startNodes(dir, 3);
+        List<Node> started = cluster.start(config, 3);
         Node first = started.get(0);
         Node second = started.get(1);
         Node victim = started.get(2);
-        RawStompClient onFirst = subscribeAll(first);
-        RawStompClient onSecond = subscribeAll(second);
+        Client onFirst = subscribeAll(first);
+        Client onSecond = subscribeAll(second);
 
         Set<String> expected = new HashSet<>();
         AtomicInteger n = new AtomicInteger();
@@ -236,16 +131,14 @@ class ClusterIT {
             expected.add(position(produce(n.getAndIncrement())));
         }
         long killedAt = System.currentTimeMillis();
-        victim.process().signal("KILL");
+        victim.signal("KILL");
         for (int i = 0; i < 120; i++) {
             expected.add(position(produce(n.getAndIncrement())));
         }
 
-        for (RawStompClient subscriber : List.of(onFirst, onSecond)) {
-            List<Seen> seen = collect(subscriber, expected, DELIVERY);
-            Map<String, Integer> counts = new HashMap<>();
-            seen.forEach(s -> counts.merge(s.partition() + "@" + s.offset(), 1, Integer::sum));
-            List<Seen> duplicates = seen.stream().filter(s -> counts.get(s.partition() + "@" + s.offset()) > 1).toList();
+        for (Client subscriber : List.of(onFirst, onSecond)) {
+            List<Seen> seen = subscriber.collect(expected, DELIVERY);
+            List<Seen> duplicates = duplicates(seen);
             System.out.printf("SIGKILL: a survivor's client received %d messages for %d records, %d duplicate deliveries%n",
                 seen.size(), expected.size(), duplicates.size() / 2);
             // at least once: re-deliveries are allowed only for records the killed node had not yet committed
@@ -259,7 +152,7 @@ class ClusterIT {
      */
     private final class ReconnectingClient {
         final Node node;
-        RawStompClient client;
+        Client client;
         final Set<String> seen = new HashSet<>();
         boolean disconnected;
 
@@ -276,7 +169,7 @@ class ClusterIT {
             while (System.nanoTime() < deadline) {
                 RawStompClient.Received frame;
                 try {
-                    frame = client.next(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+                    frame = client.read(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
                 } catch (AssertionError quiet) {
                     return;
                 }
@@ -286,7 +179,7 @@ class ClusterIT {
                     disconnected = true;
                     client = subscribeAll(node);
                 } else if ("MESSAGE".equals(frame.command())) {
-                    seen.add(frame.header("kafka.partition") + "@" + frame.header("kafka.offset"));
+                    seen.add(frame.header("kafka.topic") + "-" + frame.header("kafka.partition") + "@" + frame.header("kafka.offset"));
                 }
             }
         }
@@ -295,11 +188,11 @@ class ClusterIT {
     @Test
     void aNodePausedPastTheFailureTimeoutServesItsClientsAgainOrMakesThemReconnect(@TempDir Path dir) throws Exception {
         prepare(dir);
-        List<Node> started = startNodes(dir, 2);
+        List<Node> started = cluster.start(config, 2);
         ReconnectingClient onSteady = new ReconnectingClient(started.get(0));
         ReconnectingClient onPaused = new ReconnectingClient(started.get(1));
 
-        started.get(1).process().signal("STOP");
+        started.get(1).signal("STOP");
         // Hazelcast drops a member silent for 8 s and Kafka one silent for 10 s: produce for 15 s while it is stopped
         Set<String> duringPause = new HashSet<>();
         long pauseEnds = System.currentTimeMillis() + 15_000;
@@ -307,7 +200,7 @@ class ClusterIT {
         while (System.currentTimeMillis() < pauseEnds) {
             duringPause.add(position(produce(n++)));
         }
-        started.get(1).process().signal("CONT");
+        started.get(1).signal("CONT");
         long resumedAt = System.currentTimeMillis();
 
         // within 60 s of SIGCONT both nodes' clients receive new records again (reconnecting when told to)
@@ -351,29 +244,30 @@ class ClusterIT {
     @Test
     void aTerminatedNodeTellsItsClientsToReconnectAndNoRecordIsLostForTheOthers(@TempDir Path dir) throws Exception {
         prepare(dir);
-        List<Node> started = startNodes(dir, 2);
+        List<Node> started = cluster.start(config, 2);
         Node staying = started.get(0);
         Node leaving = started.get(1);
-        RawStompClient onStaying = subscribeAll(staying);
-        RawStompClient onLeaving = subscribeAll(leaving);
+        Client onStaying = subscribeAll(staying);
+        Client onLeaving = subscribeAll(leaving);
 
         Set<String> expected = new HashSet<>();
         int n = 0;
         for (int i = 0; i < 60; i++) {
             expected.add(position(produce(n++)));
         }
-        leaving.process().signal("TERM");
+        leaving.signal("TERM");
         for (int i = 0; i < 120; i++) {
             expected.add(position(produce(n++)));
         }
 
-        RawStompClient.Received error = onLeaving.next("ERROR", Duration.ofSeconds(60));
+        RawStompClient.Received error = onLeaving.awaitEnd(Duration.ofSeconds(60));
+        assertThat(error.command()).isEqualTo("ERROR");
         assertThat(error.header("message")).isEqualTo("node_shutdown");
         assertThat(error.body()).contains("reconnect");
         // 143 = 128 + SIGTERM: the JVM's status after its shutdown hooks ran
         assertThat(leaving.process().awaitExit(Duration.ofSeconds(60))).isIn(0, 143);
 
-        List<Seen> seen = collect(onStaying, expected, DELIVERY);
+        List<Seen> seen = onStaying.collect(expected, DELIVERY);
         assertThat(seen).hasSizeGreaterThanOrEqualTo(expected.size());
         assertThat(leaving.process().output()).contains("Graceful shutdown done");
     }

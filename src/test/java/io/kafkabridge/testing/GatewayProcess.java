@@ -9,8 +9,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
@@ -24,6 +26,9 @@ public final class GatewayProcess implements AutoCloseable {
     private final Process process;
     private final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
     private final List<String> output = new ArrayList<>();
+    /** Every line read, for listeners added after the process started. */
+    private final List<String> everything = new ArrayList<>();
+    private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
 
     private GatewayProcess(Process process) {
         this.process = process;
@@ -65,6 +70,12 @@ public final class GatewayProcess implements AutoCloseable {
              java.io.Writer copy = java.nio.file.Files.newBufferedWriter(java.nio.file.Files.createDirectories(log.getParent()).resolve(log.getFileName()))) {
             String line;
             while ((line = reader.readLine()) != null) {
+                synchronized (everything) {
+                    everything.add(line);
+                    for (Consumer<String> listener : listeners) {
+                        listener.accept(line);
+                    }
+                }
                 lines.add(line);
                 copy.write(line);
                 copy.write('\n');
@@ -75,6 +86,24 @@ public final class GatewayProcess implements AutoCloseable {
         } finally {
             lines.add(EOF);
         }
+    }
+
+    /**
+     * Calls {@code listener} with every output line, on the thread that reads them, in order: first the lines read
+     * so far, then each new one as it is read. Independent of {@link #awaitLine}.
+     */
+    public void onLine(Consumer<String> listener) {
+        synchronized (everything) {
+            everything.forEach(listener);
+            listeners.add(listener);
+        }
+    }
+
+    /**
+     * @return the process id
+     */
+    public long pid() {
+        return process.pid();
     }
 
     /**
