@@ -7,6 +7,7 @@ import io.kafkabridge.routing.Route;
 import io.kafkabridge.routing.RoutedMessage;
 import io.kafkabridge.routing.RoutingResult;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
@@ -17,6 +18,7 @@ import io.vertx.kafka.client.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,6 +50,9 @@ public class KafkaSourceVerticle extends VerticleBase {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaSourceVerticle.class);
     /** Delay before a failed pause or resume of the partitions is applied again. */
     private static final long RETRY_PAUSE_MS = 1000;
+    /** How long a stopping source tries to commit (a rebalance under way refuses commits until it completes). */
+    private static final long STOP_COMMIT_TIMEOUT_MS = 15_000;
+    private static final long STOP_COMMIT_RETRY_MS = 200;
 
     private final KafkaOptions options;
     private final String bootstrapServers;
@@ -60,6 +65,9 @@ public class KafkaSourceVerticle extends VerticleBase {
     /** Records fetched while the cluster was unsettled, in arrival order. */
     private final ArrayDeque<ConsumerRecord<byte[], byte[]>> held = new ArrayDeque<>();
     private boolean stable = true;
+    private boolean stopping;
+    /** The metadata committed with every offset: when the group was placed ({@link RebalanceCommitter}). */
+    private String commitMetadata = "";
 
     private KafkaConsumer<byte[], byte[]> consumer;
     private EventBus eventBus;
@@ -130,7 +138,7 @@ public class KafkaSourceVerticle extends VerticleBase {
             Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> offsets = new HashMap<>();
             // committed again even when a periodic commit carries it: that one may still fail
             ledger.revoke(partitions).forEach((partition, next) ->
-                offsets.put(partition, new org.apache.kafka.clients.consumer.OffsetAndMetadata(next)));
+                offsets.put(partition, new org.apache.kafka.clients.consumer.OffsetAndMetadata(next, commitMetadata)));
             held.removeIf(record -> partitions.contains(new org.apache.kafka.common.TopicPartition(record.topic(), record.partition())));
             LOG.info("Kafka partitions revoked from this node: {}", partitions);
             return offsets;
@@ -138,7 +146,10 @@ public class KafkaSourceVerticle extends VerticleBase {
 
         @Override
         public boolean assign(Map<org.apache.kafka.common.TopicPartition, Long> starts,
-                              Map<org.apache.kafka.common.TopicPartition, Long> committed) {
+                              Map<org.apache.kafka.common.TopicPartition, Long> committed, String metadata) {
+            if (metadata != null) {
+                commitMetadata = metadata;
+            }
             Set<org.apache.kafka.common.TopicPartition> partitions = new HashSet<>(starts.keySet());
             partitions.addAll(committed.keySet());
             for (org.apache.kafka.common.TopicPartition partition : partitions) {
@@ -146,15 +157,18 @@ public class KafkaSourceVerticle extends VerticleBase {
                     committed.getOrDefault(partition, OffsetLedger.UNKNOWN));
             }
             LOG.info("Kafka partitions assigned to this node: {} (first offsets {}){}", partitions, starts,
-                stable ? "" : " (paused while the cluster settles)");
-            return !stable;
+                stopping ? " (paused: stopping)" : stable ? "" : " (paused while the cluster settles)");
+            return !stable || stopping;
         }
 
         @Override
         public void lose(Collection<org.apache.kafka.common.TopicPartition> partitions) {
             ledger.lose(partitions);
             held.removeIf(record -> partitions.contains(new org.apache.kafka.common.TopicPartition(record.topic(), record.partition())));
-            cluster.recordPartitionsLost();
+            if (!stopping) {
+                // closing in the middle of a rebalance reports the partitions lost too: that is no fencing
+                cluster.recordPartitionsLost();
+            }
         }
     }
 
@@ -199,6 +213,9 @@ public class KafkaSourceVerticle extends VerticleBase {
         });
     }
     private void receiveRecord(KafkaConsumerRecord<byte[], byte[]> consumed) {
+        if (stopping) {
+            return;
+        }
         ConsumerRecord<byte[], byte[]> record = consumed.record();
         if (!stable || !held.isEmpty()) {
             held.add(record);
@@ -251,16 +268,30 @@ public class KafkaSourceVerticle extends VerticleBase {
         }
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         positions.forEach((partition, next) ->
-            offsets.put(new TopicPartition(partition.topic(), partition.partition()), new OffsetAndMetadata(next, "")));
+            offsets.put(new TopicPartition(partition.topic(), partition.partition()), new OffsetAndMetadata(next, commitMetadata)));
         return consumer.commit(offsets).<Void>mapEmpty()
             .onSuccess(v -> ledger.confirm(positions))
             .onFailure(e -> {
                 ledger.release(positions);
-                LOG.warn("Commit of offsets {} for group {} failed; the next commit tries again: {}", positions,
-                    options.getGroupId(), e.toString());
+                if (isRebalancing(e)) {
+                    LOG.info("Commit of offsets {} for group {} waits for the rebalance under way; the next commit tries again",
+                        positions, options.getGroupId());
+                } else {
+                    LOG.warn("Commit of offsets {} for group {} failed; the next commit tries again: {}", positions,
+                        options.getGroupId(), e.toString());
+                }
             });
     }
 
+    private static boolean isRebalancing(Throwable e) {
+        return e instanceof RebalanceInProgressException || e.getCause() instanceof RebalanceInProgressException;
+    }
+
+    /**
+     * Stops publishing, commits what was published and leaves the group. The partitions are paused in Kafka, not the
+     * stream: the consumer keeps polling, so a rebalance under way completes and the final commit, refused until then,
+     * is accepted (a member that left mid-rebalance would lose its partitions uncommitted).
+     */
     @Override
     public Future<?> stop() {
         if (commitTimer >= 0) {
@@ -272,10 +303,34 @@ public class KafkaSourceVerticle extends VerticleBase {
         if (pauseRetryTimer >= 0) {
             vertx.cancelTimer(pauseRetryTimer);
         }
-        consumer.pause();
+        stopping = true;
         held.clear();
-        return commit(ledger.takeUnconfirmed())
+        Set<TopicPartition> owned = ledger.owned().stream()
+            .map(p -> new TopicPartition(p.topic(), p.partition())).collect(Collectors.toSet());
+        Promise<Void> committed = Promise.promise();
+        consumer.pause(owned).onComplete(paused ->
+            commitBeforeLeaving(System.currentTimeMillis() + STOP_COMMIT_TIMEOUT_MS, committed));
+        return committed.future()
             .transform(ignored -> consumer.close())
             .onComplete(ignored -> LOG.info("Kafka source of group {} stopped", options.getGroupId()));
+    }
+
+    private void commitBeforeLeaving(long deadline, Promise<Void> done) {
+        Map<org.apache.kafka.common.TopicPartition, Long> positions = ledger.takeUnconfirmed();
+        if (positions.isEmpty()) {
+            done.complete();
+            return;
+        }
+        commit(positions).onComplete(result -> {
+            if (result.succeeded()) {
+                done.complete();
+            } else if (System.currentTimeMillis() < deadline) {
+                vertx.setTimer(STOP_COMMIT_RETRY_MS, id -> commitBeforeLeaving(deadline, done));
+            } else {
+                LOG.warn("Kafka source of group {} leaves without committing {}: the records published since the last "
+                    + "commit will be delivered again", options.getGroupId(), positions);
+                done.complete();
+            }
+        });
     }
 }

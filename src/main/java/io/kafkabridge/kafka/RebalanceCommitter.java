@@ -17,7 +17,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -32,8 +31,11 @@ import java.util.function.Function;
  * <ul>
  * <li>Assigned: a partition the group has no committed offset for gets one at once, at the position this member will
  * read from, so whoever owns it next (after a revocation, or after this member was killed) continues there. That
- * position is {@code auto.offset.reset} only for a brand-new group; a partition or topic that is new to a group that
- * already committed offsets (partitions added to a topic, a new topic matching a pattern) is read from its
+ * position is {@code auto.offset.reset} only for a brand-new group, which then records when it was placed in the
+ * metadata of every offset it commits ({@code placed=<epoch ms>}). A partition or topic that is new to a placed group
+ * (partitions added to a topic, a new topic matching a pattern) is read from the first record written since the group
+ * was placed: from its beginning when it appeared later, at its end for members of a new group that start together
+ * (whichever of them commits first). Offsets committed without that metadata place a fresh partition at its
  * beginning.</li>
  * <li>Revoked: the verticle's event loop stops publishing the partitions and hands over their positions (the last
  * record published, or where the partition started), which are committed synchronously.</li>
@@ -46,6 +48,8 @@ final class RebalanceCommitter {
 
     private static final Logger LOG = LoggerFactory.getLogger(RebalanceCommitter.class);
     private static final long HANDOFF_TIMEOUT_MS = 5000;
+    /** Prefix of the commit metadata that records when the group was placed. */
+    static final String PLACED = "placed=";
 
     /**
      * What the verticle does, on its event loop, when partitions come and go.
@@ -61,9 +65,10 @@ final class RebalanceCommitter {
          *
          * @param starts    the first offset this member reads per partition
          * @param committed the offsets the group has committed, per partition (absent when unknown)
+         * @param metadata  the metadata to commit offsets with from now on, or {@code null} to keep the current one
          * @return {@code true} when the partitions must start paused
          */
-        boolean assign(Map<TopicPartition, Long> starts, Map<TopicPartition, Long> committed);
+        boolean assign(Map<TopicPartition, Long> starts, Map<TopicPartition, Long> committed, String metadata);
 
         /**
          * Forgets the partitions: they belong to another member already.
@@ -91,6 +96,25 @@ final class RebalanceCommitter {
             }
         };
         return (Consumer<K, V>) Proxy.newProxyInstance(Consumer.class.getClassLoader(), new Class<?>[]{Consumer.class}, handler);
+    }
+
+    /**
+     * @return when the group was placed, from an offset's metadata, or {@code null}
+     */
+    static Long placementOf(OffsetAndMetadata offset) {
+        String metadata = offset.metadata();
+        if (metadata != null && metadata.startsWith(PLACED)) {
+            try {
+                return Long.parseLong(metadata.substring(PLACED.length()));
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        }
+        return null;
+    }
+
+    private static Long earliest(Long a, Long b) {
+        return a == null ? b : b == null ? a : Math.min(a, b);
     }
 
     /**
@@ -141,13 +165,14 @@ final class RebalanceCommitter {
             if (!assigned.isEmpty()) {
                 Map<TopicPartition, Long> committed = new HashMap<>();
                 Map<TopicPartition, Long> starts = new HashMap<>();
+                String[] metadata = {null};
                 try {
-                    place(assigned, committed, starts);
+                    metadata[0] = place(assigned, committed, starts);
                 } catch (RuntimeException e) {
                     LOG.warn("Starting positions of partitions {} not committed ({}); the next periodic commit tries again",
                         assigned, e.toString());
                 }
-                Boolean pause = onEventLoop(p -> partitions.assign(starts, committed), assigned);
+                Boolean pause = onEventLoop(p -> partitions.assign(starts, committed, metadata[0]), assigned);
                 if (Boolean.TRUE.equals(pause)) {
                     consumer.pause(assigned);
                 }
@@ -158,43 +183,78 @@ final class RebalanceCommitter {
         /**
          * Finds where each assigned partition starts and commits that position for the partitions the group had none
          * for.
+         *
+         * @return the commit metadata of the group ({@code placed=<epoch ms>}), or {@code null} when none is known
          */
-        private void place(Collection<TopicPartition> assigned, Map<TopicPartition, Long> committed, Map<TopicPartition, Long> starts) {
-            Set<TopicPartition> fresh = new HashSet<>();
-            consumer.committed(new HashSet<>(assigned)).forEach((partition, offset) -> {
-                if (offset != null) {
-                    committed.put(partition, offset.offset());
-                    starts.put(partition, offset.offset());
-                }
-            });
-            for (TopicPartition partition : assigned) {
-                if (!committed.containsKey(partition)) {
-                    fresh.add(partition);
+        private String place(Collection<TopicPartition> assigned, Map<TopicPartition, Long> committed, Map<TopicPartition, Long> starts) {
+            Long placedAt = null;
+            for (Map.Entry<TopicPartition, OffsetAndMetadata> entry : consumer.committed(new HashSet<>(assigned)).entrySet()) {
+                if (entry.getValue() != null) {
+                    committed.put(entry.getKey(), entry.getValue().offset());
+                    starts.put(entry.getKey(), entry.getValue().offset());
+                    placedAt = earliest(placedAt, placementOf(entry.getValue()));
                 }
             }
+            Set<TopicPartition> fresh = new HashSet<>(assigned);
+            fresh.removeAll(committed.keySet());
             if (fresh.isEmpty()) {
-                return;
+                return placedAt == null ? null : PLACED + placedAt;
             }
-            if (isPlaced(fresh)) {
-                consumer.seekToBeginning(fresh);
-                LOG.info("Partitions {} are new to the group: reading them from their beginning", fresh);
+            Map<TopicPartition, OffsetAndMetadata> others = committedElsewhere(fresh);
+            if (others.isEmpty()) {
+                // a brand-new group: auto.offset.reset places it, now
+                placedAt = earliest(placedAt, System.currentTimeMillis());
+            } else {
+                Long groupPlacedAt = null;
+                for (OffsetAndMetadata offset : others.values()) {
+                    groupPlacedAt = earliest(groupPlacedAt, placementOf(offset));
+                }
+                placedAt = earliest(placedAt, groupPlacedAt);
+                seekSince(fresh, groupPlacedAt);
             }
+            String metadata = PLACED + placedAt;
             Map<TopicPartition, OffsetAndMetadata> positions = new HashMap<>();
             for (TopicPartition partition : fresh) {
                 long position = consumer.position(partition);
                 starts.put(partition, position);
-                positions.put(partition, new OffsetAndMetadata(position));
+                positions.put(partition, new OffsetAndMetadata(position, metadata));
             }
             consumer.commitSync(positions);
             positions.forEach((partition, position) -> committed.put(partition, position.offset()));
             LOG.info("Committed the starting positions {} of partitions the group had no offset for", positions);
+            return metadata;
         }
 
         /**
-         * @return {@code true} when the group has committed offsets for other partitions of its topics: it was placed
-         * before, and {@code fresh} appeared since
+         * Places partitions new to a placed group at the first record written since the group was placed (at their
+         * beginning when that time is unknown).
          */
-        private boolean isPlaced(Set<TopicPartition> fresh) {
+        private void seekSince(Set<TopicPartition> fresh, Long groupPlacedAt) {
+            if (groupPlacedAt == null) {
+                consumer.seekToBeginning(fresh);
+                LOG.info("Partitions {} are new to the group: reading them from their beginning", fresh);
+                return;
+            }
+            Map<TopicPartition, Long> times = new HashMap<>();
+            fresh.forEach(partition -> times.put(partition, groupPlacedAt));
+            Set<TopicPartition> none = new HashSet<>(fresh);
+            consumer.offsetsForTimes(times).forEach((partition, found) -> {
+                if (found != null) {
+                    consumer.seek(partition, found.offset());
+                    none.remove(partition);
+                }
+            });
+            if (!none.isEmpty()) {
+                consumer.seekToEnd(none);
+            }
+            LOG.info("Partitions {} are new to the group: reading them from the first record written since the group "
+                + "was placed ({})", fresh, java.time.Instant.ofEpochMilli(groupPlacedAt));
+        }
+
+        /**
+         * @return the committed offsets of the other partitions of the subscribed topics: empty for a brand-new group
+         */
+        private Map<TopicPartition, OffsetAndMetadata> committedElsewhere(Set<TopicPartition> fresh) {
             Set<TopicPartition> others = new HashSet<>();
             for (String topic : consumer.subscription()) {
                 List<PartitionInfo> infos = consumer.partitionsFor(topic);
@@ -203,7 +263,15 @@ final class RebalanceCommitter {
                 }
             }
             others.removeAll(fresh);
-            return !others.isEmpty() && consumer.committed(others).values().stream().anyMatch(Objects::nonNull);
+            Map<TopicPartition, OffsetAndMetadata> committed = new HashMap<>();
+            if (!others.isEmpty()) {
+                consumer.committed(others).forEach((partition, offset) -> {
+                    if (offset != null) {
+                        committed.put(partition, offset);
+                    }
+                });
+            }
+            return committed;
         }
 
         @Override

@@ -61,7 +61,7 @@ class RebalanceCommitterTest {
         }
 
         @Override
-        public boolean assign(Map<TopicPartition, Long> starts, Map<TopicPartition, Long> committed) {
+        public boolean assign(Map<TopicPartition, Long> starts, Map<TopicPartition, Long> committed, String metadata) {
             this.starts.putAll(starts);
             return false;
         }
@@ -168,6 +168,35 @@ class RebalanceCommitterTest {
 
             assertThat(received).extracting(ConsumerRecord::value).containsExactlyInAnyOrder("new-2", "new-3");
             assertThat(partitions.starts).containsEntry(new TopicPartition(topic, 2), 0L).containsEntry(new TopicPartition(topic, 3), 0L);
+        }
+    }
+
+    @Test
+    void aPartitionFreshToAGroupPlacedJustNowStartsAfterItsHistoryLikeTheRestOfTheGroup() {
+        // members of a brand-new group that start together: one committed its starting positions (placed now) before
+        // the other looked at its own, still uncommitted partition; that one must not replay the partition's history
+        String topic = "rebalance.together." + UUID.randomUUID();
+        String group = "together-" + UUID.randomUUID();
+        KafkaBroker.createTopics(kafka, List.of(topic), 2);
+        for (int p = 0; p < 2; p++) {
+            KafkaBroker.produce(producer, new ProducerRecord<>(topic, p, "k", "history-" + p));
+        }
+        long placedAt = System.currentTimeMillis();
+        try (Consumer<String, String> first = createConsumer(group, new RecordedPartitions())) {
+            first.commitSync(Map.of(new TopicPartition(topic, 0), new OffsetAndMetadata(1, RebalanceCommitter.PLACED + placedAt)));
+        }
+        RecordedPartitions partitions = new RecordedPartitions();
+        try (Consumer<String, String> second = createConsumer(group, partitions)) {
+            second.subscribe(List.of(topic), NO_LISTENER);
+            List<ConsumerRecord<String, String>> received = new java.util.ArrayList<>();
+            pollUntil(second, () -> partitions.starts.size() == 2, received);
+            KafkaBroker.produce(producer, new ProducerRecord<>(topic, 1, "k", "live-1"));
+            pollUntil(second, () -> received.stream().anyMatch(r -> r.value().equals("live-1")), received);
+
+            assertThat(received).extracting(ConsumerRecord::value).containsExactly("live-1");
+            assertThat(partitions.starts).containsEntry(new TopicPartition(topic, 1), 1L);
+            OffsetAndMetadata committed = second.committed(java.util.Set.of(new TopicPartition(topic, 1))).get(new TopicPartition(topic, 1));
+            assertThat(committed.metadata()).isEqualTo(RebalanceCommitter.PLACED + placedAt);
         }
     }
 
