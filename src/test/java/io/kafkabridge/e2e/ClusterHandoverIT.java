@@ -496,6 +496,7 @@ class ClusterHandoverIT {
         }
         // 143 = 128 + SIGTERM: the JVM's status after its shutdown hooks ran
         assertThat(node.process().awaitExit(Duration.ofSeconds(60))).isIn(0, 143);
+        assertThat(node.process().output()).contains("Graceful shutdown done");
         return signalledAt;
     }
 
