@@ -26,11 +26,9 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static io.kafkabridge.testing.GatewayCluster.DELIVERY;
 import static io.kafkabridge.testing.GatewayCluster.assertInPartitionOrderPerAddress;
-import static io.kafkabridge.testing.GatewayCluster.duplicates;
 import static io.kafkabridge.testing.GatewayCluster.position;
 import static org.assertj.core.api.Assertions.assertThat;
 
