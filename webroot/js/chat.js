@@ -2,7 +2,7 @@
 'use strict';
 
 (function () {
-  const { el, setState, showError, formatTime } = window.Demo;
+  const { el, setState, showError, formatTime, reconnectNotice } = window.Demo;
   const roomSelect = document.getElementById('room');
   const nameInput = document.getElementById('name');
   const list = document.getElementById('messages');
@@ -21,7 +21,7 @@
 
   function onMessage(err, msg) {
     if (err) {
-      showError('error: ' + (err.message || err.failureType || JSON.stringify(err)));
+      showError(reconnectNotice(err.failureType) || 'error: ' + (err.message || err.failureType || JSON.stringify(err)));
       return;
     }
     const body = msg.body || {};
@@ -51,7 +51,7 @@
     join(roomSelect.value);
   };
   eb.onclose = () => setState(eb.reconnectEnabled ? 'reconnecting' : 'error', eb.reconnectEnabled ? 'reconnecting' : 'error: closed');
-  eb.onerror = (err) => showError('error: ' + (err.message || err.body || JSON.stringify(err)));
+  eb.onerror = (err) => showError(reconnectNotice(err.body) || 'error: ' + (err.message || err.body || JSON.stringify(err)));
   roomSelect.addEventListener('change', () => join(roomSelect.value));
 
   form.addEventListener('submit', (event) => {

@@ -45,5 +45,18 @@ window.Demo = (function () {
     return headers['kafka.topic'] + ' · p' + headers['kafka.partition'] + ' · offset ' + headers['kafka.offset'];
   }
 
-  return { el, setState, showError, formatTime, decodeBody, kafkaPosition };
+  /**
+   * What to show when the gateway ends the connection with this code (the page then reconnects by itself), or null
+   * for any other code.
+   */
+  function reconnectNotice(code) {
+    switch (code) {
+      case 'slow_consumer': return 'This page fell behind the live feed (slow_consumer) and was disconnected; reconnecting…';
+      case 'node_shutdown': return 'The gateway node is shutting down; reconnecting…';
+      case 'node_rejoined': return 'The gateway node rejoined its cluster; reconnecting…';
+      default: return null;
+    }
+  }
+
+  return { el, setState, showError, formatTime, decodeBody, kafkaPosition, reconnectNotice };
 })();

@@ -2,7 +2,7 @@
 'use strict';
 
 (function () {
-  const { el, setState, showError, formatTime, decodeBody } = window.Demo;
+  const { el, setState, showError, formatTime, decodeBody, reconnectNotice } = window.Demo;
   const DESTINATION = 'dashboard.metrics';
   const HISTORY = 30;
   const KNOWN = ['orders_per_minute', 'revenue_eur', 'active_users', 'p99_latency_ms'];
@@ -114,6 +114,12 @@
     },
     onStompError: frame => {
       const message = (frame.headers && frame.headers.message) || 'STOMP error';
+      const notice = reconnectNotice(message);
+      if (notice) { // the connection closes next, and the client reconnects after reconnectDelay
+        setState('reconnecting');
+        showError(notice);
+        return;
+      }
       setState('error', 'error: ' + message);
       showError(frame.body ? message + ' — ' + frame.body : message);
     },

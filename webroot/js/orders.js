@@ -2,7 +2,7 @@
 'use strict';
 
 (function () {
-  const { el, setState, showError, formatTime, decodeBody, kafkaPosition } = window.Demo;
+  const { el, setState, showError, formatTime, decodeBody, kafkaPosition, reconnectNotice } = window.Demo;
   const USER_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
   const MAX_ROWS = 200;
 
@@ -109,6 +109,12 @@
     const handler = (err, msg) => {
       if (address !== currentAddress) return; // late message for a previous user
       if (err) {
+        const notice = reconnectNotice(err.failureType);
+        if (notice) { // the connection closes next, and the event bus reconnects
+          setState('reconnecting');
+          showError(notice);
+          return;
+        }
         setState('error', 'error: ' + errorText(err));
         showError('Subscription to ' + address + ' failed: ' + errorText(err));
         return;

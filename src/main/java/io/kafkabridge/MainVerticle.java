@@ -8,6 +8,8 @@ import io.kafkabridge.config.ConfigException;
 import io.kafkabridge.config.ConfigLoader;
 import io.kafkabridge.config.GatewayOptions;
 import io.kafkabridge.config.KafkaOptions;
+import io.kafkabridge.delivery.InFlightRecords;
+import io.kafkabridge.delivery.SlowClientStats;
 import io.kafkabridge.demo.DemoFeedVerticle;
 import io.kafkabridge.http.GatewayServerVerticle;
 import io.kafkabridge.kafka.EmbeddedKafka;
@@ -104,9 +106,12 @@ public class MainVerticle extends VerticleBase {
         connections = new ConnectionLimiter(options.getLimits().getMaxConnectionsPerNode());
         cluster = ClusterMonitor.start(vertx);
         kafkaHealth = new KafkaHealthProbe(vertx, bootstrapServers);
-        server = new GatewayServerVerticle(options, authenticator, connections, kafkaHealth, stats, cluster);
+        InFlightRecords inFlight = new InFlightRecords(options.getLimits().getMaxInFlightRecords(), options.getLimits().getMaxInFlightBytes());
+        server = new GatewayServerVerticle(options, authenticator, connections, kafkaHealth, stats, cluster, new SlowClientStats(),
+            inFlight);
         return kafkaHealth.start()
-            .compose(v -> vertx.deployVerticle(new KafkaSourceVerticle(options.getKafka(), bootstrapServers, router, stats, cluster)))
+            .compose(v -> vertx.deployVerticle(new KafkaSourceVerticle(options.getKafka(), bootstrapServers, router, stats, cluster,
+                inFlight, options.getLimits().getMaxOutboundMessageBytes())))
             .compose(id -> {
                 sourceDeployment = id;
                 return options.getSinks().isEmpty() ? Future.succeededFuture((String) null)

@@ -2,6 +2,7 @@ package io.kafkabridge.bridge;
 
 import io.kafkabridge.auth.Authenticator;
 import io.kafkabridge.config.LimitsOptions;
+import io.kafkabridge.delivery.SlowClientStats;
 import io.kafkabridge.kafka.KafkaSinkVerticle;
 import io.kafkabridge.sink.SinkRoutes;
 import io.vertx.core.Future;
@@ -22,9 +23,11 @@ import io.vertx.core.json.JsonObject;
  * @param connections   the node-wide connection count
  * @param sinks         inbound addresses whose messages go to Kafka
  * @param sinkTimeoutMs how long a sender waits for Kafka's acknowledgement, at most
+ * @param slowClients   what slow clients cost the node, counted
  */
 public record BridgeContext(Vertx vertx, Authenticator authenticator, PermissionRules rules, LimitsOptions limits,
-                            AddressFanout fanout, ConnectionLimiter connections, SinkRoutes sinks, long sinkTimeoutMs) {
+                            AddressFanout fanout, ConnectionLimiter connections, SinkRoutes sinks, long sinkTimeoutMs,
+                            SlowClientStats slowClients) {
 
     /**
      * Hands a client message to the Kafka sink on this node.

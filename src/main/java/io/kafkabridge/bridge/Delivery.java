@@ -1,15 +1,20 @@
 package io.kafkabridge.bridge;
 
+import io.kafkabridge.delivery.SlowClientPolicy;
 import io.kafkabridge.routing.PayloadFormat;
 import io.kafkabridge.routing.RecordRouter;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -21,9 +26,13 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class Delivery {
 
+    /** Header of the first message a client gets after the queue dropped some: how many. */
+    public static final String DROPPED_HEADER = "dropped";
     /** Headers the bridge sets on a MESSAGE frame; a message header of the same name is not copied. */
     private static final Set<String> STOMP_RESERVED = Set.of("destination", "subscription", "message-id",
-        "content-length", "ack");
+        "content-length", "ack", DROPPED_HEADER);
+    private static final String[] POSITION_HEADERS = {"kafka.topic", "kafka.partition", "kafka.offset"};
+    private static final int COMMAND_LENGTH = "MESSAGE\n".length();
     /** {@code message-id}: unique per message and node (one counter per JVM, a random prefix per JVM). */
     private static final String MESSAGE_ID_PREFIX = UUID.randomUUID().toString().substring(0, 8) + "-";
     private static final AtomicLong MESSAGE_IDS = new AtomicLong();
@@ -58,18 +67,58 @@ public final class Delivery {
      */
     public Buffer sockJsFrame() {
         if (sockJsFrame == null) {
-            JsonObject headers = new JsonObject();
-            for (Map.Entry<String, String> header : message.headers()) {
-                headers.put(header.getKey(), header.getValue());
-            }
-            JsonObject frame = new JsonObject().put("type", "rec").put("address", address).put("headers", headers)
-                .put("body", message.body());
-            if (message.replyAddress() != null) {
-                frame.put("replyAddress", message.replyAddress());
-            }
-            sockJsFrame = frame.toBuffer();
+            sockJsFrame = encodeSockJsFrame(0);
         }
         return sockJsFrame;
+    }
+
+    /**
+     * @param dropped how many messages the client missed before this one ({@link SlowClientPolicy#DROP_OLDEST}): when
+     *                not 0, the frame is encoded anew with a {@code dropped} header
+     */
+    public Buffer sockJsFrame(int dropped) {
+        return dropped == 0 ? sockJsFrame() : encodeSockJsFrame(dropped);
+    }
+
+    private Buffer encodeSockJsFrame(int dropped) {
+        JsonObject headers = new JsonObject();
+        for (Map.Entry<String, String> header : message.headers()) {
+            // only the bridge says how many messages a client missed
+            if (!DROPPED_HEADER.equals(header.getKey())) {
+                headers.put(header.getKey(), header.getValue());
+            }
+        }
+        if (dropped > 0) {
+            headers.put(DROPPED_HEADER, Integer.toString(dropped));
+        }
+        JsonObject frame = new JsonObject().put("type", "rec").put("address", address).put("headers", headers)
+            .put("body", message.body());
+        if (message.replyAddress() != null) {
+            frame.put("replyAddress", message.replyAddress());
+        }
+        return frame.toBuffer();
+    }
+
+    /**
+     * @return the Kafka position the message came from ({@code kafka.topic}, {@code kafka.partition},
+     * {@code kafka.offset}), or an empty map for a message that did not come from Kafka
+     */
+    public Map<String, String> position() {
+        Map<String, String> position = new LinkedHashMap<>();
+        for (String name : POSITION_HEADERS) {
+            String value = message.headers().get(name);
+            if (value != null) {
+                position.put(name, value);
+            }
+        }
+        return position;
+    }
+
+    /**
+     * @return the Kafka key of the message, or {@code null}
+     */
+    public String kafkaKey() {
+        return message.headers().get("kafka.key");
     }
 
     /**
@@ -86,16 +135,32 @@ public final class Delivery {
 
     /**
      * The STOMP MESSAGE frame for one subscription. Everything but the {@code subscription} header is encoded once per
-     * message: a subscriber costs one buffer copy, not a header map and an encoder pass.
+     * message, and the frame is a composite of those shared bytes and the subscription's: a subscriber costs no copy of
+     * the body, however large.
      *
      * @param subscriptionId the subscription id, already escaped with {@link #escapeStompHeader} and in UTF-8
+     * @param dropped        how many messages the client missed before this one: when not 0, a {@code dropped} header
+     *                       comes first
      */
-    public Buffer stompFrame(byte[] subscriptionId) {
+    public Buffer stompFrame(byte[] subscriptionId, int dropped) {
         if (stompHead == null) {
             encodeStompFrame();
         }
-        return Buffer.buffer(stompHead.length() + subscriptionId.length + stompTail.length()).appendBuffer(stompHead)
-            .appendBytes(subscriptionId).appendBuffer(stompTail);
+        ByteBuf head = dropped == 0 ? ((BufferInternal) stompHead).getByteBuf()
+            : Unpooled.wrappedBuffer(Unpooled.wrappedBuffer(("MESSAGE\n" + DROPPED_HEADER + ":" + dropped + "\n")
+                .getBytes(StandardCharsets.UTF_8)), ((BufferInternal) stompHead.getBuffer(COMMAND_LENGTH, stompHead.length())).getByteBuf());
+        return BufferInternal.buffer(Unpooled.wrappedBuffer(head, Unpooled.wrappedBuffer(subscriptionId),
+            ((BufferInternal) stompTail).getByteBuf()));
+    }
+
+    /**
+     * @return the bytes of {@link #stompFrame} without the subscription id
+     */
+    public int stompFrameLength() {
+        if (stompHead == null) {
+            encodeStompFrame();
+        }
+        return stompHead.length() + stompTail.length();
     }
 
     private void encodeStompFrame() {

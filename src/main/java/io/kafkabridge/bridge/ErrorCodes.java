@@ -41,6 +41,11 @@ public final class ErrorCodes {
     public static final String NODE_REJOINED = "node_rejoined";
     /** The node could not register the subscription in its cluster: subscribe again (here or on another node). */
     public static final String REGISTRATION_FAILED = "registration_failed";
+    /**
+     * The client read slower than its messages arrived and its queue filled up ({@code limits.slowClientPolicy} =
+     * {@code disconnect}): reconnect (and resume from the position named).
+     */
+    public static final String SLOW_CONSUMER = "slow_consumer";
     /** A send whose reply failed or timed out. */
     public static final String SEND_FAILED = "send_failed";
 
@@ -63,6 +68,7 @@ public final class ErrorCodes {
                 return 413;
             case TOO_MANY_SUBSCRIPTIONS:
             case RATE_LIMITED:
+            case SLOW_CONSUMER:
                 return 429;
             case TOO_MANY_CONNECTIONS:
                 return 503;

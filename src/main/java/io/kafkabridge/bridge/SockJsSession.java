@@ -47,6 +47,7 @@ final class SockJsSession implements AddressFanout.Subscriber {
     private final RateLimiter rate;
     private final ArrayDeque<Buffer> pending = new ArrayDeque<>();
     private final String client;
+    private final ConnectionOutbound outbound;
     private Identity identity = Identity.ANONYMOUS;
     private PermissionRules.Bound rules;
     private String token;
@@ -62,6 +63,20 @@ final class SockJsSession implements AddressFanout.Subscriber {
         this.rate = new RateLimiter(context.limits().getMaxInboundMessagesPerSecond());
         this.client = String.valueOf(socket.remoteAddress());
         this.rules = context.rules().bind(Identity.ANONYMOUS);
+        this.outbound = new ConnectionOutbound(context, client,
+            (message, dropped) -> socket.write(message.delivery().sockJsFrame(dropped)),
+            (last, refused) -> closeWithError(ErrorCodes.SLOW_CONSUMER, refused.delivery().address(),
+                slowConsumerExplanation(last), last == null ? Map.of() : last.delivery().position()));
+    }
+
+    /**
+     * @return the text of a {@code slow_consumer} error: what was sent last
+     */
+    static String slowConsumerExplanation(OutboundMessage last) {
+        return "This connection read slower than its messages arrived and its queue is full "
+            + "(limits.maxQueuedBytesPerConnection / limits.maxQueuedMessagesPerConnection); "
+            + (last == null ? "nothing was sent" : "the last message sent was " + last.delivery().address() + " at "
+            + last.delivery().position()) + "; reconnect";
     }
 
     void start() {
@@ -370,7 +385,7 @@ final class SockJsSession implements AddressFanout.Subscriber {
             return;
         }
         if (rules.permitsDelivery(delivery.address(), delivery.body())) {
-            socket.write(delivery.sockJsFrame());
+            outbound.offer(OutboundMessage.forSockJs(delivery));
         }
     }
 
@@ -399,12 +414,19 @@ final class SockJsSession implements AddressFanout.Subscriber {
      * after {@link #CLOSE_GRACE_MS} anyway.
      */
     void closeWithError(String code, String address, String message) {
+        closeWithError(code, address, message, Map.of());
+    }
+
+    /**
+     * @param headers headers of the error frame (the Kafka position of a {@code slow_consumer})
+     */
+    void closeWithError(String code, String address, String message, Map<String, String> headers) {
         if (closed || closing) {
             return;
         }
         closing = true;
         long fallback = context.vertx().setTimer(CLOSE_GRACE_MS, id -> close());
-        socket.write(errorFrame(code, address, message)).onComplete(written -> {
+        socket.write(errorFrame(code, address, message, headers)).onComplete(written -> {
             context.vertx().cancelTimer(fallback);
             close();
         });
@@ -431,10 +453,17 @@ final class SockJsSession implements AddressFanout.Subscriber {
     }
 
     static Buffer errorFrame(String code, String address, String message) {
+        return errorFrame(code, address, message, Map.of());
+    }
+
+    static Buffer errorFrame(String code, String address, String message, Map<String, String> headers) {
         JsonObject frame = new JsonObject().put("type", "err").put("body", code).put("failureType", code)
             .put("failureCode", ErrorCodes.statusOf(code)).put("message", message);
         if (address != null) {
             frame.put("address", address);
+        }
+        if (!headers.isEmpty()) {
+            frame.put("headers", new JsonObject(new java.util.LinkedHashMap<>(headers)));
         }
         return frame.toBuffer();
     }

@@ -146,7 +146,7 @@ public final class StompBridge {
             return;
         }
         StompServerConnection connection = connectionFactory.get();
-        StompSession session = open(connection, client);
+        StompSession session = open(connection, client, socket.write());
         socket.input().accept(createParser(session));
         socket.errors().accept(e -> LOG.debug("STOMP client {}: {}", session.client(), e.toString()));
         socket.closed().accept(v -> connection.close());
@@ -170,8 +170,8 @@ public final class StompBridge {
             "This node is shutting down; connect to another node").toBuffer());
     }
 
-    private StompSession open(StompServerConnection connection, String client) {
-        StompSession session = new StompSession(context, connection, client);
+    private StompSession open(StompServerConnection connection, String client, Function<Buffer, Future<Void>> write) {
+        StompSession session = new StompSession(context, connection, client, write);
         sessions.put(connection, session);
         return session;
     }

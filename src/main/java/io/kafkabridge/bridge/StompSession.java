@@ -3,6 +3,7 @@ package io.kafkabridge.bridge;
 import io.kafkabridge.auth.AuthFailure;
 import io.kafkabridge.auth.Identity;
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.stomp.Frame;
 import io.vertx.ext.stomp.Frames;
 import io.vertx.ext.stomp.StompServerConnection;
@@ -10,6 +11,7 @@ import io.vertx.ext.stomp.utils.Headers;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * One STOMP connection of the bridge (TCP or WebSocket): its identity, subscriptions, rate limiter and clocks.
@@ -23,6 +25,7 @@ final class StompSession {
     private final long openedAt;
     private final RateLimiter rate;
     private final Map<String, Subscription> subscriptions = new LinkedHashMap<>();
+    private final ConnectionOutbound outbound;
     private Identity identity = Identity.ANONYMOUS;
     private PermissionRules.Bound rules;
     private boolean connectReceived;
@@ -54,15 +57,23 @@ final class StompSession {
                 return;
             }
             if (rules.permitsDelivery(delivery.address(), delivery.body())) {
-                connection.write(delivery.stompFrame(encodedId));
+                outbound.offer(OutboundMessage.forStomp(delivery, encodedId));
             }
         }
     }
 
-    StompSession(BridgeContext context, StompServerConnection connection, String client) {
+    /**
+     * @param write writes bytes to the connection's socket; completes once they were written out
+     */
+    StompSession(BridgeContext context, StompServerConnection connection, String client, Function<Buffer, Future<Void>> write) {
         this.context = context;
         this.connection = connection;
         this.client = client;
+        this.outbound = new ConnectionOutbound(context, client, (message, dropped) -> {
+            connection.onServerActivity();
+            return write.apply(message.delivery().stompFrame(message.subscriptionId(), dropped));
+        }, (last, refused) -> fail(ErrorCodes.SLOW_CONSUMER, refused.delivery().address(),
+            SockJsSession.slowConsumerExplanation(last), null, last == null ? Map.of() : last.delivery().position()));
         this.openedAt = System.currentTimeMillis();
         this.lastActivity = openedAt;
         this.rate = new RateLimiter(context.limits().getMaxInboundMessagesPerSecond());
@@ -180,6 +191,13 @@ final class StompSession {
      * @param receipt the {@code receipt} of the frame that failed, named as {@code receipt-id}, or {@code null}
      */
     void fail(String code, String destination, String explanation, String receipt) {
+        fail(code, destination, explanation, receipt, Map.of());
+    }
+
+    /**
+     * @param extra further headers of the ERROR frame (the Kafka position of a {@code slow_consumer})
+     */
+    void fail(String code, String destination, String explanation, String receipt, Map<String, String> extra) {
         if (closed) {
             return;
         }
@@ -187,6 +205,7 @@ final class StompSession {
         if (receipt != null) {
             headers.put(Frame.RECEIPT_ID, receipt);
         }
+        headers.putAll(extra);
         connection.write(Frames.createErrorFrame(code, headers, explanation));
         connection.close();
     }

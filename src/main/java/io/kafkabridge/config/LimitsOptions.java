@@ -1,5 +1,6 @@
 package io.kafkabridge.config;
 
+import io.kafkabridge.delivery.SlowClientPolicy;
 import io.vertx.core.json.JsonObject;
 
 import java.util.Set;
@@ -26,10 +27,23 @@ public class LimitsOptions {
     public static final long DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
     /** Default longest address or destination, characters. */
     public static final int DEFAULT_MAX_ADDRESS_LENGTH = 256;
+    /** Default most bytes waiting in one connection's outbound queue (beyond what its socket already took). */
+    public static final int DEFAULT_MAX_QUEUED_BYTES_PER_CONNECTION = 1024 * 1024;
+    /** Default most messages waiting in one connection's outbound queue. */
+    public static final int DEFAULT_MAX_QUEUED_MESSAGES_PER_CONNECTION = 10_000;
+    /** Default policy for a message that does not fit in a connection's queue. */
+    public static final SlowClientPolicy DEFAULT_SLOW_CLIENT_POLICY = SlowClientPolicy.DISCONNECT;
+    /** Default most records a node holds consumed but not yet handed to every local connection's queue. */
+    public static final int DEFAULT_MAX_IN_FLIGHT_RECORDS = 10_000;
+    /** Default most bytes (keys and values) of such records. */
+    public static final long DEFAULT_MAX_IN_FLIGHT_BYTES = 64L * 1024 * 1024;
+    /** Default largest record value delivered to clients, bytes. */
+    public static final int DEFAULT_MAX_OUTBOUND_MESSAGE_BYTES = 1024 * 1024;
 
     static final String SECTION = "limits";
     private static final Set<String> KEYS = Set.of("maxFrameBytes", "maxSubscriptionsPerConnection", "maxConnectionsPerNode",
-        "maxInboundMessagesPerSecond", "idleTimeoutMs", "connectTimeoutMs", "maxAddressLength");
+        "maxInboundMessagesPerSecond", "idleTimeoutMs", "connectTimeoutMs", "maxAddressLength", "maxQueuedBytesPerConnection",
+        "maxQueuedMessagesPerConnection", "slowClientPolicy", "maxInFlightRecords", "maxInFlightBytes", "maxOutboundMessageBytes");
 
     private int maxFrameBytes;
     private int maxSubscriptionsPerConnection;
@@ -38,6 +52,12 @@ public class LimitsOptions {
     private long idleTimeoutMs;
     private long connectTimeoutMs;
     private int maxAddressLength;
+    private int maxQueuedBytesPerConnection;
+    private int maxQueuedMessagesPerConnection;
+    private SlowClientPolicy slowClientPolicy;
+    private int maxInFlightRecords;
+    private long maxInFlightBytes;
+    private int maxOutboundMessageBytes;
 
     public LimitsOptions() {
         maxFrameBytes = DEFAULT_MAX_FRAME_BYTES;
@@ -47,6 +67,12 @@ public class LimitsOptions {
         idleTimeoutMs = DEFAULT_IDLE_TIMEOUT_MS;
         connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS;
         maxAddressLength = DEFAULT_MAX_ADDRESS_LENGTH;
+        maxQueuedBytesPerConnection = DEFAULT_MAX_QUEUED_BYTES_PER_CONNECTION;
+        maxQueuedMessagesPerConnection = DEFAULT_MAX_QUEUED_MESSAGES_PER_CONNECTION;
+        slowClientPolicy = DEFAULT_SLOW_CLIENT_POLICY;
+        maxInFlightRecords = DEFAULT_MAX_IN_FLIGHT_RECORDS;
+        maxInFlightBytes = DEFAULT_MAX_IN_FLIGHT_BYTES;
+        maxOutboundMessageBytes = DEFAULT_MAX_OUTBOUND_MESSAGE_BYTES;
     }
 
     public LimitsOptions(JsonObject json) {
@@ -62,6 +88,29 @@ public class LimitsOptions {
         applySetting(SECTION, "idleTimeoutMs", () -> setIdleTimeoutMs(readLong(json, "idleTimeoutMs", SECTION, idleTimeoutMs)));
         applySetting(SECTION, "connectTimeoutMs", () -> setConnectTimeoutMs(readLong(json, "connectTimeoutMs", SECTION, connectTimeoutMs)));
         applySetting(SECTION, "maxAddressLength", () -> setMaxAddressLength(readInt(json, "maxAddressLength", SECTION, maxAddressLength)));
+        applySetting(SECTION, "maxQueuedBytesPerConnection", () -> setMaxQueuedBytesPerConnection(
+            readInt(json, "maxQueuedBytesPerConnection", SECTION, maxQueuedBytesPerConnection)));
+        applySetting(SECTION, "maxQueuedMessagesPerConnection", () -> setMaxQueuedMessagesPerConnection(
+            readInt(json, "maxQueuedMessagesPerConnection", SECTION, maxQueuedMessagesPerConnection)));
+        applySetting(SECTION, "slowClientPolicy", () -> setSlowClientPolicy(
+            readSlowClientPolicy(json, "slowClientPolicy", SECTION, slowClientPolicy)));
+        applySetting(SECTION, "maxInFlightRecords", () -> setMaxInFlightRecords(
+            readInt(json, "maxInFlightRecords", SECTION, maxInFlightRecords)));
+        applySetting(SECTION, "maxInFlightBytes", () -> setMaxInFlightBytes(readLong(json, "maxInFlightBytes", SECTION, maxInFlightBytes)));
+        applySetting(SECTION, "maxOutboundMessageBytes", () -> setMaxOutboundMessageBytes(
+            readInt(json, "maxOutboundMessageBytes", SECTION, maxOutboundMessageBytes)));
+    }
+
+    /**
+     * @return the policy named by {@code json.key}: {@code disconnect}, {@code drop-oldest} or {@code conflate}
+     */
+    static SlowClientPolicy readSlowClientPolicy(JsonObject json, String key, String path, SlowClientPolicy defaultValue) {
+        String name = readString(json, key, path, defaultValue.configName());
+        SlowClientPolicy policy = SlowClientPolicy.fromConfigName(name);
+        if (policy == null) {
+            throw new IllegalArgumentException(key + " must be \"disconnect\", \"drop-oldest\" or \"conflate\", got \"" + name + "\"");
+        }
+        return policy;
     }
 
     private static int positive(String name, int value) {
@@ -141,6 +190,63 @@ public class LimitsOptions {
         return this;
     }
 
+    public int getMaxQueuedBytesPerConnection() {
+        return maxQueuedBytesPerConnection;
+    }
+
+    public LimitsOptions setMaxQueuedBytesPerConnection(int maxQueuedBytesPerConnection) {
+        this.maxQueuedBytesPerConnection = positive("maxQueuedBytesPerConnection", maxQueuedBytesPerConnection);
+        return this;
+    }
+
+    public int getMaxQueuedMessagesPerConnection() {
+        return maxQueuedMessagesPerConnection;
+    }
+
+    public LimitsOptions setMaxQueuedMessagesPerConnection(int maxQueuedMessagesPerConnection) {
+        this.maxQueuedMessagesPerConnection = positive("maxQueuedMessagesPerConnection", maxQueuedMessagesPerConnection);
+        return this;
+    }
+
+    public SlowClientPolicy getSlowClientPolicy() {
+        return slowClientPolicy;
+    }
+
+    public LimitsOptions setSlowClientPolicy(SlowClientPolicy slowClientPolicy) {
+        if (slowClientPolicy == null) {
+            throw new IllegalArgumentException("slowClientPolicy must be \"disconnect\", \"drop-oldest\" or \"conflate\"");
+        }
+        this.slowClientPolicy = slowClientPolicy;
+        return this;
+    }
+
+    public int getMaxInFlightRecords() {
+        return maxInFlightRecords;
+    }
+
+    public LimitsOptions setMaxInFlightRecords(int maxInFlightRecords) {
+        this.maxInFlightRecords = positive("maxInFlightRecords", maxInFlightRecords);
+        return this;
+    }
+
+    public long getMaxInFlightBytes() {
+        return maxInFlightBytes;
+    }
+
+    public LimitsOptions setMaxInFlightBytes(long maxInFlightBytes) {
+        this.maxInFlightBytes = positive("maxInFlightBytes", maxInFlightBytes);
+        return this;
+    }
+
+    public int getMaxOutboundMessageBytes() {
+        return maxOutboundMessageBytes;
+    }
+
+    public LimitsOptions setMaxOutboundMessageBytes(int maxOutboundMessageBytes) {
+        this.maxOutboundMessageBytes = positive("maxOutboundMessageBytes", maxOutboundMessageBytes);
+        return this;
+    }
+
     public JsonObject toJson() {
         return new JsonObject()
             .put("maxFrameBytes", maxFrameBytes)
@@ -149,6 +255,12 @@ public class LimitsOptions {
             .put("maxInboundMessagesPerSecond", maxInboundMessagesPerSecond)
             .put("idleTimeoutMs", idleTimeoutMs)
             .put("connectTimeoutMs", connectTimeoutMs)
-            .put("maxAddressLength", maxAddressLength);
+            .put("maxAddressLength", maxAddressLength)
+            .put("maxQueuedBytesPerConnection", maxQueuedBytesPerConnection)
+            .put("maxQueuedMessagesPerConnection", maxQueuedMessagesPerConnection)
+            .put("slowClientPolicy", slowClientPolicy.configName())
+            .put("maxInFlightRecords", maxInFlightRecords)
+            .put("maxInFlightBytes", maxInFlightBytes)
+            .put("maxOutboundMessageBytes", maxOutboundMessageBytes);
     }
 }

@@ -12,6 +12,8 @@ import io.kafkabridge.bridge.StompBridge;
 import io.kafkabridge.config.GatewayOptions;
 import io.kafkabridge.config.HttpEndpointOptions;
 import io.kafkabridge.config.TlsOptions;
+import io.kafkabridge.delivery.InFlightRecords;
+import io.kafkabridge.delivery.SlowClientStats;
 import io.kafkabridge.sink.SinkRoutes;
 import io.kafkabridge.kafka.KafkaHealthProbe;
 import io.kafkabridge.kafka.SourceStats;
@@ -45,6 +47,8 @@ public class GatewayServerVerticle extends VerticleBase {
     private final KafkaHealthProbe kafkaHealth;
     private final SourceStats stats;
     private final ClusterMonitor cluster;
+    private final SlowClientStats slowClients;
+    private final InFlightRecords inFlight;
 
     private HttpServer httpServer;
     private AddressFanout fanout;
@@ -55,13 +59,16 @@ public class GatewayServerVerticle extends VerticleBase {
     private int stompPort = -1;
 
     public GatewayServerVerticle(GatewayOptions options, Authenticator authenticator, ConnectionLimiter connections,
-                                 KafkaHealthProbe kafkaHealth, SourceStats stats, ClusterMonitor cluster) {
+                                 KafkaHealthProbe kafkaHealth, SourceStats stats, ClusterMonitor cluster,
+                                 SlowClientStats slowClients, InFlightRecords inFlight) {
         this.options = options;
         this.authenticator = authenticator;
         this.connections = connections;
         this.kafkaHealth = kafkaHealth;
         this.stats = stats;
         this.cluster = cluster;
+        this.slowClients = slowClients;
+        this.inFlight = inFlight;
     }
 
     @Override
@@ -70,7 +77,8 @@ public class GatewayServerVerticle extends VerticleBase {
         PemKeyCertOptions tls = pemOf(options.getTls());
         fanout = new AddressFanout(vertx);
         BridgeContext context = new BridgeContext(vertx, authenticator, new PermissionRules(options.getBridge()),
-            options.getLimits(), fanout, connections, new SinkRoutes(options.getSinks()), options.getKafka().getProducerTimeoutMs());
+            options.getLimits(), fanout, connections, new SinkRoutes(options.getSinks()), options.getKafka().getProducerTimeoutMs(),
+            slowClients);
         sockJsBridge = new SockJsBridge(context);
         stompBridge = new StompBridge(context, options.getStomp(), tls);
 
@@ -98,7 +106,10 @@ public class GatewayServerVerticle extends VerticleBase {
         httpServer = vertx.createHttpServer(serverOptions).requestHandler(router);
         Future<Void> reconnectConsumer = vertx.eventBus().<String>localConsumer(ClusterMonitor.RECONNECT_CLIENTS_ADDRESS,
             message -> disconnectClients(ErrorCodes.NODE_REJOINED, message.body())).completion();
-        return reconnectConsumer.compose(v -> httpServer.listen())
+        // the source's markers come after its messages: one handled here means those were handed to the queues
+        Future<Void> inFlightConsumer = vertx.eventBus().<JsonObject>localConsumer(InFlightRecords.ADDRESS,
+            message -> inFlight.acknowledge(message.body())).completion().onSuccess(v -> inFlight.attach());
+        return Future.all(reconnectConsumer, inFlightConsumer).compose(v -> httpServer.listen())
             .compose(server -> {
                 httpPort = server.actualPort();
                 return stompBridge.listenTcp();
@@ -172,6 +183,8 @@ public class GatewayServerVerticle extends VerticleBase {
             .put("connections", new JsonObject().put("open", connections.open()).put("max", connections.max()))
             .put("subscriptions", new JsonObject().put("addresses", fanout.addressCount()).put("total", fanout.subscriptionCount()))
             .put("auth", authenticator.isRequired() ? "required" : "anonymous")
+            .put("slowClients", slowClients.toJson())
+            .put("source", inFlight.toJson())
             .put("cluster", cluster.toJson())
             .put("topics", stats.toJson());
     }

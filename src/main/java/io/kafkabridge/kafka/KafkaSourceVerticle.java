@@ -2,6 +2,7 @@ package io.kafkabridge.kafka;
 
 import io.kafkabridge.cluster.ClusterMonitor;
 import io.kafkabridge.config.KafkaOptions;
+import io.kafkabridge.delivery.InFlightRecords;
 import io.kafkabridge.routing.RecordRouter;
 import io.kafkabridge.routing.Route;
 import io.kafkabridge.routing.RoutedMessage;
@@ -41,9 +42,11 @@ import java.util.stream.Collectors;
  * synchronously when partitions are revoked, before another member takes them ({@link OffsetLedger}). Assignment is
  * cooperative-sticky, so a node joining does not stop the others.
  * <p>
- * While the cluster is unsettled ({@link ClusterMonitor#STABILITY_ADDRESS}) nothing is published: the partitions are
- * paused in Kafka (the consumer keeps polling, so it stays in the group) and the records already fetched are held, in
- * order, until the cluster is stable again. A pause or resume that fails is applied again until it holds.
+ * While the cluster is unsettled ({@link ClusterMonitor#STABILITY_ADDRESS}), or while the node holds more records than
+ * {@link InFlightRecords} allows, nothing is published: the partitions are paused in Kafka (the consumer keeps polling,
+ * so it stays in the group) and the records already fetched are held, in order, until the pause ends. A pause or
+ * resume that fails is applied again until it holds. A record whose value is over {@code limits.maxOutboundMessageBytes}
+ * is counted and not delivered.
  */
 public class KafkaSourceVerticle extends VerticleBase {
 
@@ -53,12 +56,16 @@ public class KafkaSourceVerticle extends VerticleBase {
     /** How long a stopping source tries to commit (a rebalance under way refuses commits until it completes). */
     private static final long STOP_COMMIT_TIMEOUT_MS = 15_000;
     private static final long STOP_COMMIT_RETRY_MS = 200;
+    /** How often a source paused by the in-flight bound checks whether the node caught up. */
+    private static final long DRAIN_CHECK_MS = 10;
 
     private final KafkaOptions options;
     private final String bootstrapServers;
     private final RecordRouter router;
     private final SourceStats stats;
     private final ClusterMonitor cluster;
+    private final InFlightRecords inFlight;
+    private final int maxValueBytes;
     private final Set<Integer> warnedRoutes = new HashSet<>();
     private final Set<String> warnedTopics = new HashSet<>();
     private final OffsetLedger ledger = new OffsetLedger();
@@ -66,6 +73,11 @@ public class KafkaSourceVerticle extends VerticleBase {
     private final ArrayDeque<ConsumerRecord<byte[], byte[]>> held = new ArrayDeque<>();
     private boolean stable = true;
     private boolean stopping;
+    /** Paused because the node holds more than {@code limits.maxInFlight*}. */
+    private boolean congested;
+    private int sinceMarker;
+    private long drainTimer = -1;
+    private final Set<String> warnedTooLarge = new HashSet<>();
     /** The metadata committed with every offset: when the group was placed ({@link RebalanceCommitter}). */
     private String commitMetadata = "";
 
@@ -76,14 +88,19 @@ public class KafkaSourceVerticle extends VerticleBase {
 
     /**
      * @param bootstrapServers the resolved bootstrap servers (the embedded broker's address in dev mode)
+     * @param inFlight         the node's bound on records published but not yet handed to the connections' queues, or
+     *                         {@code null} for none
+     * @param maxValueBytes    records with a larger value are not delivered ({@code limits.maxOutboundMessageBytes})
      */
     public KafkaSourceVerticle(KafkaOptions options, String bootstrapServers, RecordRouter router, SourceStats stats,
-                               ClusterMonitor cluster) {
+                               ClusterMonitor cluster, InFlightRecords inFlight, int maxValueBytes) {
         this.options = options;
         this.bootstrapServers = bootstrapServers;
         this.router = router;
         this.stats = stats;
         this.cluster = cluster;
+        this.inFlight = inFlight;
+        this.maxValueBytes = maxValueBytes;
     }
 
     @Override
@@ -157,8 +174,9 @@ public class KafkaSourceVerticle extends VerticleBase {
                     committed.getOrDefault(partition, OffsetLedger.UNKNOWN));
             }
             LOG.info("Kafka partitions assigned to this node: {} (first offsets {}){}", partitions, starts,
-                stopping ? " (paused: stopping)" : stable ? "" : " (paused while the cluster settles)");
-            return !stable || stopping;
+                stopping ? " (paused: stopping)" : !stable ? " (paused while the cluster settles)"
+                    : congested ? " (paused: the node holds limits.maxInFlightRecords)" : "");
+            return isPausing();
         }
 
         @Override
@@ -179,18 +197,30 @@ public class KafkaSourceVerticle extends VerticleBase {
         stable = nowStable;
         if (stable) {
             LOG.info("Publishing again: {} record(s) held while the cluster settled", held.size());
-            while (!held.isEmpty() && stable) {
-                publishRecord(held.poll());
-            }
+            publishHeld();
         }
-        applyStability();
+        applyPause();
     }
 
     /**
-     * Pauses or resumes every owned partition as the cluster's stability requires; the consumer leaves out partitions it
-     * no longer owns when the request runs, and a request that fails is applied again.
+     * @return {@code true} while the partitions must stay paused: the cluster settles, the node holds too many records
+     * in flight, or the source stops
      */
-    private void applyStability() {
+    private boolean isPausing() {
+        return !stable || congested || stopping;
+    }
+
+    private void publishHeld() {
+        while (!held.isEmpty() && !isPausing()) {
+            publishRecord(held.poll());
+        }
+    }
+
+    /**
+     * Pauses or resumes every owned partition as {@link #isPausing()} requires; the consumer leaves out partitions it no
+     * longer owns when the request runs, and a request that fails is applied again.
+     */
+    private void applyPause() {
         if (pauseRetryTimer >= 0) {
             vertx.cancelTimer(pauseRetryTimer);
             pauseRetryTimer = -1;
@@ -200,24 +230,67 @@ public class KafkaSourceVerticle extends VerticleBase {
         if (partitions.isEmpty()) {
             return;
         }
-        boolean pausing = !stable;
+        boolean pausing = isPausing();
         (pausing ? consumer.pause(partitions) : consumer.resume(partitions)).onFailure(e -> {
             LOG.warn("{} Kafka partitions {} of group {} failed ({}); trying again in {} ms", pausing ? "Pausing" : "Resuming",
                 partitions, options.getGroupId(), e.toString(), RETRY_PAUSE_MS);
             if (pauseRetryTimer < 0) {
                 pauseRetryTimer = vertx.setTimer(RETRY_PAUSE_MS, id -> {
                     pauseRetryTimer = -1;
-                    applyStability();
+                    applyPause();
                 });
             }
         });
     }
+
+    /**
+     * Counts a published record against the node's in-flight bound; above it, pauses the partitions until the server
+     * has caught up.
+     */
+    private void recordInFlight(ConsumerRecord<byte[], byte[]> record) {
+        if (inFlight == null) {
+            return;
+        }
+        inFlight.recordPublished((record.key() == null ? 0 : record.key().length) + (record.value() == null ? 0 : record.value().length));
+        if (++sinceMarker >= InFlightRecords.MARKER_EVERY) {
+            sendMarker();
+        }
+        if (!congested && inFlight.isFull()) {
+            congested = true;
+            inFlight.recordPaused(true);
+            sendMarker();
+            LOG.info("Kafka source of group {} paused: {} record(s) / {} byte(s) published and not yet handed to the "
+                    + "clients' queues (limits.maxInFlightRecords / limits.maxInFlightBytes)", options.getGroupId(),
+                inFlight.records(), inFlight.bytes());
+            applyPause();
+            drainTimer = vertx.setPeriodic(DRAIN_CHECK_MS, id -> resumeWhenDrained());
+        }
+    }
+
+    private void sendMarker() {
+        sinceMarker = 0;
+        eventBus.publish(InFlightRecords.ADDRESS, inFlight.marker(), new DeliveryOptions().setLocalOnly(true));
+    }
+
+    private void resumeWhenDrained() {
+        if (!inFlight.hasDrained()) {
+            return;
+        }
+        vertx.cancelTimer(drainTimer);
+        drainTimer = -1;
+        congested = false;
+        inFlight.recordPaused(false);
+        LOG.info("Kafka source of group {} resumed: the node caught up", options.getGroupId());
+        publishHeld();
+        applyPause();
+    }
+
     private void receiveRecord(KafkaConsumerRecord<byte[], byte[]> consumed) {
         if (stopping) {
             return;
         }
         ConsumerRecord<byte[], byte[]> record = consumed.record();
-        if (!stable || !held.isEmpty()) {
+        if (isPausing() || !held.isEmpty()) {
             held.add(record);
             return;
         }
@@ -231,6 +304,16 @@ public class KafkaSourceVerticle extends VerticleBase {
             return;
         }
         stats.recordConsumed(record.topic());
+        if (record.value() != null && record.value().length > maxValueBytes) {
+            stats.recordTooLarge(record.topic());
+            if (warnedTooLarge.add(record.topic())) {
+                LOG.warn("Record {}-{}@{} holds {} bytes, over limits.maxOutboundMessageBytes ({}): not delivered; such "
+                    + "records are counted as tooLarge (logged once per topic)", record.topic(), record.partition(),
+                    record.offset(), record.value().length, maxValueBytes);
+            }
+            ledger.advance(partition, record.offset() + 1);
+            return;
+        }
         RoutingResult result = router.route(record);
         for (RoutedMessage message : result.messages()) {
             eventBus.publish(message.address(), message.body(), new DeliveryOptions().setHeaders(message.headers()));
@@ -253,6 +336,7 @@ public class KafkaSourceVerticle extends VerticleBase {
             }
         }
         ledger.advance(partition, record.offset() + 1);
+        recordInFlight(record);
     }
 
     /**
@@ -302,6 +386,9 @@ public class KafkaSourceVerticle extends VerticleBase {
         }
         if (pauseRetryTimer >= 0) {
             vertx.cancelTimer(pauseRetryTimer);
+        }
+        if (drainTimer >= 0) {
+            vertx.cancelTimer(drainTimer);
         }
         stopping = true;
         held.clear();

@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Counters of the Kafka source, per topic: records consumed, messages published, records that reached no address,
- * and values that a {@code json} route could not parse.
+ * values that a {@code json} route could not parse, and values too large to deliver.
  */
 public final class SourceStats {
 
@@ -18,6 +18,7 @@ public final class SourceStats {
         final LongAdder published = new LongAdder();
         final LongAdder unroutable = new LongAdder();
         final LongAdder invalidJson = new LongAdder();
+        final LongAdder tooLarge = new LongAdder();
     }
 
     private final Map<String, TopicCounters> topics = new ConcurrentHashMap<>();
@@ -38,6 +39,13 @@ public final class SourceStats {
         countersOf(topic).unroutable.increment();
     }
 
+    /**
+     * A record whose value is over {@code limits.maxOutboundMessageBytes}: not delivered.
+     */
+    public void recordTooLarge(String topic) {
+        countersOf(topic).tooLarge.increment();
+    }
+
     public void recordInvalidJson(String topic) {
         countersOf(topic).invalidJson.increment();
     }
@@ -53,7 +61,7 @@ public final class SourceStats {
     }
 
     /**
-     * @return {@code {"<topic>": {"consumed": n, "published": n, "unroutable": n, "invalidJson": n}, ...}}
+     * @return {@code {"<topic>": {"consumed": n, "published": n, "unroutable": n, "invalidJson": n, "tooLarge": n}, ...}}
      */
     public JsonObject toJson() {
         JsonObject json = new JsonObject();
@@ -61,7 +69,8 @@ public final class SourceStats {
             .put("consumed", c.consumed.sum())
             .put("published", c.published.sum())
             .put("unroutable", c.unroutable.sum())
-            .put("invalidJson", c.invalidJson.sum())));
+            .put("invalidJson", c.invalidJson.sum())
+            .put("tooLarge", c.tooLarge.sum())));
         return json;
     }
 }

@@ -57,14 +57,38 @@ class DeliveryTest {
     }
 
     @Test
+    void aMessageAfterDroppedOnesCarriesTheCountAndOtherwiseTheSameFrame() throws Exception {
+        DeliveryOptions headers = new DeliveryOptions().addHeader("kafka.topic", "orders").addHeader("kafka.offset", "7")
+            .addHeader("kafka.key", "alice").addHeader("dropped", "forged");
+        Message<Object> message = receive("user.alice.orders", new JsonObject().put("status", "shipped"), headers);
+        Delivery delivery = new Delivery("user.alice.orders", message);
+
+        Frame plain = parse(delivery.stompFrame(Delivery.encodeSubscriptionId("s"), 0));
+        Frame afterDrops = parse(delivery.stompFrame(Delivery.encodeSubscriptionId("s"), 3));
+        JsonObject sockJs = new JsonObject(delivery.sockJsFrame(2));
+
+        assertThat(plain.getHeader("dropped")).as("a message header named dropped is not copied").isNull();
+        assertThat(afterDrops.getHeader("dropped")).isEqualTo("3");
+        assertThat(afterDrops.getHeader("kafka.offset")).isEqualTo("7");
+        assertThat(afterDrops.getHeader("message-id")).isEqualTo(plain.getHeader("message-id"));
+        assertThat(afterDrops.getBodyAsString()).isEqualTo(plain.getBodyAsString());
+        assertThat(sockJs.getJsonObject("headers").getString("dropped")).isEqualTo("2");
+        assertThat(new JsonObject(delivery.sockJsFrame()).getJsonObject("headers").containsKey("dropped"))
+            .as("a record header named dropped is not passed on").isFalse();
+        assertThat(delivery.position()).containsExactly(java.util.Map.entry("kafka.topic", "orders"), java.util.Map.entry("kafka.offset", "7"));
+        assertThat(delivery.kafkaKey()).isEqualTo("alice");
+        assertThat(delivery.stompFrameLength() + 1).isEqualTo(delivery.stompFrame(new byte[]{'s'}, 0).length());
+    }
+
+    @Test
     void encodesHeadersBodyAndTheSubscriptionOfEachSubscriber() throws Exception {
         DeliveryOptions headers = new DeliveryOptions().addHeader("kafka.topic", "orders").addHeader("kafka.key", "a:b\\c\nd")
             .addHeader("kafka.format", "json");
         Message<Object> message = receive("user.alice.orders", new JsonObject().put("status", "shipped"), headers);
         Delivery delivery = new Delivery("user.alice.orders", message);
 
-        Frame first = parse(delivery.stompFrame(Delivery.encodeSubscriptionId("sub-0")));
-        Frame second = parse(delivery.stompFrame(Delivery.encodeSubscriptionId("a:b\nc")));
+        Frame first = parse(delivery.stompFrame(Delivery.encodeSubscriptionId("sub-0"), 0));
+        Frame second = parse(delivery.stompFrame(Delivery.encodeSubscriptionId("a:b\nc"), 0));
 
         assertThat(first.getCommand().name()).isEqualTo("MESSAGE");
         assertThat(first.getHeader("destination")).isEqualTo("user.alice.orders");
@@ -83,8 +107,8 @@ class DeliveryTest {
         Message<Object> one = receive("news", "one", new DeliveryOptions());
         Message<Object> two = receive("news", "two", new DeliveryOptions());
 
-        String firstId = parse(new Delivery("news", one).stompFrame(Delivery.encodeSubscriptionId("s"))).getHeader("message-id");
-        String secondId = parse(new Delivery("news", two).stompFrame(Delivery.encodeSubscriptionId("s"))).getHeader("message-id");
+        String firstId = parse(new Delivery("news", one).stompFrame(Delivery.encodeSubscriptionId("s"), 0)).getHeader("message-id");
+        String secondId = parse(new Delivery("news", two).stompFrame(Delivery.encodeSubscriptionId("s"), 0)).getHeader("message-id");
 
         assertThat(firstId).isNotEqualTo(secondId);
     }
@@ -96,7 +120,7 @@ class DeliveryTest {
             .addHeader("custom", "first").addHeader("custom", "second");
         Message<Object> message = receive("news", "hello", headers);
 
-        Buffer wire = new Delivery("news", message).stompFrame(Delivery.encodeSubscriptionId("s1"));
+        Buffer wire = new Delivery("news", message).stompFrame(Delivery.encodeSubscriptionId("s1"), 0);
         Frame frame = parse(wire);
 
         assertThat(frame.getHeader("destination")).isEqualTo("news");
@@ -113,7 +137,7 @@ class DeliveryTest {
     void aNullBodyHasNoContentLengthAndAnEmptyBody() throws Exception {
         Message<Object> message = receive("news", null, new DeliveryOptions());
 
-        Frame frame = parse(new Delivery("news", message).stompFrame(Delivery.encodeSubscriptionId("s")));
+        Frame frame = parse(new Delivery("news", message).stompFrame(Delivery.encodeSubscriptionId("s"), 0));
 
         assertThat(frame.getHeader("content-length")).isNull();
         assertThat(frame.getBody() == null || frame.getBody().length() == 0).isTrue();

@@ -1,5 +1,6 @@
 package io.kafkabridge.config;
 
+import io.kafkabridge.delivery.SlowClientPolicy;
 import io.kafkabridge.routing.PayloadFormat;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -290,6 +291,14 @@ class GatewayOptionsTest {
         "{\"http\":{\"stompPath\":\"/stomp/\"}}    | http.stompPath:",
         "{\"stomp\":{\"heartbeat\":\"10s\"}}       | stomp.heartbeat:",
         "{\"limits\":{\"maxFrameBytes\":0}}       | limits.maxFrameBytes:",
+        "{\"limits\":{\"maxQueuedBytesPerConnection\":0}} | limits.maxQueuedBytesPerConnection:",
+        "{\"limits\":{\"maxQueuedBytesPerConnection\":\"1MB\"}} | limits.maxQueuedBytesPerConnection:",
+        "{\"limits\":{\"maxQueuedMessagesPerConnection\":-5}} | limits.maxQueuedMessagesPerConnection:",
+        "{\"limits\":{\"slowClientPolicy\":\"drop\"}} | limits.slowClientPolicy:",
+        "{\"limits\":{\"slowClientPolicy\":1}}   | limits.slowClientPolicy:",
+        "{\"limits\":{\"maxInFlightRecords\":0}} | limits.maxInFlightRecords:",
+        "{\"limits\":{\"maxInFlightBytes\":true}} | limits.maxInFlightBytes:",
+        "{\"limits\":{\"maxOutboundMessageBytes\":0}} | limits.maxOutboundMessageBytes:",
         "{\"kafka\":{\"groupId\":\"\"}}            | kafka.groupId:",
         "{\"kafka\":{\"commitIntervalMs\":0}}      | kafka.commitIntervalMs:",
         "{\"kafka\":{\"startupTimeoutMs\":-1}}     | kafka.startupTimeoutMs:",
@@ -301,6 +310,24 @@ class GatewayOptionsTest {
     })
     void invalidSectionValueIsRejectedWithItsPath(String json, String prefix) {
         assertRejected(json, prefix);
+    }
+
+    @Test
+    void flowControlLimitsHaveDefaultsAndAreRead() {
+        LimitsOptions defaults = parse("{}").getLimits();
+        assertThat(defaults.getMaxQueuedBytesPerConnection()).isEqualTo(1024 * 1024);
+        assertThat(defaults.getSlowClientPolicy()).isEqualTo(SlowClientPolicy.DISCONNECT);
+
+        LimitsOptions limits = parse("{\"limits\":{\"maxQueuedBytesPerConnection\":65536,\"maxQueuedMessagesPerConnection\":50,"
+            + "\"slowClientPolicy\":\"conflate\",\"maxInFlightRecords\":500,\"maxInFlightBytes\":1000000,"
+            + "\"maxOutboundMessageBytes\":2048}}").getLimits();
+        assertThat(limits.getMaxQueuedBytesPerConnection()).isEqualTo(65536);
+        assertThat(limits.getMaxQueuedMessagesPerConnection()).isEqualTo(50);
+        assertThat(limits.getSlowClientPolicy()).isEqualTo(SlowClientPolicy.CONFLATE);
+        assertThat(limits.getMaxInFlightRecords()).isEqualTo(500);
+        assertThat(limits.getMaxInFlightBytes()).isEqualTo(1_000_000L);
+        assertThat(limits.getMaxOutboundMessageBytes()).isEqualTo(2048);
+        assertThat(new LimitsOptions(limits.toJson()).toJson()).isEqualTo(limits.toJson());
     }
 
     @Test

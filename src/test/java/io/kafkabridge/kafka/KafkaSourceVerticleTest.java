@@ -72,7 +72,8 @@ class KafkaSourceVerticleTest {
     private static KafkaSourceVerticle createSource(Vertx vertx, String topic, String group, String address) {
         KafkaOptions options = new KafkaOptions().setGroupId(group).setAutoOffsetReset("earliest").setCommitIntervalMs(200);
         RecordRouter router = new RecordRouter(List.of(new RouteOptions().setTopic(topic).setAddress(address)));
-        return new KafkaSourceVerticle(options, kafka.bootstrapServers(), router, new SourceStats(), ClusterMonitor.start(vertx));
+        return new KafkaSourceVerticle(options, kafka.bootstrapServers(), router, new SourceStats(), ClusterMonitor.start(vertx), null,
+            Integer.MAX_VALUE);
     }
 
     /** Collects "partition@offset" of every message published on {@code address} of this instance. */
@@ -169,7 +170,8 @@ class KafkaSourceVerticleTest {
             }).completion(), Duration.ofSeconds(10));
             KafkaSourceVerticle source = new KafkaSourceVerticle(new KafkaOptions().setGroupId("source-settle-" + id)
                 .setAutoOffsetReset("earliest"), kafka.bootstrapServers(),
-                new RecordRouter(List.of(new RouteOptions().setTopic(topic).setAddress(address))), new SourceStats(), monitor);
+                new RecordRouter(List.of(new RouteOptions().setTopic(topic).setAddress(address))), new SourceStats(), monitor, null,
+                Integer.MAX_VALUE);
             GatewayNode.await(a.deployVerticle(source), Duration.ofSeconds(30));
             RecordMetadata metadata = KafkaBroker.produce(producer, new ProducerRecord<>(topic, "k", "{}"));
             assertThat(monitor.isStable()).as("still settling when the record was produced").isFalse();

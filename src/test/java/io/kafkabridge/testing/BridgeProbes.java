@@ -194,11 +194,19 @@ public final class BridgeProbes {
      * @throws IllegalStateException when the node gave no answer within 5 s
      */
     public static int openConnections(int httpPort) {
+        return health(httpPort).getJsonObject("connections").getInteger("open");
+    }
+
+    /**
+     * @return the node's {@code /health} document, read with the JDK's HTTP client
+     * @throws IllegalStateException when the node gave no answer within 5 s
+     */
+    public static JsonObject health(int httpPort) {
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/health"))
             .timeout(Duration.ofSeconds(5)).GET().build();
         try {
             HttpResponse<String> response = HEALTH_CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
-            return new JsonObject(response.body()).getJsonObject("connections").getInteger("open");
+            return new JsonObject(response.body());
         } catch (IOException e) {
             throw new IllegalStateException("GET /health: " + e, e);
         } catch (InterruptedException e) {

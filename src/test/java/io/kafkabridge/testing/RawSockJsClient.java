@@ -63,6 +63,18 @@ public final class RawSockJsClient implements AutoCloseable {
     }
 
     /**
+     * Stops reading the socket: what the server writes stays in the kernel's buffers, and the server's writes back up
+     * (a client on a stalled network, or one that never reads).
+     */
+    public void pauseReading() {
+        socket.pause();
+    }
+
+    public void resumeReading() {
+        socket.resume();
+    }
+
+    /**
      * @return the {@code Sec-WebSocket-Extensions} the server accepted in its upgrade response, or {@code null}
      */
     public String webSocketExtensions() {

@@ -31,6 +31,7 @@ public final class RawStompConnection implements AutoCloseable {
     private final StringBuilder partial = new StringBuilder();
     private volatile Consumer<Buffer> writer;
     private volatile Runnable closer;
+    private volatile io.vertx.core.streams.ReadStream<Buffer> input;
     private volatile String webSocketExtensions;
 
     private RawStompConnection() {
@@ -49,6 +50,7 @@ public final class RawStompConnection implements AutoCloseable {
         Future<Void> connected = client.connect(port, host).map(socket -> {
             socket.handler(stomp::parse);
             socket.closeHandler(v -> stomp.closed());
+            stomp.input = socket;
             stomp.writer = socket::write;
             stomp.closer = () -> {
                 socket.close();
@@ -80,6 +82,7 @@ public final class RawStompConnection implements AutoCloseable {
                 stomp.webSocketExtensions = socket.headers().get("sec-websocket-extensions");
                 socket.handler(stomp::parse);
                 socket.closeHandler(v -> stomp.closed());
+                stomp.input = socket;
                 stomp.writer = data -> socket.writeTextMessage(data.toString());
                 stomp.closer = () -> {
                     socket.close();
@@ -114,6 +117,18 @@ public final class RawStompConnection implements AutoCloseable {
 
     private void closed() {
         received.add(new RawStompClient.Received("CLOSED", Map.of(), ""));
+    }
+
+    /**
+     * Stops reading the socket: what the server writes stays in the kernel's buffers, and the server's writes back up
+     * (a client on a stalled network, or one that never reads).
+     */
+    public void pauseReading() {
+        input.pause();
+    }
+
+    public void resumeReading() {
+        input.resume();
     }
 
     /**

@@ -1,0 +1,96 @@
+package io.kafkabridge.bridge;
+
+import io.kafkabridge.delivery.OutboundQueue;
+import io.kafkabridge.delivery.SlowClientPolicy;
+import io.vertx.core.Future;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.function.BiConsumer;
+import java.util.function.BiFunction;
+
+/**
+ * The outbound side of one bridge connection (SockJS or STOMP, any transport): its bounded queue
+ * ({@code limits.maxQueuedBytesPerConnection}, {@code limits.maxQueuedMessagesPerConnection}), the policy for what
+ * does not fit ({@code limits.slowClientPolicy}), and the node-wide count and a log line, once per connection, of
+ * what the policy did.
+ * <p>
+ * Confined to the connection's event loop.
+ */
+final class ConnectionOutbound {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ConnectionOutbound.class);
+    /**
+     * Bytes handed to the transport and not yet written out, at most, before messages wait in the queue (a socket that
+     * takes them keeps this low; at least one message always goes).
+     */
+    static final int WINDOW_BYTES = 64 * 1024;
+
+    private final BridgeContext context;
+    private final String client;
+    private final SlowClientPolicy policy;
+    private final OutboundQueue<OutboundMessage> queue;
+    private boolean logged;
+
+    /**
+     * @param write      writes a message, with the number dropped before it; completes once written out
+     * @param overflowed tells the client {@code slow_consumer} (naming the last message written, or {@code null}, and
+     *                   the refused one) and closes the connection
+     */
+    ConnectionOutbound(BridgeContext context, String client, BiFunction<OutboundMessage, Integer, Future<Void>> write,
+                       BiConsumer<OutboundMessage, OutboundMessage> overflowed) {
+        this.context = context;
+        this.client = client;
+        this.policy = context.limits().getSlowClientPolicy();
+        this.queue = new OutboundQueue<>(context.limits().getMaxQueuedBytesPerConnection(),
+            context.limits().getMaxQueuedMessagesPerConnection(), WINDOW_BYTES, new OutboundQueue.Connection<>() {
+                @Override
+                public Future<Void> write(OutboundMessage item, int dropped) {
+                    return write.apply(item, dropped);
+                }
+
+                @Override
+                public void overflow(OutboundMessage lastWritten, OutboundMessage refused) {
+                    context.slowClients().recordDisconnect();
+                    LOG.warn("Client {} reads slower than messages arrive on {}: its queue is full ({} bytes / {} messages, "
+                            + "limits.maxQueued*PerConnection); disconnecting it with slow_consumer after {}", client,
+                        refused.delivery().address(), context.limits().getMaxQueuedBytesPerConnection(),
+                        context.limits().getMaxQueuedMessagesPerConnection(),
+                        lastWritten == null ? "no message" : lastWritten.delivery().position());
+                    overflowed.accept(lastWritten, refused);
+                }
+            });
+    }
+
+    /**
+     * Writes the message, queues it, or applies the policy.
+     */
+    void offer(OutboundMessage message) {
+        long dropped = queue.droppedTotal();
+        long conflated = queue.conflatedTotal();
+        queue.offer(message, policy);
+        if (queue.droppedTotal() > dropped) {
+            context.slowClients().recordDropped(queue.droppedTotal() - dropped);
+            logOnce(message, "dropping its oldest queued messages (limits.slowClientPolicy = drop-oldest)");
+        }
+        if (queue.conflatedTotal() > conflated) {
+            context.slowClients().recordConflated(queue.conflatedTotal() - conflated);
+            logOnce(message, "keeping only the newest queued message per key (limits.slowClientPolicy = conflate)");
+        }
+    }
+
+    private void logOnce(OutboundMessage message, String action) {
+        if (!logged) {
+            logged = true;
+            LOG.warn("Client {} reads slower than messages arrive on {}: {}; logged once per connection", client,
+                message.delivery().address(), action);
+        }
+    }
+
+    /**
+     * @return the bytes waiting for this connection (queued and handed to the transport)
+     */
+    int pendingBytes() {
+        return queue.queuedBytes() + queue.writingBytes();
+    }
+}

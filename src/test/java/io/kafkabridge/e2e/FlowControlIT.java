@@ -1,0 +1,331 @@
+package io.kafkabridge.e2e;
+
+import io.kafkabridge.kafka.EmbeddedKafka;
+import io.kafkabridge.testing.BridgeProbes;
+import io.kafkabridge.testing.GatewayCluster;
+import io.kafkabridge.testing.GatewayCluster.Node;
+import io.kafkabridge.testing.GatewayNode;
+import io.kafkabridge.testing.KafkaBroker;
+import io.kafkabridge.testing.RawSockJsClient;
+import io.kafkabridge.testing.RawStompConnection;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.net.NetSocket;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Flow control on a node started from the fat jar with its heap capped ({@code -Xmx256m}), fed by the real broker:
+ * clients that stop reading, on every transport, cost the reading clients nothing and the heap stays bounded; a burst
+ * far above the node's delivery rate pauses the Kafka source instead of filling the heap, and every subscriber still
+ * gets every record.
+ */
+@ExtendWith(KafkaBroker.class)
+class FlowControlIT {
+
+    private static final String ADDRESS = "flow.feed";
+    /**
+     * Heap in use after a full GC that the node under test must stay below (its heap is capped at 256 MiB): its own
+     * baseline (about 20 MiB) plus every stalled connection's queue full (1 MiB and the 64 KiB write window each).
+     */
+    private static final long HEAP_BOUND = 64L * 1024 * 1024;
+    private static final Duration DELIVERY = Duration.ofSeconds(120);
+
+    private static EmbeddedKafka kafka;
+    private static Vertx vertx;
+    private GatewayCluster cluster;
+    private final List<AutoCloseable> clients = new ArrayList<>();
+
+    @BeforeAll
+    static void start(EmbeddedKafka broker) {
+        kafka = broker;
+        vertx = Vertx.vertx();
+    }
+
+    @AfterAll
+    static void stop() {
+        GatewayNode.await(vertx.close(), Duration.ofSeconds(30));
+    }
+
+    @AfterEach
+    void closeClients() throws Exception {
+        for (AutoCloseable client : clients) {
+            client.close();
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    private Node startNode(Path dir, String topic, JsonObject limits) throws Exception {
+        cluster = new GatewayCluster(dir, kafka, vertx);
+        KafkaBroker.createTopics(kafka, List.of(topic), 3);
+        JsonObject config = cluster.config(new JsonObject()
+            .put("routes", new JsonArray().add(new JsonObject().put("topic", topic).put("address", ADDRESS)))
+            .put("bridge", new JsonObject().put("outboundPermitteds", new JsonArray().add(new JsonObject().put("address", ADDRESS))))
+            .put("limits", limits));
+        return cluster.start(cluster.writeConfig(config));
+    }
+
+    /**
+     * Produces {@code count} records of about {@code size} bytes as fast as the broker takes them.
+     *
+     * @return their positions ({@code partition@offset})
+     */
+    private static Set<String> produce(String topic, int count, int size) throws Exception {
+        String pad = "x".repeat(size);
+        List<java.util.concurrent.Future<RecordMetadata>> sent = new ArrayList<>(count);
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+            ProducerConfig.LINGER_MS_CONFIG, "5",
+            ProducerConfig.BATCH_SIZE_CONFIG, "262144",
+            ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
+            ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName()))) {
+            for (int n = 0; n < count; n++) {
+                sent.add(producer.send(new ProducerRecord<>(topic, "k" + n % 30, "{\"n\":" + n + ",\"pad\":\"" + pad + "\"}")));
+            }
+            producer.flush();
+        }
+        Set<String> positions = new HashSet<>();
+        for (java.util.concurrent.Future<RecordMetadata> metadata : sent) {
+            positions.add(GatewayCluster.position(metadata.get()));
+        }
+        return positions;
+    }
+
+    /**
+     * Reads {@code rec} frames until every expected position was seen; asserts partition order and no duplicate.
+     */
+    private static void assertSockJsGetsEveryRecordOnceInOrder(RawSockJsClient client, Set<String> expected) {
+        Set<String> seen = new HashSet<>();
+        Map<String, Long> last = new HashMap<>();
+        while (!seen.containsAll(expected)) {
+            JsonObject frame = BridgeProbes.nextSockJsMessage(client, f -> true, "the records over SockJS (" + seen.size()
+                + " of " + expected.size() + " so far)");
+            JsonObject headers = frame.getJsonObject("headers");
+            String partition = headers.getString("kafka.topic") + "-" + headers.getString("kafka.partition");
+            long offset = Long.parseLong(headers.getString("kafka.offset"));
+            assertThat(seen.add(partition + "@" + offset)).as("%s@%d delivered once", partition, offset).isTrue();
+            Long previous = last.put(partition, offset);
+            assertThat(previous == null || previous < offset).as("partition %s: %d after %d", partition, offset, previous).isTrue();
+        }
+    }
+
+    /** Polls {@code /health} every 250 ms on its own thread and counts the polls that got no answer. */
+    private static final class HealthWatch implements AutoCloseable {
+        final AtomicInteger answered = new AtomicInteger();
+        final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
+        private final Thread thread;
+        private volatile boolean running = true;
+
+        HealthWatch(int httpPort) {
+            thread = new Thread(() -> {
+                while (running) {
+                    try {
+                        BridgeProbes.health(httpPort);
+                        answered.incrementAndGet();
+                    } catch (RuntimeException e) {
+                        failures.add(e.getMessage());
+                    }
+                    GatewayNode.await(vertx.timer(250), Duration.ofSeconds(5));
+                }
+            }, "health-watch");
+            thread.start();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            running = false;
+            thread.join(10_000);
+        }
+    }
+
+    /**
+     * A SockJS client on the xhr-streaming transport that registers and then never reads its streaming response.
+     */
+    private static final class StalledXhrStreaming implements AutoCloseable {
+        private final HttpClient http;
+
+        StalledXhrStreaming(int httpPort) {
+            http = vertx.createHttpClient(new HttpClientOptions().setReceiveBufferSize(4096).setDefaultPort(httpPort)
+                .setDefaultHost("127.0.0.1"));
+            String session = "/eventbus/000/" + UUID.randomUUID().toString().replace("-", "") ;
+            HttpClientResponse streaming = GatewayNode.await(http.request(new RequestOptions().setMethod(HttpMethod.POST)
+                .setURI(session + "/xhr_streaming")).compose(request -> request.send()), Duration.ofSeconds(10));
+            assertThat(streaming.statusCode()).isEqualTo(200);
+            streaming.pause();
+            String register = new JsonArray().add(new JsonObject().put("type", "register").put("address", ADDRESS).encode()).encode();
+            int sent = GatewayNode.await(http.request(new RequestOptions().setMethod(HttpMethod.POST).setURI(session + "/xhr_send"))
+                .compose(request -> request.send(Buffer.buffer(register))).map(HttpClientResponse::statusCode), Duration.ofSeconds(10));
+            assertThat(sent).isEqualTo(204);
+        }
+
+        @Override
+        public void close() {
+            http.close();
+        }
+    }
+
+    @Test
+    void clientsThatStopReadingOnEveryTransportCostTheOthersNothingAndTheHeapStaysBounded(@TempDir Path dir) throws Exception {
+        String topic = "flow.stalled." + UUID.randomUUID().toString().substring(0, 8);
+        Node node = startNode(dir, topic, new JsonObject().put("idleTimeoutMs", 600_000));
+        int records = 50_000;
+
+        GatewayCluster.Client readingStomp = cluster.subscribe(node, List.of(ADDRESS));
+        RawSockJsClient readingSockJs = track(RawSockJsClient.connect(vertx, node.httpPort(), null));
+        readingSockJs.register(ADDRESS);
+        // both readers receive a first record: their subscriptions are live
+        Set<String> first = produce(topic, 1, 10);
+        readingStomp.collect(first, DELIVERY);
+        assertSockJsGetsEveryRecordOnceInOrder(readingSockJs, first);
+        int stalled = 0;
+        for (int i = 0; i < 5; i++) {
+            RawStompConnection tcp = track(RawStompConnection.connectTcp(vertx, node.stompPort(), new NetClientOptions().setReceiveBufferSize(4096)));
+            RawStompConnection ws = track(RawStompConnection.connectWebSocket(vertx, node.httpPort(), "/stomp",
+                new WebSocketClientOptions().setReceiveBufferSize(4096)));
+            for (RawStompConnection stomp : List.of(tcp, ws)) {
+                BridgeProbes.stompConnect(stomp, "0,0");
+                BridgeProbes.stompSubscribe(stomp, "feed", ADDRESS);
+                stomp.pauseReading();
+            }
+            RawSockJsClient sockJs = track(RawSockJsClient.connect(vertx, node.httpPort(), null,
+                new WebSocketClientOptions().setReceiveBufferSize(4096)));
+            sockJs.register(ADDRESS);
+            sockJs.pauseReading();
+            track(new StalledXhrStreaming(node.httpPort()));
+            stalled += 4;
+        }
+        BridgeProbes.awaitOpenConnections(vertx, node.httpPort(), 2 + stalled);
+
+        try (HealthWatch health = new HealthWatch(node.httpPort())) {
+            Set<String> flood = produce(topic, records, 1000);
+            Set<String> expected = new HashSet<>(first);
+            expected.addAll(flood);
+            List<GatewayCluster.Seen> seen = readingStomp.collect(expected, DELIVERY);
+            assertThat(seen).hasSize(records + 1);
+            GatewayCluster.assertInPartitionOrderPerAddress(seen);
+            assertSockJsGetsEveryRecordOnceInOrder(readingSockJs, flood);
+            assertThat(health.failures).as("/health answered throughout (%d answers)", health.answered.get()).isEmpty();
+        }
+        JsonObject slowClients = BridgeProbes.health(node.httpPort()).getJsonObject("slowClients");
+        System.out.printf("Stalled clients: %s; %d stalled on 4 transports%n", slowClients, stalled);
+        assertThat(slowClients.getLong("disconnect")).as("stalled clients disconnected").isEqualTo(stalled);
+        long heap = node.process().heapUsedAfterGc();
+        System.out.printf("Stalled clients: node heap after GC %.1f MiB (bound %d MiB, -Xmx256m)%n", heap / 1048576.0, HEAP_BOUND >> 20);
+        assertThat(heap).isLessThan(HEAP_BOUND);
+        assertThat(BridgeProbes.openConnections(node.httpPort())).isEqualTo(2);
+    }
+
+    /**
+     * A STOMP subscriber over TCP that reads everything and only counts frames (the NUL that ends each), so that a
+     * thousand of them cost the test little.
+     */
+    private static final class CountingSubscriber {
+        final AtomicLong frames = new AtomicLong();
+        NetSocket socket;
+
+        Future<Void> connect(NetClient client, int port) {
+            return client.connect(port, "127.0.0.1").map(connected -> {
+                socket = connected;
+                connected.handler(data -> {
+                    int nul = 0;
+                    for (int i = 0; i < data.length(); i++) {
+                        if (data.getByte(i) == 0) {
+                            nul++;
+                        }
+                    }
+                    frames.addAndGet(nul);
+                });
+                connected.write("CONNECT\naccept-version:1.2\nhost:localhost\nheart-beat:0,0\n\n\u0000"
+                    + "SUBSCRIBE\nid:feed\ndestination:" + ADDRESS + "\nreceipt:r\n\n\u0000");
+                return null;
+            });
+        }
+    }
+
+    private static void awaitFrames(List<CountingSubscriber> subscribers, long frames, String what) {
+        long deadline = System.nanoTime() + DELIVERY.toNanos();
+        while (subscribers.stream().anyMatch(s -> s.frames.get() < frames) && System.nanoTime() < deadline) {
+            GatewayNode.await(vertx.timer(100), Duration.ofSeconds(5));
+        }
+        long behind = subscribers.stream().filter(s -> s.frames.get() < frames).count();
+        assertThat(behind).as("subscribers that did not get %s", what).isZero();
+    }
+
+    @Test
+    void aBurstFarAboveTheDeliveryRatePausesTheSourceAndEverySubscriberGetsEveryRecord(@TempDir Path dir) throws Exception {
+        String topic = "flow.burst." + UUID.randomUUID().toString().substring(0, 8);
+        int bound = 100;
+        Node node = startNode(dir, topic, new JsonObject().put("idleTimeoutMs", 600_000).put("maxInFlightRecords", bound));
+        int records = 20 * bound;
+        NetClient client = vertx.createNetClient(new NetClientOptions());
+        List<CountingSubscriber> subscribers = new ArrayList<>();
+        List<Future<Void>> connecting = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            CountingSubscriber subscriber = new CountingSubscriber();
+            subscribers.add(subscriber);
+            connecting.add(subscriber.connect(client, node.stompPort()));
+        }
+        GatewayNode.await(Future.all(connecting), Duration.ofSeconds(60));
+        clients.add(client::close);
+        // CONNECTED and the RECEIPT: every subscription is live
+        awaitFrames(subscribers, 2, "CONNECTED and RECEIPT");
+
+        try (HealthWatch health = new HealthWatch(node.httpPort())) {
+            produce(topic, records, 100);
+            awaitFrames(subscribers, 2 + records, "every record");
+            assertThat(subscribers).allSatisfy(s -> assertThat(s.frames.get()).as("frames of a subscriber").isEqualTo(2 + records));
+            assertThat(health.failures).as("/health answered throughout (%d answers)", health.answered.get()).isEmpty();
+        }
+        JsonObject health = BridgeProbes.health(node.httpPort());
+        System.out.printf("Burst: %d records to 1,000 subscribers; source %s; slow clients %s%n", records,
+            health.getJsonObject("source"), health.getJsonObject("slowClients"));
+        assertThat(health.getJsonObject("source").getLong("pauses")).as("the source paused at least once").isPositive();
+        assertThat(health.getJsonObject("source").getBoolean("paused")).isFalse();
+        assertThat(health.getJsonObject("slowClients").getLong("disconnect")).isZero();
+        long heap = node.process().heapUsedAfterGc();
+        System.out.printf("Burst: node heap after GC %.1f MiB (bound %d MiB, -Xmx256m)%n", heap / 1048576.0, HEAP_BOUND >> 20);
+        assertThat(heap).isLessThan(HEAP_BOUND);
+    }
+
+    private <T extends AutoCloseable> T track(T client) {
+        clients.add(client);
+        return client;
+    }
+}

@@ -1,0 +1,272 @@
+package io.kafkabridge.e2e;
+
+import io.kafkabridge.bridge.ErrorCodes;
+import io.kafkabridge.kafka.EmbeddedKafka;
+import io.kafkabridge.testing.BridgeProbes;
+import io.kafkabridge.testing.GatewayNode;
+import io.kafkabridge.testing.KafkaBroker;
+import io.kafkabridge.testing.RawSockJsClient;
+import io.kafkabridge.testing.RawStompClient;
+import io.kafkabridge.testing.RawStompConnection;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetClientOptions;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Clients that stop reading their sockets (a small receive buffer, reading paused: the server's writes back up for
+ * real) while a flood of 1 KB messages goes to their address: each is handled by {@code limits.slowClientPolicy}, and
+ * the clients that read get every message, once, in order.
+ */
+@ExtendWith(KafkaBroker.class)
+class SlowClientsTest {
+
+    private static final int QUEUE_BYTES = 64 * 1024;
+    /** Many times what a stalled connection can hold (its queue, the write window and the kernel's buffers). */
+    private static final int FLOOD = 20_000;
+    private static final String PAD = "x".repeat(1000);
+    private static final Duration DELIVERY = Duration.ofSeconds(60);
+
+    private Vertx vertx;
+    private GatewayNode node;
+    private String address;
+    private final List<AutoCloseable> clients = new ArrayList<>();
+
+    @BeforeEach
+    void startVertx() {
+        vertx = Vertx.vertx();
+        address = "slow.feed." + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        for (AutoCloseable client : clients) {
+            client.close();
+        }
+        GatewayNode.await(vertx.close(), Duration.ofSeconds(30));
+    }
+
+    private void deploy(EmbeddedKafka kafka, String policy) {
+        String id = UUID.randomUUID().toString().substring(0, 8);
+        JsonObject config = GatewayNode.config(kafka, "slow-" + id,
+                new JsonArray().add(new JsonObject().put("topic", "slow." + id).put("address", address)),
+                new JsonObject().put("outboundPermitteds", new JsonArray().add(new JsonObject().put("address", address))))
+            .put("limits", new JsonObject().put("maxQueuedBytesPerConnection", QUEUE_BYTES)
+                .put("maxQueuedMessagesPerConnection", 1000).put("slowClientPolicy", policy));
+        KafkaBroker.createTopics(kafka, List.of("slow." + id), 1);
+        node = GatewayNode.deploy(vertx, config);
+    }
+
+    private <T extends AutoCloseable> T track(T client) {
+        clients.add(client);
+        return client;
+    }
+
+    private RawStompConnection stompOverTcp(int receiveBuffer) {
+        return subscribed(RawStompConnection.connectTcp(vertx, node.stompPort(), new NetClientOptions().setReceiveBufferSize(receiveBuffer)));
+    }
+
+    private RawStompConnection stompOverWebSocket(int receiveBuffer) {
+        return subscribed(RawStompConnection.connectWebSocket(vertx, node.httpPort(), "/stomp",
+            new WebSocketClientOptions().setReceiveBufferSize(receiveBuffer)));
+    }
+
+    /** CONNECTs, subscribes to the address and waits until a probe arrives. */
+    private RawStompConnection subscribed(RawStompConnection stomp) {
+        track(stomp);
+        BridgeProbes.stompConnect(stomp, "0,0");
+        BridgeProbes.stompSubscribe(stomp, "feed", address);
+        BridgeProbes.awaitStompProbe(vertx, stomp, address);
+        return stomp;
+    }
+
+    private RawSockJsClient sockJs(int receiveBuffer) {
+        RawSockJsClient client = track(RawSockJsClient.connect(vertx, node.httpPort(), null,
+            new WebSocketClientOptions().setReceiveBufferSize(receiveBuffer)));
+        client.register(address);
+        BridgeProbes.awaitSockJsProbe(vertx, client, address);
+        return client;
+    }
+
+    /** Publishes the flood on the node's event bus, as the Kafka source does, with a key per message. */
+    private void flood(int keys) {
+        for (int n = 0; n < FLOOD; n++) {
+            DeliveryOptions options = new DeliveryOptions().addHeader("kafka.topic", "flood").addHeader("kafka.partition", "0")
+                .addHeader("kafka.offset", Integer.toString(n)).addHeader("kafka.key", "k" + n % keys);
+            vertx.eventBus().publish(address, new JsonObject().put("n", n).put("key", "k" + n % keys).put("pad", PAD), options);
+        }
+    }
+
+    /** A message as a client got it: its number, its key and the {@code dropped} header. */
+    private record Got(int n, String key, int dropped) {
+    }
+
+    private static Got fromStomp(RawStompClient.Received frame) {
+        JsonObject body = new JsonObject(frame.body());
+        String dropped = frame.header("dropped");
+        return new Got(body.getInteger("n"), body.getString("key"), dropped == null ? 0 : Integer.parseInt(dropped));
+    }
+
+    private static Got fromSockJs(JsonObject frame) {
+        JsonObject body = frame.getJsonObject("body");
+        String dropped = frame.getJsonObject("headers", new JsonObject()).getString("dropped");
+        return new Got(body.getInteger("n"), body.getString("key"), dropped == null ? 0 : Integer.parseInt(dropped));
+    }
+
+    /** Reads flood messages until the last one, or until the connection ends (then the list ends with null). */
+    private static List<Got> readStomp(RawStompConnection stomp) {
+        List<Got> got = new ArrayList<>();
+        while (true) {
+            RawStompClient.Received frame = stomp.next(DELIVERY);
+            if (!"MESSAGE".equals(frame.command())) {
+                if ("ERROR".equals(frame.command())) {
+                    assertThat(frame.header("message")).isEqualTo(ErrorCodes.SLOW_CONSUMER);
+                    continue;
+                }
+                got.add(null);
+                return got;
+            }
+            if (frame.body().contains("\"n\"")) {
+                got.add(fromStomp(frame));
+                if (got.get(got.size() - 1).n() == FLOOD - 1) {
+                    return got;
+                }
+            }
+        }
+    }
+
+    private static List<Got> readSockJs(RawSockJsClient client) {
+        List<Got> got = new ArrayList<>();
+        while (true) {
+            JsonObject frame = client.await(f -> true, DELIVERY, "a frame");
+            if ("err".equals(frame.getString("type"))) {
+                assertThat(frame.getString("body")).isEqualTo(ErrorCodes.SLOW_CONSUMER);
+                continue;
+            }
+            if (!"rec".equals(frame.getString("type"))) {
+                got.add(null);
+                return got;
+            }
+            if (frame.getValue("body") instanceof JsonObject body && body.containsKey("n")) {
+                got.add(fromSockJs(frame));
+                if (got.get(got.size() - 1).n() == FLOOD - 1) {
+                    return got;
+                }
+            }
+        }
+    }
+
+    private static void assertEveryMessageOnceInOrder(List<Got> got) {
+        assertThat(got).hasSize(FLOOD);
+        for (int n = 0; n < FLOOD; n++) {
+            assertThat(got.get(n).n()).isEqualTo(n);
+        }
+    }
+
+    private static void assertInOrder(List<Got> got) {
+        for (int i = 1; i < got.size(); i++) {
+            assertThat(got.get(i).n()).as("message %d after %d", got.get(i).n(), got.get(i - 1).n()).isGreaterThan(got.get(i - 1).n());
+        }
+    }
+
+    private JsonObject slowClients() {
+        return BridgeProbes.health(node.httpPort()).getJsonObject("slowClients");
+    }
+
+    @Test
+    void stalledClientsOnEveryTransportAreDisconnectedWhileTheOthersGetEveryMessage(EmbeddedKafka kafka) {
+        deploy(kafka, "disconnect");
+        RawStompConnection readingStomp = stompOverTcp(64 * 1024);
+        RawSockJsClient readingSockJs = sockJs(64 * 1024);
+        List<RawStompConnection> stalledStomp = List.of(stompOverTcp(4096), stompOverWebSocket(4096));
+        RawSockJsClient stalledSockJs = sockJs(4096);
+        stalledStomp.forEach(RawStompConnection::pauseReading);
+        stalledSockJs.pauseReading();
+
+        flood(1);
+
+        assertEveryMessageOnceInOrder(readStomp(readingStomp));
+        assertEveryMessageOnceInOrder(readSockJs(readingSockJs));
+        assertThat(slowClients().getLong("disconnect")).as("stalled clients disconnected").isEqualTo(3);
+        // once they read again: what they were sent, in order, then the end of the connection
+        for (RawStompConnection stalled : stalledStomp) {
+            stalled.resumeReading();
+            List<Got> got = readStomp(stalled);
+            assertThat(got).last().isNull();
+            assertInOrder(got.subList(0, got.size() - 1));
+            assertThat(got.size() - 1).as("a stalled STOMP client got only part of the flood").isLessThan(FLOOD);
+        }
+        stalledSockJs.resumeReading();
+        List<Got> got = readSockJs(stalledSockJs);
+        assertThat(got).last().isNull();
+        assertInOrder(got.subList(0, got.size() - 1));
+        assertThat(BridgeProbes.openConnections(node.httpPort())).isEqualTo(2);
+    }
+
+    @Test
+    void underDropOldestAStalledClientEndsWithTheNewestMessagesAndCountsWhatItMissed(EmbeddedKafka kafka) {
+        deploy(kafka, "drop-oldest");
+        RawStompConnection stalledStomp = stompOverTcp(4096);
+        RawSockJsClient stalledSockJs = sockJs(4096);
+        stalledStomp.pauseReading();
+        stalledSockJs.pauseReading();
+
+        flood(1);
+        stalledStomp.resumeReading();
+        stalledSockJs.resumeReading();
+
+        for (List<Got> got : List.of(readStomp(stalledStomp), readSockJs(stalledSockJs))) {
+            assertThat(got).last().isNotNull().extracting(Got::n).isEqualTo(FLOOD - 1);
+            assertInOrder(got);
+            int dropped = got.stream().mapToInt(Got::dropped).sum();
+            assertThat(dropped).as("messages dropped").isPositive();
+            // every message is either received or counted in the dropped header of the next one received
+            assertThat(got.size() + dropped).isEqualTo(FLOOD);
+        }
+        assertThat(slowClients().getLong("drop-oldest")).isPositive();
+        assertThat(slowClients().getLong("disconnect")).isZero();
+    }
+
+    @Test
+    void underConflateAStalledClientEndsWithTheNewestValueOfEveryKey(EmbeddedKafka kafka) {
+        deploy(kafka, "conflate");
+        RawStompConnection stalledStomp = stompOverTcp(4096);
+        RawSockJsClient stalledSockJs = sockJs(4096);
+        stalledStomp.pauseReading();
+        stalledSockJs.pauseReading();
+        int keys = 10;
+
+        flood(keys);
+        stalledStomp.resumeReading();
+        stalledSockJs.resumeReading();
+
+        for (List<Got> got : List.of(readStomp(stalledStomp), readSockJs(stalledSockJs))) {
+            assertThat(got).doesNotContainNull();
+            assertInOrder(got);
+            Map<String, Integer> newest = new HashMap<>();
+            got.forEach(g -> newest.put(g.key(), g.n()));
+            for (int k = 0; k < keys; k++) {
+                int last = FLOOD - keys + k;
+                assertThat(newest).containsEntry("k" + (last % keys), last);
+            }
+            assertThat(got.size()).as("replaced messages were not sent").isLessThan(FLOOD);
+        }
+        assertThat(slowClients().getLong("conflate")).isPositive();
+        assertThat(slowClients().getLong("disconnect")).isZero();
+    }
+}
