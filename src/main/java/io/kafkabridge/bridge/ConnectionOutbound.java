@@ -12,7 +12,8 @@ import java.util.function.BiFunction;
 /**
  * The outbound side of one bridge connection (SockJS or STOMP, any transport): its bounded queue
  * ({@code limits.maxQueuedBytesPerConnection}, {@code limits.maxQueuedMessagesPerConnection}), the policy for what
- * does not fit ({@code limits.slowClientPolicy}), and the node-wide count and a log line, once per connection, of
+ * does not fit (the subscription's outbound rule's {@code slowClientPolicy}, else {@code limits.slowClientPolicy}), and the
+ * node-wide count and a log line, once per connection, of
  * what the policy did.
  * <p>
  * Confined to the connection's event loop.
@@ -28,7 +29,6 @@ final class ConnectionOutbound {
 
     private final BridgeContext context;
     private final String client;
-    private final SlowClientPolicy policy;
     private final OutboundQueue<OutboundMessage> queue;
     private boolean logged;
 
@@ -41,7 +41,6 @@ final class ConnectionOutbound {
                        BiConsumer<OutboundMessage, OutboundMessage> overflowed) {
         this.context = context;
         this.client = client;
-        this.policy = context.limits().getSlowClientPolicy();
         this.queue = new OutboundQueue<>(context.limits().getMaxQueuedBytesPerConnection(),
             context.limits().getMaxQueuedMessagesPerConnection(), WINDOW_BYTES, new OutboundQueue.Connection<>() {
                 @Override
@@ -64,18 +63,20 @@ final class ConnectionOutbound {
 
     /**
      * Writes the message, queues it, or applies the policy.
+     *
+     * @param policy the policy of the subscription the message goes to (its outbound rule's, or {@code limits}')
      */
-    void offer(OutboundMessage message) {
+    void offer(OutboundMessage message, SlowClientPolicy policy) {
         long dropped = queue.droppedTotal();
         long conflated = queue.conflatedTotal();
         queue.offer(message, policy);
         if (queue.droppedTotal() > dropped) {
             context.slowClients().recordDropped(queue.droppedTotal() - dropped);
-            logOnce(message, "dropping its oldest queued messages (limits.slowClientPolicy = drop-oldest)");
+            logOnce(message, "dropping its oldest queued messages (slowClientPolicy drop-oldest)");
         }
         if (queue.conflatedTotal() > conflated) {
             context.slowClients().recordConflated(queue.conflatedTotal() - conflated);
-            logOnce(message, "keeping only the newest queued message per key (limits.slowClientPolicy = conflate)");
+            logOnce(message, "keeping only the newest queued message per key (slowClientPolicy conflate)");
         }
     }
 

@@ -2,6 +2,7 @@ package io.kafkabridge.bridge;
 
 import io.kafkabridge.auth.Identity;
 import io.kafkabridge.config.PermissionsOptions;
+import io.kafkabridge.delivery.SlowClientPolicy;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.bridge.PermittedOptions;
@@ -24,24 +25,28 @@ public final class PermissionRules {
 
     private final List<PermittedOptions> inbound;
     private final List<PermittedOptions> outbound;
+    private final List<SlowClientPolicy> outboundPolicies;
 
     public PermissionRules(PermissionsOptions options) {
         this.inbound = List.copyOf(options.getInboundPermitteds());
         this.outbound = List.copyOf(options.getOutboundPermitteds());
+        this.outboundPolicies = new ArrayList<>(options.getOutboundPolicies());
     }
 
     /**
      * @return the rules as they apply to one connection's identity
      */
     public Bound bind(Identity identity) {
-        return new Bound(compile(inbound, identity), compile(outbound, identity));
+        return new Bound(compile(inbound, null, identity), compile(outbound, outboundPolicies, identity));
     }
 
-    private static List<Rule> compile(List<PermittedOptions> permitteds, Identity identity) {
+    private static List<Rule> compile(List<PermittedOptions> permitteds, List<SlowClientPolicy> policies, Identity identity) {
         List<Rule> rules = new ArrayList<>(permitteds.size());
         String user = identity.userId();
         boolean userUsable = user != null && !user.isEmpty() && !UNSAFE_USER_ID.matcher(user).find();
-        for (PermittedOptions p : permitteds) {
+        for (int i = 0; i < permitteds.size(); i++) {
+            PermittedOptions p = permitteds.get(i);
+            SlowClientPolicy policy = policies == null || i >= policies.size() ? null : policies.get(i);
             if (p.getRequiredAuthority() != null && !identity.hasAuthority(p.getRequiredAuthority())) {
                 continue;
             }
@@ -52,15 +57,16 @@ public final class PermissionRules {
                 continue;
             }
             if (address != null) {
-                rules.add(new Rule(userBound ? address.replace(USER, user) : address, null, p.getMatch()));
+                rules.add(new Rule(userBound ? address.replace(USER, user) : address, null, p.getMatch(), policy));
             } else if (regex != null) {
-                rules.add(new Rule(null, Pattern.compile(userBound ? regex.replace(USER, Pattern.quote(user)) : regex), p.getMatch()));
+                rules.add(new Rule(null, Pattern.compile(userBound ? regex.replace(USER, Pattern.quote(user)) : regex), p.getMatch(),
+                    policy));
             }
         }
         return List.copyOf(rules);
     }
 
-    private record Rule(String address, Pattern regex, JsonObject match) {
+    private record Rule(String address, Pattern regex, JsonObject match, SlowClientPolicy slowClientPolicy) {
 
         boolean matchesAddress(String candidate) {
             return address != null ? address.equals(candidate) : regex.matcher(candidate).matches();
@@ -101,6 +107,19 @@ public final class PermissionRules {
                 }
             }
             return false;
+        }
+
+        /**
+         * @return the {@code slowClientPolicy} of the first outbound rule that permits {@code address} and names one, or
+         * {@code fallback}
+         */
+        public SlowClientPolicy slowClientPolicy(String address, SlowClientPolicy fallback) {
+            for (Rule rule : outbound) {
+                if (rule.slowClientPolicy() != null && rule.matchesAddress(address)) {
+                    return rule.slowClientPolicy();
+                }
+            }
+            return fallback;
         }
 
         /**

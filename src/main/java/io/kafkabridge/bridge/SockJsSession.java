@@ -3,6 +3,7 @@ package io.kafkabridge.bridge;
 import io.kafkabridge.auth.AuthFailure;
 import io.kafkabridge.auth.Authenticator;
 import io.kafkabridge.auth.Identity;
+import io.kafkabridge.delivery.SlowClientPolicy;
 import io.kafkabridge.sink.SinkRoutes;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -19,9 +20,8 @@ import org.slf4j.LoggerFactory;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -43,7 +43,8 @@ final class SockJsSession implements AddressFanout.Subscriber {
     private final BridgeContext context;
     private final SockJSSocket socket;
     private final Consumer<SockJsSession> onClosed;
-    private final Set<String> registered = new HashSet<>();
+    /** Registered addresses and the slow-client policy of each. */
+    private final Map<String, SlowClientPolicy> registered = new HashMap<>();
     private final RateLimiter rate;
     private final ArrayDeque<Buffer> pending = new ArrayDeque<>();
     private final String client;
@@ -212,7 +213,7 @@ final class SockJsSession implements AddressFanout.Subscriber {
     }
 
     private void register(String address) {
-        if (registered.contains(address)) {
+        if (registered.containsKey(address)) {
             sendError(ErrorCodes.DUPLICATE_SUBSCRIPTION, address, "Already registered on this address");
             return;
         }
@@ -226,9 +227,9 @@ final class SockJsSession implements AddressFanout.Subscriber {
             sendError(ErrorCodes.ACCESS_DENIED, address, "Access denied: register on '" + address + "' is not permitted");
             return;
         }
-        registered.add(address);
+        registered.put(address, rules.slowClientPolicy(address, context.limits().getSlowClientPolicy()));
         context.fanout().subscribe(address, this).onFailure(e -> {
-            if (!closed && registered.remove(address)) {
+            if (!closed && registered.remove(address) != null) {
                 LOG.warn("SockJS client {} ({}): register on {} failed: {}", client, identity.describe(), address, e.toString());
                 sendError(ErrorCodes.REGISTRATION_FAILED, address, "The node could not register '" + address
                     + "' in its cluster; register again");
@@ -238,7 +239,7 @@ final class SockJsSession implements AddressFanout.Subscriber {
     }
 
     private void unregister(String address) {
-        if (!registered.remove(address)) {
+        if (registered.remove(address) == null) {
             sendError(ErrorCodes.INVALID_FRAME, address, "Not registered on this address");
             return;
         }
@@ -385,7 +386,8 @@ final class SockJsSession implements AddressFanout.Subscriber {
             return;
         }
         if (rules.permitsDelivery(delivery.address(), delivery.body())) {
-            outbound.offer(OutboundMessage.forSockJs(delivery));
+            SlowClientPolicy policy = registered.get(delivery.address());
+            outbound.offer(OutboundMessage.forSockJs(delivery), policy == null ? context.limits().getSlowClientPolicy() : policy);
         }
     }
 
@@ -444,7 +446,7 @@ final class SockJsSession implements AddressFanout.Subscriber {
             return;
         }
         closed = true;
-        for (String address : registered) {
+        for (String address : registered.keySet()) {
             context.fanout().unsubscribe(address, this);
         }
         registered.clear();

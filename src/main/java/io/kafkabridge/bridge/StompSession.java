@@ -2,6 +2,7 @@ package io.kafkabridge.bridge;
 
 import io.kafkabridge.auth.AuthFailure;
 import io.kafkabridge.auth.Identity;
+import io.kafkabridge.delivery.SlowClientPolicy;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.stomp.Frame;
@@ -40,11 +41,13 @@ final class StompSession {
         final String id;
         final String address;
         final byte[] encodedId;
+        final SlowClientPolicy policy;
 
         Subscription(String id, String address) {
             this.id = id;
             this.address = address;
             this.encodedId = Delivery.encodeSubscriptionId(id);
+            this.policy = rules.slowClientPolicy(address, context.limits().getSlowClientPolicy());
         }
 
         @Override
@@ -57,7 +60,7 @@ final class StompSession {
                 return;
             }
             if (rules.permitsDelivery(delivery.address(), delivery.body())) {
-                outbound.offer(OutboundMessage.forStomp(delivery, encodedId));
+                outbound.offer(OutboundMessage.forStomp(delivery, encodedId), policy);
             }
         }
     }

@@ -1,5 +1,6 @@
 package io.kafkabridge.config;
 
+import io.kafkabridge.delivery.SlowClientPolicy;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.bridge.PermittedOptions;
@@ -24,28 +25,40 @@ public class PermissionsOptions {
     static final String SECTION = "bridge";
     private static final Set<String> KEYS = Set.of("inboundPermitteds", "outboundPermitteds");
     private static final Set<String> RULE_KEYS = Set.of("address", "addressRegex", "match", "requiredAuthority");
+    private static final Set<String> OUTBOUND_RULE_KEYS = Set.of("address", "addressRegex", "match", "requiredAuthority",
+        "slowClientPolicy");
 
     private List<PermittedOptions> inboundPermitteds;
     private List<PermittedOptions> outboundPermitteds;
+    /** Per outbound rule, in the same order: its {@code slowClientPolicy}, or {@code null} for {@code limits}'. */
+    private List<SlowClientPolicy> outboundPolicies;
 
     public PermissionsOptions() {
         inboundPermitteds = new ArrayList<>();
         outboundPermitteds = new ArrayList<>();
+        outboundPolicies = new ArrayList<>();
     }
 
     public PermissionsOptions(JsonObject json) {
         this();
         requireKnownKeys(json, SECTION, KEYS);
-        inboundPermitteds = readRules(readArray(json, "inboundPermitteds", SECTION), path(SECTION, "inboundPermitteds"));
-        outboundPermitteds = readRules(readArray(json, "outboundPermitteds", SECTION), path(SECTION, "outboundPermitteds"));
+        inboundPermitteds = readRules(readArray(json, "inboundPermitteds", SECTION), path(SECTION, "inboundPermitteds"), null);
+        outboundPermitteds = readRules(readArray(json, "outboundPermitteds", SECTION), path(SECTION, "outboundPermitteds"),
+            outboundPolicies);
     }
 
-    private static List<PermittedOptions> readRules(JsonArray array, String path) {
+    /**
+     * @param policies where to add each rule's {@code slowClientPolicy} (outbound rules), or {@code null} (inbound)
+     */
+    private static List<PermittedOptions> readRules(JsonArray array, String path, List<SlowClientPolicy> policies) {
         List<PermittedOptions> rules = new ArrayList<>(array.size());
         for (int i = 0; i < array.size(); i++) {
             String rulePath = path(path, i);
             JsonObject rule = requireObjectElement(array, i, path);
-            requireKnownKeys(rule, rulePath, RULE_KEYS);
+            requireKnownKeys(rule, rulePath, policies == null ? RULE_KEYS : OUTBOUND_RULE_KEYS);
+            if (policies != null) {
+                policies.add(rule.containsKey("slowClientPolicy") ? readPolicy(rule, rulePath) : null);
+            }
             String address = readString(rule, "address", rulePath, null);
             String regex = readString(rule, "addressRegex", rulePath, null);
             readObject(rule, "match", rulePath);
@@ -69,6 +82,14 @@ public class PermissionsOptions {
         return rules;
     }
 
+    private static SlowClientPolicy readPolicy(JsonObject rule, String rulePath) {
+        try {
+            return LimitsOptions.readSlowClientPolicy(rule, "slowClientPolicy", rulePath, SlowClientPolicy.DISCONNECT);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(path(rulePath, "slowClientPolicy"), e.getMessage());
+        }
+    }
+
     /**
      * @return rules for messages from clients to the event bus (SockJS send/publish, STOMP SEND)
      */
@@ -90,14 +111,29 @@ public class PermissionsOptions {
 
     public PermissionsOptions setOutboundPermitteds(List<PermittedOptions> outboundPermitteds) {
         this.outboundPermitteds = new ArrayList<>(outboundPermitteds);
+        this.outboundPolicies = new ArrayList<>(java.util.Collections.nCopies(outboundPermitteds.size(), (SlowClientPolicy) null));
         return this;
+    }
+
+    /**
+     * @return per outbound rule, in the same order, its {@code slowClientPolicy}, or {@code null} where the rule leaves
+     * it to {@code limits.slowClientPolicy}
+     */
+    public List<SlowClientPolicy> getOutboundPolicies() {
+        return outboundPolicies;
     }
 
     public JsonObject toJson() {
         JsonArray inbound = new JsonArray();
         inboundPermitteds.forEach(p -> inbound.add(p.toJson()));
         JsonArray outbound = new JsonArray();
-        outboundPermitteds.forEach(p -> outbound.add(p.toJson()));
+        for (int i = 0; i < outboundPermitteds.size(); i++) {
+            JsonObject rule = outboundPermitteds.get(i).toJson();
+            if (outboundPolicies.get(i) != null) {
+                rule.put("slowClientPolicy", outboundPolicies.get(i).configName());
+            }
+            outbound.add(rule);
+        }
         return new JsonObject().put("inboundPermitteds", inbound).put("outboundPermitteds", outbound);
     }
 }

@@ -2,6 +2,7 @@ package io.kafkabridge.bridge;
 
 import io.kafkabridge.auth.Identity;
 import io.kafkabridge.config.PermissionsOptions;
+import io.kafkabridge.delivery.SlowClientPolicy;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -28,6 +29,20 @@ class PermissionRulesTest {
 
     private static PermissionRules.Bound as(String user, String... authorities) {
         return RULES.bind(new Identity(user, Set.of(authorities), 0));
+    }
+
+    @Test
+    void theFirstPermittingRuleThatNamesASlowClientPolicyGivesItAndOtherwiseTheNodesApplies() {
+        PermissionRules rules = new PermissionRules(new PermissionsOptions(new JsonObject().put("outboundPermitteds", new io.vertx.core.json.JsonArray()
+            .add(new JsonObject().put("address", "dashboard.metrics").put("slowClientPolicy", "conflate"))
+            .add(new JsonObject().put("addressRegex", "user\\.{user}\\.orders").put("slowClientPolicy", "drop-oldest"))
+            .add(new JsonObject().put("addressRegex", "chat\\..+")))));
+        PermissionRules.Bound alice = rules.bind(new Identity("alice", Set.of(), 0));
+
+        assertThat(alice.slowClientPolicy("dashboard.metrics", SlowClientPolicy.DISCONNECT)).isEqualTo(SlowClientPolicy.CONFLATE);
+        assertThat(alice.slowClientPolicy("user.alice.orders", SlowClientPolicy.DISCONNECT)).isEqualTo(SlowClientPolicy.DROP_OLDEST);
+        assertThat(alice.slowClientPolicy("chat.lobby", SlowClientPolicy.DISCONNECT)).isEqualTo(SlowClientPolicy.DISCONNECT);
+        assertThat(alice.slowClientPolicy("user.bob.orders", SlowClientPolicy.DISCONNECT)).isEqualTo(SlowClientPolicy.DISCONNECT);
     }
 
     @Test

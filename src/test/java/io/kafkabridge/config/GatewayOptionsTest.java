@@ -299,6 +299,8 @@ class GatewayOptionsTest {
         "{\"limits\":{\"maxInFlightRecords\":0}} | limits.maxInFlightRecords:",
         "{\"limits\":{\"maxInFlightBytes\":true}} | limits.maxInFlightBytes:",
         "{\"limits\":{\"maxOutboundMessageBytes\":0}} | limits.maxOutboundMessageBytes:",
+        "{\"bridge\":{\"outboundPermitteds\":[{\"address\":\"a\",\"slowClientPolicy\":\"later\"}]}} | bridge.outboundPermitteds[0].slowClientPolicy:",
+        "{\"bridge\":{\"inboundPermitteds\":[{\"address\":\"a\",\"slowClientPolicy\":\"conflate\"}]}} | bridge.inboundPermitteds[0].slowClientPolicy: unknown key",
         "{\"kafka\":{\"groupId\":\"\"}}            | kafka.groupId:",
         "{\"kafka\":{\"commitIntervalMs\":0}}      | kafka.commitIntervalMs:",
         "{\"kafka\":{\"startupTimeoutMs\":-1}}     | kafka.startupTimeoutMs:",
@@ -328,6 +330,15 @@ class GatewayOptionsTest {
         assertThat(limits.getMaxInFlightBytes()).isEqualTo(1_000_000L);
         assertThat(limits.getMaxOutboundMessageBytes()).isEqualTo(2048);
         assertThat(new LimitsOptions(limits.toJson()).toJson()).isEqualTo(limits.toJson());
+    }
+
+    @Test
+    void anOutboundRuleMayNameItsOwnSlowClientPolicy() {
+        PermissionsOptions bridge = parse("{\"bridge\":{\"outboundPermitteds\":[{\"address\":\"prices\",\"slowClientPolicy\":"
+            + "\"conflate\"},{\"addressRegex\":\"user\\\\..+\"}]}}").getBridge();
+
+        assertThat(bridge.getOutboundPolicies()).containsExactly(SlowClientPolicy.CONFLATE, null);
+        assertThat(new PermissionsOptions(bridge.toJson()).getOutboundPolicies()).containsExactly(SlowClientPolicy.CONFLATE, null);
     }
 
     @Test

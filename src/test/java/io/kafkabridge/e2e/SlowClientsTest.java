@@ -62,10 +62,21 @@ class SlowClientsTest {
     }
 
     private void deploy(EmbeddedKafka kafka, String policy) {
+        deploy(kafka, policy, null);
+    }
+
+    /**
+     * @param rulePolicy the {@code slowClientPolicy} of the address's outbound rule, or {@code null}
+     */
+    private void deploy(EmbeddedKafka kafka, String policy, String rulePolicy) {
         String id = UUID.randomUUID().toString().substring(0, 8);
+        JsonObject rule = new JsonObject().put("address", address);
+        if (rulePolicy != null) {
+            rule.put("slowClientPolicy", rulePolicy);
+        }
         JsonObject config = GatewayNode.config(kafka, "slow-" + id,
                 new JsonArray().add(new JsonObject().put("topic", "slow." + id).put("address", address)),
-                new JsonObject().put("outboundPermitteds", new JsonArray().add(new JsonObject().put("address", address))))
+                new JsonObject().put("outboundPermitteds", new JsonArray().add(rule)))
             .put("limits", new JsonObject().put("maxQueuedBytesPerConnection", QUEUE_BYTES)
                 .put("maxQueuedMessagesPerConnection", 1000).put("slowClientPolicy", policy));
         KafkaBroker.createTopics(kafka, List.of("slow." + id), 1);
@@ -220,7 +231,8 @@ class SlowClientsTest {
 
     @Test
     void underDropOldestAStalledClientEndsWithTheNewestMessagesAndCountsWhatItMissed(EmbeddedKafka kafka) {
-        deploy(kafka, "drop-oldest");
+        // the address's outbound rule overrides the node's policy
+        deploy(kafka, "disconnect", "drop-oldest");
         RawStompConnection stalledStomp = stompOverTcp(4096);
         RawSockJsClient stalledSockJs = sockJs(4096);
         stalledStomp.pauseReading();
