@@ -12,8 +12,8 @@ import java.util.function.BiFunction;
 /**
  * The outbound side of one bridge connection (SockJS or STOMP, any transport): its bounded queue
  * ({@code limits.maxQueuedBytesPerConnection}, {@code limits.maxQueuedMessagesPerConnection}), the policy for what
- * does not fit (the subscription's outbound rule's {@code slowClientPolicy}, else {@code limits.slowClientPolicy}), and the
- * node-wide count and a log line, once per connection, of
+ * does not fit (the subscription's outbound rule's {@code slowClientPolicy}, else the route's, else
+ * {@code limits.slowClientPolicy}), and the node-wide count and a log line, once per connection, of
  * what the policy did.
  * <p>
  * Confined to the connection's event loop.
@@ -64,9 +64,17 @@ final class ConnectionOutbound {
     /**
      * Writes the message, queues it, or applies the policy.
      *
-     * @param policy the policy of the subscription the message goes to (its outbound rule's, or {@code limits}')
+     * @param subscriptionPolicy the policy of the subscription's outbound rule, or {@code null}: then the route's (the
+     *                           message's header), else {@code limits.slowClientPolicy}
      */
-    void offer(OutboundMessage message, SlowClientPolicy policy) {
+    void offer(OutboundMessage message, SlowClientPolicy subscriptionPolicy) {
+        SlowClientPolicy policy = subscriptionPolicy;
+        if (policy == null) {
+            policy = message.delivery().routePolicy();
+            if (policy == null) {
+                policy = context.limits().getSlowClientPolicy();
+            }
+        }
         long dropped = queue.droppedTotal();
         long conflated = queue.conflatedTotal();
         queue.offer(message, policy);

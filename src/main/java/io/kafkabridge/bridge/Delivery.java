@@ -115,6 +115,15 @@ public final class Delivery {
     }
 
     /**
+     * @return the slow-client policy of the route the message came from ({@code slow-client-policy} header), or
+     * {@code null}
+     */
+    public SlowClientPolicy routePolicy() {
+        String name = message.headers().get(RecordRouter.HEADER_SLOW_CLIENT_POLICY);
+        return name == null ? null : SlowClientPolicy.fromConfigName(name);
+    }
+
+    /**
      * @return the Kafka key of the message, or {@code null}
      */
     public String kafkaKey() {

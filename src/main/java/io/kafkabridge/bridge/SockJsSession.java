@@ -43,7 +43,7 @@ final class SockJsSession implements AddressFanout.Subscriber {
     private final BridgeContext context;
     private final SockJSSocket socket;
     private final Consumer<SockJsSession> onClosed;
-    /** Registered addresses and the slow-client policy of each. */
+    /** Registered addresses and the slow-client policy of each one's outbound rule (none: {@code null}). */
     private final Map<String, SlowClientPolicy> registered = new HashMap<>();
     private final RateLimiter rate;
     private final ArrayDeque<Buffer> pending = new ArrayDeque<>();
@@ -227,9 +227,10 @@ final class SockJsSession implements AddressFanout.Subscriber {
             sendError(ErrorCodes.ACCESS_DENIED, address, "Access denied: register on '" + address + "' is not permitted");
             return;
         }
-        registered.put(address, rules.slowClientPolicy(address, context.limits().getSlowClientPolicy()));
+        registered.put(address, rules.slowClientPolicy(address, null));
         context.fanout().subscribe(address, this).onFailure(e -> {
-            if (!closed && registered.remove(address) != null) {
+            if (!closed && registered.containsKey(address)) {
+                registered.remove(address);
                 LOG.warn("SockJS client {} ({}): register on {} failed: {}", client, identity.describe(), address, e.toString());
                 sendError(ErrorCodes.REGISTRATION_FAILED, address, "The node could not register '" + address
                     + "' in its cluster; register again");
@@ -239,10 +240,11 @@ final class SockJsSession implements AddressFanout.Subscriber {
     }
 
     private void unregister(String address) {
-        if (registered.remove(address) == null) {
+        if (!registered.containsKey(address)) {
             sendError(ErrorCodes.INVALID_FRAME, address, "Not registered on this address");
             return;
         }
+        registered.remove(address);
         context.fanout().unsubscribe(address, this);
     }
 
@@ -386,8 +388,7 @@ final class SockJsSession implements AddressFanout.Subscriber {
             return;
         }
         if (rules.permitsDelivery(delivery.address(), delivery.body())) {
-            SlowClientPolicy policy = registered.get(delivery.address());
-            outbound.offer(OutboundMessage.forSockJs(delivery), policy == null ? context.limits().getSlowClientPolicy() : policy);
+            outbound.offer(OutboundMessage.forSockJs(delivery), registered.get(delivery.address()));
         }
     }
 

@@ -47,7 +47,7 @@ final class StompSession {
             this.id = id;
             this.address = address;
             this.encodedId = Delivery.encodeSubscriptionId(id);
-            this.policy = rules.slowClientPolicy(address, context.limits().getSlowClientPolicy());
+            this.policy = rules.slowClientPolicy(address, null);
         }
 
         @Override

@@ -1,6 +1,7 @@
 package io.kafkabridge.config;
 
 import io.kafkabridge.routing.AddressTemplate;
+import io.kafkabridge.delivery.SlowClientPolicy;
 import io.kafkabridge.routing.PayloadFormat;
 import io.vertx.core.json.JsonObject;
 
@@ -19,12 +20,13 @@ public class RouteOptions {
     /** Default body format. */
     public static final PayloadFormat DEFAULT_FORMAT = PayloadFormat.JSON;
 
-    private static final Set<String> KEYS = Set.of("topic", "topicPattern", "address", "format");
+    private static final Set<String> KEYS = Set.of("topic", "topicPattern", "address", "format", "slowClientPolicy");
 
     private String topic;
     private String topicPattern;
     private String address;
     private PayloadFormat format;
+    private SlowClientPolicy slowClientPolicy;
 
     public RouteOptions() {
         format = DEFAULT_FORMAT;
@@ -44,6 +46,10 @@ public class RouteOptions {
         applySetting(path, "topicPattern", () -> setTopicPattern(readString(json, "topicPattern", path, null)));
         applySetting(path, "address", () -> setAddress(readString(json, "address", path, null)));
         applySetting(path, "format", () -> setFormat(PayloadFormat.parse(readString(json, "format", path, format.configName()))));
+        if (json.containsKey("slowClientPolicy")) {
+            applySetting(path, "slowClientPolicy", () -> setSlowClientPolicy(
+                LimitsOptions.readSlowClientPolicy(json, "slowClientPolicy", path, SlowClientPolicy.DISCONNECT)));
+        }
         validate(path);
     }
 
@@ -121,6 +127,19 @@ public class RouteOptions {
         return this;
     }
 
+    /**
+     * @return the policy for this route's messages when a client's queue is full, or {@code null}: the subscription's
+     * outbound rule's, else {@code limits.slowClientPolicy}
+     */
+    public SlowClientPolicy getSlowClientPolicy() {
+        return slowClientPolicy;
+    }
+
+    public RouteOptions setSlowClientPolicy(SlowClientPolicy slowClientPolicy) {
+        this.slowClientPolicy = slowClientPolicy;
+        return this;
+    }
+
     public JsonObject toJson() {
         JsonObject json = new JsonObject();
         if (topic != null) {
@@ -128,6 +147,9 @@ public class RouteOptions {
         }
         if (topicPattern != null) {
             json.put("topicPattern", topicPattern);
+        }
+        if (slowClientPolicy != null) {
+            json.put("slowClientPolicy", slowClientPolicy.configName());
         }
         return json.put("address", address).put("format", format.configName());
     }

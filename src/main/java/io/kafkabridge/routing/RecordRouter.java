@@ -37,6 +37,8 @@ public final class RecordRouter {
     public static final String HEADER_TIMESTAMP = "kafka.timestamp";
     public static final String HEADER_KEY = "kafka.key";
     public static final String HEADER_FORMAT = "kafka.format";
+    /** Set on the messages of a route that names its own {@code slowClientPolicy}. */
+    public static final String HEADER_SLOW_CLIENT_POLICY = "slow-client-policy";
 
     private final List<Route> routes;
 
@@ -100,6 +102,9 @@ public final class RecordRouter {
             Body body = bodies.computeIfAbsent(route.format(), format -> decode(format, record.value()));
             invalidJson |= body.invalidJson();
             MultiMap messageHeaders = MultiMap.caseInsensitiveMultiMap().addAll(headers).set(HEADER_FORMAT, body.format().configName());
+            if (route.slowClientPolicy() != null) {
+                messageHeaders.set(HEADER_SLOW_CLIENT_POLICY, route.slowClientPolicy().configName());
+            }
             messages.add(new RoutedMessage(address, body.value(), messageHeaders, route.index()));
         }
         return new RoutingResult(messages, unfilled, invalidJson);

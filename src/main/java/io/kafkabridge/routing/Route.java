@@ -1,6 +1,7 @@
 package io.kafkabridge.routing;
 
 import io.kafkabridge.config.RouteOptions;
+import io.kafkabridge.delivery.SlowClientPolicy;
 
 import java.util.regex.Pattern;
 
@@ -14,6 +15,7 @@ public final class Route {
     private final Pattern topicPattern;
     private final AddressTemplate address;
     private final PayloadFormat format;
+    private final SlowClientPolicy slowClientPolicy;
 
     public Route(int index, RouteOptions options) {
         this.index = index;
@@ -21,6 +23,14 @@ public final class Route {
         this.topicPattern = options.getTopicPattern() == null ? null : Pattern.compile(options.getTopicPattern());
         this.address = AddressTemplate.parse(options.getAddress());
         this.format = options.getFormat();
+        this.slowClientPolicy = options.getSlowClientPolicy();
+    }
+
+    /**
+     * @return the route's own slow-client policy, or {@code null}
+     */
+    public SlowClientPolicy slowClientPolicy() {
+        return slowClientPolicy;
     }
 
     public boolean matchesTopic(String candidate) {

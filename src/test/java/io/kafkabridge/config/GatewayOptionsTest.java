@@ -300,6 +300,7 @@ class GatewayOptionsTest {
         "{\"limits\":{\"maxInFlightBytes\":true}} | limits.maxInFlightBytes:",
         "{\"limits\":{\"maxOutboundMessageBytes\":0}} | limits.maxOutboundMessageBytes:",
         "{\"bridge\":{\"outboundPermitteds\":[{\"address\":\"a\",\"slowClientPolicy\":\"later\"}]}} | bridge.outboundPermitteds[0].slowClientPolicy:",
+        "{\"routes\":[{\"topic\":\"t\",\"address\":\"a\",\"slowClientPolicy\":\"oldest\"}]} | routes[0].slowClientPolicy:",
         "{\"bridge\":{\"inboundPermitteds\":[{\"address\":\"a\",\"slowClientPolicy\":\"conflate\"}]}} | bridge.inboundPermitteds[0].slowClientPolicy: unknown key",
         "{\"kafka\":{\"groupId\":\"\"}}            | kafka.groupId:",
         "{\"kafka\":{\"commitIntervalMs\":0}}      | kafka.commitIntervalMs:",
@@ -339,6 +340,15 @@ class GatewayOptionsTest {
 
         assertThat(bridge.getOutboundPolicies()).containsExactly(SlowClientPolicy.CONFLATE, null);
         assertThat(new PermissionsOptions(bridge.toJson()).getOutboundPolicies()).containsExactly(SlowClientPolicy.CONFLATE, null);
+    }
+
+    @Test
+    void aRouteMayNameItsOwnSlowClientPolicy() {
+        GatewayOptions options = parse("{\"routes\":[{\"topic\":\"prices\",\"address\":\"prices.{key}\",\"slowClientPolicy\":\"conflate\"},"
+            + "{\"topic\":\"orders\",\"address\":\"o\"}]}");
+
+        assertThat(options.getRoutes()).extracting(RouteOptions::getSlowClientPolicy).containsExactly(SlowClientPolicy.CONFLATE, null);
+        assertThat(new GatewayOptions(options.toJson()).toJson()).isEqualTo(options.toJson());
     }
 
     @Test

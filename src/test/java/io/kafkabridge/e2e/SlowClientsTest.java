@@ -2,6 +2,7 @@ package io.kafkabridge.e2e;
 
 import io.kafkabridge.bridge.ErrorCodes;
 import io.kafkabridge.kafka.EmbeddedKafka;
+import io.kafkabridge.routing.RecordRouter;
 import io.kafkabridge.testing.BridgeProbes;
 import io.kafkabridge.testing.GatewayNode;
 import io.kafkabridge.testing.KafkaBroker;
@@ -116,9 +117,20 @@ class SlowClientsTest {
 
     /** Publishes the flood on the node's event bus, as the Kafka source does, with a key per message. */
     private void flood(int keys) {
+        flood(keys, null);
+    }
+
+    /**
+     * @param routePolicy the {@code slow-client-policy} header a route with its own policy puts on its messages, or
+     *                    {@code null}
+     */
+    private void flood(int keys, String routePolicy) {
         for (int n = 0; n < FLOOD; n++) {
             DeliveryOptions options = new DeliveryOptions().addHeader("kafka.topic", "flood").addHeader("kafka.partition", "0")
                 .addHeader("kafka.offset", Integer.toString(n)).addHeader("kafka.key", "k" + n % keys);
+            if (routePolicy != null) {
+                options.addHeader(RecordRouter.HEADER_SLOW_CLIENT_POLICY, routePolicy);
+            }
             vertx.eventBus().publish(address, new JsonObject().put("n", n).put("key", "k" + n % keys).put("pad", PAD), options);
         }
     }
@@ -256,14 +268,15 @@ class SlowClientsTest {
 
     @Test
     void underConflateAStalledClientEndsWithTheNewestValueOfEveryKey(EmbeddedKafka kafka) {
-        deploy(kafka, "conflate");
+        // the route of the messages names conflate; the node's policy is disconnect
+        deploy(kafka, "disconnect");
         RawStompConnection stalledStomp = stompOverTcp(4096);
         RawSockJsClient stalledSockJs = sockJs(4096);
         stalledStomp.pauseReading();
         stalledSockJs.pauseReading();
         int keys = 10;
 
-        flood(keys);
+        flood(keys, "conflate");
         stalledStomp.resumeReading();
         stalledSockJs.resumeReading();
 

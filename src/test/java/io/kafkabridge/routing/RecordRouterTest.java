@@ -1,6 +1,7 @@
 package io.kafkabridge.routing;
 
 import io.kafkabridge.config.RouteOptions;
+import io.kafkabridge.delivery.SlowClientPolicy;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -134,6 +135,18 @@ class RecordRouterTest {
         assertThat(result.messages()).extracting(RoutedMessage::routeIndex).containsExactly(0, 2);
         assertThat(result.messages()).extracting(RoutedMessage::body)
             .containsExactly(new JsonObject().put("m", 1), new JsonObject().put("m", 1));
+    }
+
+    @Test
+    void aRouteThatNamesASlowClientPolicyMarksItsMessagesAndOthersDoNot() {
+        RecordRouter router = router(topicRoute("prices", "prices.{key}").setSlowClientPolicy(SlowClientPolicy.CONFLATE),
+            topicRoute("prices", "audit.prices"));
+
+        List<RoutedMessage> messages = router.route(record("prices", "EURUSD", "{\"bid\":1.1}")).messages();
+
+        assertThat(messages).hasSize(2);
+        assertThat(messages.get(0).headers().get(RecordRouter.HEADER_SLOW_CLIENT_POLICY)).isEqualTo("conflate");
+        assertThat(messages.get(1).headers().contains(RecordRouter.HEADER_SLOW_CLIENT_POLICY)).isFalse();
     }
 
     @Test
