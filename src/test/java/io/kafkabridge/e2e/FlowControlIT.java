@@ -7,7 +7,7 @@ import io.kafkabridge.testing.GatewayCluster.Node;
 import io.kafkabridge.testing.GatewayNode;
 import io.kafkabridge.testing.KafkaBroker;
 import io.kafkabridge.testing.RawSockJsClient;
-import io.kafkabridge.testing.RawStompConnection;
+import io.kafkabridge.testing.RawStompClient;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -216,10 +216,10 @@ class FlowControlIT {
         assertSockJsGetsEveryRecordOnceInOrder(readingSockJs, first);
         int stalled = 0;
         for (int i = 0; i < 5; i++) {
-            RawStompConnection tcp = track(RawStompConnection.connectTcp(vertx, node.stompPort(), new NetClientOptions().setReceiveBufferSize(4096)));
-            RawStompConnection ws = track(RawStompConnection.connectWebSocket(vertx, node.httpPort(), "/stomp",
+            RawStompClient tcp = track(RawStompClient.connectTcp(vertx, node.stompPort(), new NetClientOptions().setReceiveBufferSize(4096)));
+            RawStompClient ws = track(RawStompClient.connectWebSocket(vertx, node.httpPort(), "/stomp",
                 new WebSocketClientOptions().setReceiveBufferSize(4096)));
-            for (RawStompConnection stomp : List.of(tcp, ws)) {
+            for (RawStompClient stomp : List.of(tcp, ws)) {
                 BridgeProbes.stompConnect(stomp, "0,0");
                 BridgeProbes.stompSubscribe(stomp, "feed", ADDRESS);
                 stomp.pauseReading();

@@ -6,7 +6,6 @@ import io.kafkabridge.testing.GatewayNode;
 import io.kafkabridge.testing.KafkaBroker;
 import io.kafkabridge.testing.RawSockJsClient;
 import io.kafkabridge.testing.RawStompClient;
-import io.kafkabridge.testing.RawStompConnection;
 import io.kafkabridge.testing.StompTransport;
 import io.kafkabridge.testing.WellBehavedClients;
 import io.vertx.core.Vertx;
@@ -136,15 +135,15 @@ class LimitsTest {
         return closeAfter(RawSockJsClient.connect(vertx, on.httpPort(), null));
     }
 
-    private RawStompConnection stomp(StompTransport transport, GatewayNode on) {
+    private RawStompClient stomp(StompTransport transport, GatewayNode on) {
         return closeAfter(transport.connect(vertx, on));
     }
 
     /**
      * A client connected (CONNECT/CONNECTED) and sending heart-beats, so that only the limit under test can cut it.
      */
-    private RawStompConnection connectedStomp(StompTransport transport, GatewayNode on) {
-        RawStompConnection client = stomp(transport, on);
+    private RawStompClient connectedStomp(StompTransport transport, GatewayNode on) {
+        RawStompClient client = stomp(transport, on);
         closeAfter(BridgeProbes.stompHeartBeats(vertx, client, 250));
         stompConnect(client, "0,0");
         return client;
@@ -422,7 +421,7 @@ class LimitsTest {
     void aStompBodyOverMaxFrameBytesIsRefusedWithFrameTooLargeAndNotPublished(StompTransport transport) throws Exception {
         WellBehavedClients watchers = wellBehavedClients(node);
         LinkedBlockingQueue<Object> bus = busMessages("in.big");
-        RawStompConnection client = connectedStomp(transport, node);
+        RawStompClient client = connectedStomp(transport, node);
 
         client.sendRaw(sendFrameWithContentLength("in.big", "z".repeat(MAX_FRAME_BYTES + 1)));
 
@@ -434,7 +433,7 @@ class LimitsTest {
 
     @Test
     void aStompBodyOverMaxFrameBytesWithoutContentLengthIsRefusedWithFrameTooLarge() {
-        RawStompConnection client = connectedStomp(StompTransport.TCP, node);
+        RawStompClient client = connectedStomp(StompTransport.TCP, node);
 
         client.send("SEND", Map.of("destination", "in.big"), "z".repeat(MAX_FRAME_BYTES + 1));
 
@@ -445,7 +444,7 @@ class LimitsTest {
     @EnumSource(StompTransport.class)
     void aStompBodyOfExactlyMaxFrameBytesIsAccepted(StompTransport transport) throws Exception {
         LinkedBlockingQueue<Object> bus = busMessages("in.exact");
-        RawStompConnection client = connectedStomp(transport, node);
+        RawStompClient client = connectedStomp(transport, node);
         String body = "e".repeat(MAX_FRAME_BYTES);
 
         client.sendRaw("SEND\ndestination:in.exact\nreceipt:exact\ncontent-length:" + body.length() + "\n\n" + body + "\u0000");
@@ -459,7 +458,7 @@ class LimitsTest {
     void aStompBodyOverMaxFrameBytesArrivingInTwoPartsIsRefusedWithFrameTooLargeAndNotPublished() throws Exception {
         WellBehavedClients watchers = wellBehavedClients(node);
         LinkedBlockingQueue<Object> bus = busMessages("in.big");
-        RawStompConnection client = connectedStomp(StompTransport.WEBSOCKET, node);
+        RawStompClient client = connectedStomp(StompTransport.WEBSOCKET, node);
         String body = "s".repeat(2 * MAX_FRAME_BYTES);
 
         // two WebSocket messages: the parser sees two buffers, whatever the network does
@@ -479,7 +478,7 @@ class LimitsTest {
     @ValueSource(strings = {"abc", "-5"})
     void aStompFrameWithAnInvalidContentLengthIsRefusedWithInvalidFrame(String contentLength) {
         WellBehavedClients watchers = wellBehavedClients(node);
-        RawStompConnection client = connectedStomp(StompTransport.TCP, node);
+        RawStompClient client = connectedStomp(StompTransport.TCP, node);
 
         client.sendRaw("SEND\ndestination:in.x\ncontent-length:" + contentLength + "\n\nhello\u0000");
 
@@ -491,7 +490,7 @@ class LimitsTest {
     @Test
     void aStompFrameWithTooManyHeadersIsRefusedWithInvalidFrame() {
         WellBehavedClients watchers = wellBehavedClients(node);
-        RawStompConnection client = connectedStomp(StompTransport.TCP, node);
+        RawStompClient client = connectedStomp(StompTransport.TCP, node);
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("destination", "in.headers");
         for (int i = 0; i < 100; i++) {
@@ -508,7 +507,7 @@ class LimitsTest {
     @EnumSource(StompTransport.class)
     void aStompClientSubscribingBeyondMaxSubscriptionsGetsTooManySubscriptionsNamingTheDestination(StompTransport transport) {
         WellBehavedClients watchers = wellBehavedClients(node);
-        RawStompConnection client = connectedStomp(transport, node);
+        RawStompClient client = connectedStomp(transport, node);
         stompSubscribe(client, "a", "t.ssub.a");
         stompSubscribe(client, "b", "t.ssub.b");
         stompSubscribe(client, "c", "t.ssub.c");
@@ -525,7 +524,7 @@ class LimitsTest {
 
     @Test
     void aStompUnsubscribeFreesASubscriptionSlot() {
-        RawStompConnection client = connectedStomp(StompTransport.TCP, node);
+        RawStompClient client = connectedStomp(StompTransport.TCP, node);
         stompSubscribe(client, "a", "t.sslot.a");
         stompSubscribe(client, "b", "t.sslot.b");
         stompSubscribe(client, "c", "t.sslot.c");
@@ -542,16 +541,16 @@ class LimitsTest {
         String tooLongIn = padded("in.", MAX_ADDRESS_LENGTH + 1);
         LinkedBlockingQueue<Object> bus = busMessages(tooLongIn);
 
-        RawStompConnection subscriber = connectedStomp(StompTransport.TCP, node);
+        RawStompClient subscriber = connectedStomp(StompTransport.TCP, node);
         subscriber.send("SUBSCRIBE", "id", "long", "destination", padded("t.", MAX_ADDRESS_LENGTH + 1));
         assertThat(awaitStompRefusal(subscriber, REFUSAL).header("message")).isEqualTo("address_too_long");
 
-        RawStompConnection sender = connectedStomp(StompTransport.TCP, node);
+        RawStompClient sender = connectedStomp(StompTransport.TCP, node);
         sender.send("SEND", Map.of("destination", tooLongIn), "too long");
         assertThat(awaitStompRefusal(sender, REFUSAL).header("message")).isEqualTo("address_too_long");
         assertThat(busMessagesBeforeMarker(bus, tooLongIn)).isEmpty();
 
-        RawStompConnection longest = connectedStomp(StompTransport.TCP, node);
+        RawStompClient longest = connectedStomp(StompTransport.TCP, node);
         stompSubscribe(longest, "max", padded("t.", MAX_ADDRESS_LENGTH));
         awaitStompProbe(vertx, longest, padded("t.", MAX_ADDRESS_LENGTH));
         assertStillDelivered(watchers, "stomp-address-1");
@@ -562,7 +561,7 @@ class LimitsTest {
     void stompFramesBeyondTheRateAreRefusedWithRateLimitedAfterTheAllowedOnesWerePublished(StompTransport transport) throws Exception {
         WellBehavedClients watchers = wellBehavedClients(node);
         LinkedBlockingQueue<Object> bus = busMessages("in.rate");
-        RawStompConnection client = connectedStomp(transport, node);
+        RawStompClient client = connectedStomp(transport, node);
         StringBuilder burst = new StringBuilder();
         for (int i = 0; i < 2 * MAX_RATE; i++) {
             burst.append("SEND\ndestination:in.rate\n\n").append(i).append('\u0000');
@@ -579,7 +578,7 @@ class LimitsTest {
 
     @Test
     void stompHeartBeatsDoNotCountAgainstTheRate() {
-        RawStompConnection client = connectedStomp(StompTransport.TCP, node);
+        RawStompClient client = connectedStomp(StompTransport.TCP, node);
 
         client.sendRaw("\n".repeat(4 * MAX_RATE));
         stompSubscribe(client, "after-beats", "t.after.beats");
@@ -599,7 +598,7 @@ class LimitsTest {
     void connectionsBeyondMaxConnectionsPerNodeAreRefusedOnEveryTransportUntilOneCloses() throws Exception {
         GatewayNode small = ownNode("limits-connections", 3);
         WellBehavedClients watchers = wellBehavedClients(small);
-        RawStompConnection third = connectedStomp(StompTransport.WEBSOCKET, small);
+        RawStompClient third = connectedStomp(StompTransport.WEBSOCKET, small);
         BridgeProbes.awaitOpenConnections(vertx, small.httpPort(), 3);
 
         RawSockJsClient sockJs = sockJs(small);
@@ -607,7 +606,7 @@ class LimitsTest {
         assertSockJsError(err, "too_many_connections", 503);
         sockJs.awaitClose(REFUSAL);
         for (StompTransport transport : StompTransport.values()) {
-            RawStompConnection refused = stomp(transport, small);
+            RawStompClient refused = stomp(transport, small);
             RawStompClient.Received error = awaitStompRefusal(refused, REFUSAL);
             assertThat(error.header("message")).as("over " + transport).isEqualTo("too_many_connections");
         }
@@ -615,7 +614,7 @@ class LimitsTest {
 
         third.close();
         BridgeProbes.awaitOpenConnections(vertx, small.httpPort(), 2);
-        RawStompConnection fourth = connectedStomp(StompTransport.TCP, small);
+        RawStompClient fourth = connectedStomp(StompTransport.TCP, small);
         stompSubscribe(fourth, "freed", "t.freed");
         awaitStompProbe(vertx, fourth, "t.freed");
         assertStillDelivered(watchers, "connections-2");
@@ -627,13 +626,13 @@ class LimitsTest {
         WellBehavedClients watchers = wellBehavedClients(small);
 
         for (int i = 0; i < 3; i++) {
-            RawStompConnection early = stomp(StompTransport.TCP, small);
+            RawStompClient early = stomp(StompTransport.TCP, small);
             early.send("SUBSCRIBE", "id", "early", "destination", "t.early");
             assertThat(awaitStompRefusal(early, REFUSAL).header("message")).isEqualTo("not_connected");
         }
-        RawStompConnection tooSlow = stomp(StompTransport.WEBSOCKET, small);
+        RawStompClient tooSlow = stomp(StompTransport.WEBSOCKET, small);
         assertThat(awaitStompRefusal(tooSlow, REFUSAL).header("message")).isEqualTo("connect_timeout");
-        RawStompConnection tooLarge = connectedStomp(StompTransport.TCP, small);
+        RawStompClient tooLarge = connectedStomp(StompTransport.TCP, small);
         tooLarge.sendRaw(sendFrameWithContentLength("in.big", "z".repeat(MAX_FRAME_BYTES + 1)));
         assertThat(awaitStompRefusal(tooLarge, REFUSAL).header("message")).isEqualTo("frame_too_large");
         RawSockJsClient silent = sockJs(small);

@@ -8,7 +8,6 @@ import io.kafkabridge.testing.GatewayNode;
 import io.kafkabridge.testing.KafkaBroker;
 import io.kafkabridge.testing.RawSockJsClient;
 import io.kafkabridge.testing.RawStompClient;
-import io.kafkabridge.testing.RawStompConnection;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -45,7 +44,7 @@ class NodeLifecycleTest {
         Vertx vertx = Vertx.vertx();
         try {
             GatewayNode node = GatewayNode.deploy(vertx, config(kafka, id, address));
-            RawStompConnection stomp = RawStompConnection.connectTcp(vertx, node.stompPort());
+            RawStompClient stomp = RawStompClient.connectTcp(vertx, node.stompPort());
             BridgeProbes.stompConnect(stomp, "0,0");
             BridgeProbes.stompSubscribe(stomp, "feed", address);
             RawSockJsClient sockJs = RawSockJsClient.connect(vertx, node.httpPort(), null);
@@ -85,7 +84,7 @@ class NodeLifecycleTest {
         try {
             GatewayNode node = GatewayNode.deploy(vertx, config(kafka, id, address));
             RawSockJsClient sockJs = RawSockJsClient.connect(vertx, node.httpPort(), null);
-            RawStompConnection stomp = RawStompConnection.connectTcp(vertx, node.stompPort());
+            RawStompClient stomp = RawStompClient.connectTcp(vertx, node.stompPort());
             BridgeProbes.stompConnect(stomp, "0,0");
             // the cluster's member is gone: no registration can be recorded any more
             ClusteredVertx.clusterManager(vertx).getHazelcastInstance().getLifecycleService().terminate();

@@ -8,7 +8,6 @@ import io.kafkabridge.testing.GatewayNode;
 import io.kafkabridge.testing.KafkaBroker;
 import io.kafkabridge.testing.RawSockJsClient;
 import io.kafkabridge.testing.RawStompClient;
-import io.kafkabridge.testing.RawStompConnection;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.http.WebSocketClientOptions;
@@ -89,17 +88,17 @@ class SlowClientsTest {
         return client;
     }
 
-    private RawStompConnection stompOverTcp(int receiveBuffer) {
-        return subscribed(RawStompConnection.connectTcp(vertx, node.stompPort(), new NetClientOptions().setReceiveBufferSize(receiveBuffer)));
+    private RawStompClient stompOverTcp(int receiveBuffer) {
+        return subscribed(RawStompClient.connectTcp(vertx, node.stompPort(), new NetClientOptions().setReceiveBufferSize(receiveBuffer)));
     }
 
-    private RawStompConnection stompOverWebSocket(int receiveBuffer) {
-        return subscribed(RawStompConnection.connectWebSocket(vertx, node.httpPort(), "/stomp",
+    private RawStompClient stompOverWebSocket(int receiveBuffer) {
+        return subscribed(RawStompClient.connectWebSocket(vertx, node.httpPort(), "/stomp",
             new WebSocketClientOptions().setReceiveBufferSize(receiveBuffer)));
     }
 
     /** CONNECTs, subscribes to the address and waits until a probe arrives. */
-    private RawStompConnection subscribed(RawStompConnection stomp) {
+    private RawStompClient subscribed(RawStompClient stomp) {
         track(stomp);
         BridgeProbes.stompConnect(stomp, "0,0");
         BridgeProbes.stompSubscribe(stomp, "feed", address);
@@ -152,7 +151,7 @@ class SlowClientsTest {
     }
 
     /** Reads flood messages until the last one, or until the connection ends (then the list ends with null). */
-    private static List<Got> readStomp(RawStompConnection stomp) {
+    private static List<Got> readStomp(RawStompClient stomp) {
         List<Got> got = new ArrayList<>();
         while (true) {
             RawStompClient.Received frame = stomp.next(DELIVERY);
@@ -214,11 +213,11 @@ class SlowClientsTest {
     @Test
     void stalledClientsOnEveryTransportAreDisconnectedWhileTheOthersGetEveryMessage(EmbeddedKafka kafka) {
         deploy(kafka, "disconnect");
-        RawStompConnection readingStomp = stompOverTcp(64 * 1024);
+        RawStompClient readingStomp = stompOverTcp(64 * 1024);
         RawSockJsClient readingSockJs = sockJs(64 * 1024);
-        List<RawStompConnection> stalledStomp = List.of(stompOverTcp(4096), stompOverWebSocket(4096));
+        List<RawStompClient> stalledStomp = List.of(stompOverTcp(4096), stompOverWebSocket(4096));
         RawSockJsClient stalledSockJs = sockJs(4096);
-        stalledStomp.forEach(RawStompConnection::pauseReading);
+        stalledStomp.forEach(RawStompClient::pauseReading);
         stalledSockJs.pauseReading();
 
         flood(1);
@@ -227,7 +226,7 @@ class SlowClientsTest {
         assertEveryMessageOnceInOrder(readSockJs(readingSockJs));
         assertThat(slowClients().getLong("disconnect")).as("stalled clients disconnected").isEqualTo(3);
         // once they read again: what they were sent, in order, then the end of the connection
-        for (RawStompConnection stalled : stalledStomp) {
+        for (RawStompClient stalled : stalledStomp) {
             stalled.resumeReading();
             List<Got> got = readStomp(stalled);
             assertThat(got).last().isNull();
@@ -245,7 +244,7 @@ class SlowClientsTest {
     void underDropOldestAStalledClientEndsWithTheNewestMessagesAndCountsWhatItMissed(EmbeddedKafka kafka) {
         // the address's outbound rule overrides the node's policy
         deploy(kafka, "disconnect", "drop-oldest");
-        RawStompConnection stalledStomp = stompOverTcp(4096);
+        RawStompClient stalledStomp = stompOverTcp(4096);
         RawSockJsClient stalledSockJs = sockJs(4096);
         stalledStomp.pauseReading();
         stalledSockJs.pauseReading();
@@ -270,7 +269,7 @@ class SlowClientsTest {
     void underConflateAStalledClientEndsWithTheNewestValueOfEveryKey(EmbeddedKafka kafka) {
         // the route of the messages names conflate; the node's policy is disconnect
         deploy(kafka, "disconnect");
-        RawStompConnection stalledStomp = stompOverTcp(4096);
+        RawStompClient stalledStomp = stompOverTcp(4096);
         RawSockJsClient stalledSockJs = sockJs(4096);
         stalledStomp.pauseReading();
         stalledSockJs.pauseReading();

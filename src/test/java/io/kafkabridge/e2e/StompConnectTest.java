@@ -5,7 +5,6 @@ import io.kafkabridge.testing.BridgeProbes;
 import io.kafkabridge.testing.GatewayNode;
 import io.kafkabridge.testing.KafkaBroker;
 import io.kafkabridge.testing.RawStompClient;
-import io.kafkabridge.testing.RawStompConnection;
 import io.kafkabridge.testing.StompTransport;
 import io.kafkabridge.testing.WellBehavedClients;
 import io.vertx.core.Vertx;
@@ -100,7 +99,7 @@ class StompConnectTest {
         return resource;
     }
 
-    private RawStompConnection stomp(StompTransport transport) {
+    private RawStompClient stomp(StompTransport transport) {
         return closeAfter(transport.connect(vertx, node));
     }
 
@@ -123,7 +122,7 @@ class StompConnectTest {
     @EnumSource(StompTransport.class)
     void aSubscribeBeforeConnectIsRefusedWithNotConnectedAndTheConnectionIsClosed(StompTransport transport) {
         WellBehavedClients watchers = wellBehavedClients();
-        RawStompConnection client = stomp(transport);
+        RawStompClient client = stomp(transport);
 
         client.send("SUBSCRIBE", "id", "1", "destination", ALICE);
 
@@ -140,7 +139,7 @@ class StompConnectTest {
         MessageConsumer<Object> consumer = vertx.eventBus().consumer("in.early", message -> bus.add(message.body()));
         GatewayNode.await(consumer.completion(), TIMEOUT);
         closeAfter(() -> GatewayNode.await(consumer.unregister(), TIMEOUT));
-        RawStompConnection client = stomp(transport);
+        RawStompClient client = stomp(transport);
 
         client.send("SEND", Map.of("destination", "in.early"), "too early");
 
@@ -151,7 +150,7 @@ class StompConnectTest {
 
     @Test
     void anUnknownCommandBeforeConnectIsRefusedWithNotConnected() {
-        RawStompConnection client = stomp(StompTransport.TCP);
+        RawStompClient client = stomp(StompTransport.TCP);
 
         client.send("HELLO", "x", "y");
 
@@ -163,7 +162,7 @@ class StompConnectTest {
     void aClientThatNeverSendsConnectIsCutAtTheConnectTimeoutWithConnectTimeout(StompTransport transport) {
         WellBehavedClients watchers = wellBehavedClients();
         long start = System.nanoTime();
-        RawStompConnection client = stomp(transport);
+        RawStompClient client = stomp(transport);
 
         RawStompClient.Received error = awaitStompRefusal(client, REFUSAL);
 
@@ -175,7 +174,7 @@ class StompConnectTest {
     @Test
     void heartBeatsBeforeConnectDoNotStopTheConnectTimeout() {
         long start = System.nanoTime();
-        RawStompConnection client = stomp(StompTransport.TCP);
+        RawStompClient client = stomp(StompTransport.TCP);
         closeAfter(BridgeProbes.stompHeartBeats(vertx, client, 100));
 
         RawStompClient.Received error = awaitStompRefusal(client, REFUSAL);
@@ -187,7 +186,7 @@ class StompConnectTest {
     @Test
     void aClientThatStopsInTheMiddleOfItsConnectFrameIsCutAtTheConnectTimeout() {
         long start = System.nanoTime();
-        RawStompConnection client = stomp(StompTransport.TCP);
+        RawStompClient client = stomp(StompTransport.TCP);
 
         client.sendRaw("CONNECT\naccept-version:1.2\nhost:localhost\n");
 
@@ -201,7 +200,7 @@ class StompConnectTest {
     @EnumSource(StompTransport.class)
     void aSecondConnectIsRefusedWithAlreadyConnected(StompTransport transport) {
         WellBehavedClients watchers = wellBehavedClients();
-        RawStompConnection client = stomp(transport);
+        RawStompClient client = stomp(transport);
         stompConnect(client, "0,0");
 
         client.send("CONNECT", "accept-version", "1.2", "host", "localhost");
@@ -212,7 +211,7 @@ class StompConnectTest {
 
     @Test
     void theStompCommandConnectsLikeConnectAndCountsAsTheOneConnect() {
-        RawStompConnection client = stomp(StompTransport.TCP);
+        RawStompClient client = stomp(StompTransport.TCP);
 
         client.send("STOMP", "accept-version", "1.2", "host", "localhost", "heart-beat", "0,0");
         RawStompClient.Received connected = client.next(TIMEOUT);
@@ -229,7 +228,7 @@ class StompConnectTest {
     @EnumSource(StompTransport.class)
     void anUnknownCommandAfterConnectIsRefusedWithUnknownType(StompTransport transport) {
         WellBehavedClients watchers = wellBehavedClients();
-        RawStompConnection client = stomp(transport);
+        RawStompClient client = stomp(transport);
         stompConnect(client, "0,0");
 
         client.send("HELLO", "x", "y");
@@ -240,7 +239,7 @@ class StompConnectTest {
 
     @Test
     void aServerCommandSentByTheClientIsRefusedWithUnknownType() {
-        RawStompConnection client = stomp(StompTransport.TCP);
+        RawStompClient client = stomp(StompTransport.TCP);
         stompConnect(client, "0,0");
 
         client.send("MESSAGE", "destination", ALICE, "subscription", "x", "message-id", "forged");
@@ -252,7 +251,7 @@ class StompConnectTest {
 
     @Test
     void theServerSendsHeartBeatsAtTheIntervalTheClientAskedFor() {
-        RawStompConnection client = stomp(StompTransport.TCP);
+        RawStompClient client = stomp(StompTransport.TCP);
         closeAfter(BridgeProbes.stompHeartBeats(vertx, client, 250));
 
         RawStompClient.Received connected = stompConnect(client, "0,500");
@@ -271,13 +270,13 @@ class StompConnectTest {
     @EnumSource(StompTransport.class)
     void aClientSendingHeartBeatsStaysConnectedPastTheIdleTimeoutWhileASilentOneIsCutWithIdleTimeout(StompTransport transport) {
         WellBehavedClients watchers = wellBehavedClients();
-        RawStompConnection beating = stomp(transport);
+        RawStompClient beating = stomp(transport);
         stompConnect(beating, "500,500");
         stompSubscribe(beating, "hb", "t.heart.beats");
         awaitStompProbe(vertx, beating, "t.heart.beats");
         closeAfter(BridgeProbes.stompHeartBeats(vertx, beating, 250));
 
-        RawStompConnection silent = stomp(transport);
+        RawStompClient silent = stomp(transport);
         stompConnect(silent, "0,500");
         long connectedAt = System.nanoTime();
         RawStompClient.Received error = awaitStompRefusal(silent, REFUSAL);
@@ -292,7 +291,7 @@ class StompConnectTest {
 
     @Test
     void aClientThatPromisedHeartBeatsAndFallsSilentIsCutWithIdleTimeout() {
-        RawStompConnection client = stomp(StompTransport.TCP);
+        RawStompClient client = stomp(StompTransport.TCP);
         stompConnect(client, "500,500");
 
         RawStompClient.Received refusal = client.next(REFUSAL);

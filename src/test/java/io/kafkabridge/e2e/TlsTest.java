@@ -8,7 +8,6 @@ import io.kafkabridge.testing.GatewayNode;
 import io.kafkabridge.testing.KafkaBroker;
 import io.kafkabridge.testing.NodeClient;
 import io.kafkabridge.testing.RawStompClient;
-import io.kafkabridge.testing.RawStompConnection;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -96,7 +95,7 @@ class TlsTest {
         return new NetClientOptions().setSsl(true).setTrustOptions(certificate.trustOptions()).setHostnameVerificationAlgorithm("HTTPS");
     }
 
-    private static void assertReceivesARecord(RawStompConnection client, String orderId) {
+    private static void assertReceivesARecord(RawStompClient client, String orderId) {
         stompConnect(client, "0,0");
         stompSubscribe(client, "tls", ALICE);
         awaitStompProbe(vertx, client, ALICE);
@@ -111,7 +110,7 @@ class TlsTest {
 
     @Test
     void aStompClientOverWssReceivesAKafkaRecord() {
-        try (RawStompConnection client = RawStompConnection.connectWebSocket(vertx, "localhost", node.httpPort(), "/stomp",
+        try (RawStompClient client = RawStompClient.connectWebSocket(vertx, "localhost", node.httpPort(), "/stomp",
             trustingWebSocketOptions())) {
             assertReceivesARecord(client, "over-wss");
         }
@@ -119,7 +118,7 @@ class TlsTest {
 
     @Test
     void aStompClientOverTlsReceivesAKafkaRecord() {
-        try (RawStompConnection client = RawStompConnection.connectTcp(vertx, "localhost", node.stompPort(), trustingTcpOptions())) {
+        try (RawStompClient client = RawStompClient.connectTcp(vertx, "localhost", node.stompPort(), trustingTcpOptions())) {
             assertReceivesARecord(client, "over-tls");
         }
     }
@@ -147,7 +146,7 @@ class TlsTest {
 
     @Test
     void aPlainTcpStompClientGetsNoConnected() {
-        try (RawStompConnection client = RawStompConnection.connectTcp(vertx, node.stompPort())) {
+        try (RawStompClient client = RawStompClient.connectTcp(vertx, node.stompPort())) {
             client.send("CONNECT", "accept-version", "1.2", "host", "localhost");
 
             RawStompClient.Received received;
@@ -160,23 +159,23 @@ class TlsTest {
 
     @Test
     void aPlainWebSocketClientCannotConnect() {
-        assertThatThrownBy(() -> RawStompConnection.connectWebSocket(vertx, node.httpPort()).close())
+        assertThatThrownBy(() -> RawStompClient.connectWebSocket(vertx, node.httpPort()).close())
             .as("a ws:// connection to the HTTPS port").isInstanceOf(IllegalStateException.class);
     }
 
     @Test
     void aClientThatDoesNotTrustTheCertificateCannotConnect() {
-        assertThatThrownBy(() -> RawStompConnection.connectWebSocket(vertx, "localhost", node.httpPort(), "/stomp",
+        assertThatThrownBy(() -> RawStompClient.connectWebSocket(vertx, "localhost", node.httpPort(), "/stomp",
             new WebSocketClientOptions().setSsl(true)).close())
             .as("a wss:// connection without the certificate in the trust store").isInstanceOf(IllegalStateException.class);
-        assertThatThrownBy(() -> RawStompConnection.connectTcp(vertx, "localhost", node.stompPort(),
+        assertThatThrownBy(() -> RawStompClient.connectTcp(vertx, "localhost", node.stompPort(),
             new NetClientOptions().setSsl(true).setHostnameVerificationAlgorithm("HTTPS")).close())
             .as("a TLS connection without the certificate in the trust store").isInstanceOf(IllegalStateException.class);
     }
 
     @Test
     void aClientConnectingUnderAnotherNameThanTheCertificatesCannotConnect() {
-        assertThatThrownBy(() -> RawStompConnection.connectTcp(vertx, "127.0.0.1", node.stompPort(), trustingTcpOptions()).close())
+        assertThatThrownBy(() -> RawStompClient.connectTcp(vertx, "127.0.0.1", node.stompPort(), trustingTcpOptions()).close())
             .as("a TLS connection to 127.0.0.1 with a certificate for localhost").isInstanceOf(IllegalStateException.class);
     }
 

@@ -5,7 +5,6 @@ import io.kafkabridge.testing.GatewayNode;
 import io.kafkabridge.testing.KafkaBroker;
 import io.kafkabridge.testing.RawSockJsClient;
 import io.kafkabridge.testing.RawStompClient;
-import io.kafkabridge.testing.RawStompConnection;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.json.JsonArray;
@@ -144,7 +143,7 @@ class WebSocketCompressionTest {
     }
 
     private static void assertStompDelivers(Vertx vertx, GatewayNode node, String extension) {
-        try (RawStompConnection client = RawStompConnection.connectWebSocket(vertx, "127.0.0.1", node.httpPort(), "/stomp",
+        try (RawStompClient client = RawStompClient.connectWebSocket(vertx, "127.0.0.1", node.httpPort(), "/stomp",
             OFFERING_COMPRESSION)) {
             assertAccepted(client.webSocketExtensions(), extension);
             stompConnect(client, "0,0");

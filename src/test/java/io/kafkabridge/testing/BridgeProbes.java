@@ -41,7 +41,7 @@ public final class BridgeProbes {
      * @return the MESSAGE frame
      * @throws AssertionError when the client is refused, closed or receives nothing in time
      */
-    public static RawStompClient.Received awaitStompProbe(Vertx vertx, RawStompConnection client, String address, JsonObject probe) {
+    public static RawStompClient.Received awaitStompProbe(Vertx vertx, RawStompClient client, String address, JsonObject probe) {
         long timer = vertx.setPeriodic(1, 100, id -> vertx.eventBus().publish(address, probe));
         try {
             return nextStompMessage(client, frame -> address.equals(frame.header("destination")) && isBody(frame.body(), probe),
@@ -51,7 +51,7 @@ public final class BridgeProbes {
         }
     }
 
-    public static RawStompClient.Received awaitStompProbe(Vertx vertx, RawStompConnection client, String address) {
+    public static RawStompClient.Received awaitStompProbe(Vertx vertx, RawStompClient client, String address) {
         return awaitStompProbe(vertx, client, address, probe());
     }
 
@@ -60,7 +60,7 @@ public final class BridgeProbes {
      *
      * @throws AssertionError on an ERROR frame, a close, or nothing in time
      */
-    public static RawStompClient.Received nextStompMessage(RawStompConnection client, Predicate<RawStompClient.Received> condition,
+    public static RawStompClient.Received nextStompMessage(RawStompClient client, Predicate<RawStompClient.Received> condition,
                                                            Duration timeout, String what) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
@@ -127,7 +127,7 @@ public final class BridgeProbes {
     /**
      * Sends CONNECT (STOMP 1.2, the given heart-beat) and waits for CONNECTED.
      */
-    public static RawStompClient.Received stompConnect(RawStompConnection client, String heartBeat) {
+    public static RawStompClient.Received stompConnect(RawStompClient client, String heartBeat) {
         client.send("CONNECT", "accept-version", "1.2", "host", "localhost", "heart-beat", heartBeat);
         RawStompClient.Received connected = client.next(TIMEOUT);
         if (!"CONNECTED".equals(connected.command())) {
@@ -139,7 +139,7 @@ public final class BridgeProbes {
     /**
      * Subscribes and waits for the receipt (so that the SUBSCRIBE was processed).
      */
-    public static void stompSubscribe(RawStompConnection client, String id, String destination) {
+    public static void stompSubscribe(RawStompClient client, String id, String destination) {
         client.send("SUBSCRIBE", "id", id, "destination", destination, "receipt", "r-" + id);
         RawStompClient.Received receipt = client.next(TIMEOUT);
         if (!"RECEIPT".equals(receipt.command()) || !("r-" + id).equals(receipt.header("receipt-id"))) {
@@ -152,7 +152,7 @@ public final class BridgeProbes {
      *
      * @return the ERROR frame
      */
-    public static RawStompClient.Received awaitStompRefusal(RawStompConnection client, Duration timeout) {
+    public static RawStompClient.Received awaitStompRefusal(RawStompClient client, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         RawStompClient.Received frame;
         do {
@@ -175,7 +175,7 @@ public final class BridgeProbes {
     /**
      * Sends a heart-beat (EOL) every {@code intervalMs}; close the result to stop.
      */
-    public static AutoCloseable stompHeartBeats(Vertx vertx, RawStompConnection client, long intervalMs) {
+    public static AutoCloseable stompHeartBeats(Vertx vertx, RawStompClient client, long intervalMs) {
         long timer = vertx.setPeriodic(intervalMs, id -> client.sendRaw("\n"));
         return () -> vertx.cancelTimer(timer);
     }

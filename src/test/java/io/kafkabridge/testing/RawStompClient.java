@@ -3,13 +3,11 @@ package io.kafkabridge.testing;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
-import io.vertx.core.net.NetSocket;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -21,8 +19,11 @@ import java.util.function.Consumer;
 
 /**
  * A byte-level STOMP client over TCP or WebSocket for tests that must send what a well-behaved client library never
- * would (frames before CONNECT, oversized bodies, nothing at all). Received frames are parsed into {@link Received};
- * a close is reported as a {@link Received} with command {@code CLOSED}.
+ * would (frames before CONNECT, oversized bodies, nothing at all), or stop reading. It also sees what the server sends
+ * right after accepting the connection (a refusal such as {@code too_many_connections}, a TLS failure): its handlers
+ * are installed on the event loop as the connection completes (Vert.x drops data, and a close, that arrive before a
+ * handler is set). Received frames are {@link Received}; a close is command {@code CLOSED}; heart-beats are counted
+ * apart ({@link #nextHeartBeat}).
  */
 public final class RawStompClient implements AutoCloseable {
 
@@ -37,26 +38,38 @@ public final class RawStompClient implements AutoCloseable {
     }
 
     private final LinkedBlockingQueue<Received> received = new LinkedBlockingQueue<>();
+    private final LinkedBlockingQueue<Long> heartBeats = new LinkedBlockingQueue<>();
     private final StringBuilder partial = new StringBuilder();
-    private final Consumer<Buffer> writer;
-    private final Runnable closer;
-    private final Object keepAlive;
+    private volatile Consumer<Buffer> writer;
+    private volatile Runnable closer;
+    private volatile io.vertx.core.streams.ReadStream<Buffer> input;
+    private volatile String webSocketExtensions;
 
-    private RawStompClient(Consumer<Buffer> writer, Runnable closer, Object keepAlive) {
-        this.writer = writer;
-        this.closer = closer;
-        this.keepAlive = keepAlive;
+    private RawStompClient() {
     }
 
     public static RawStompClient connectTcp(Vertx vertx, int port, NetClientOptions options) {
+        return connectTcp(vertx, "127.0.0.1", port, options);
+    }
+
+    /**
+     * @param host the host to connect to, and the name a TLS client verifies
+     */
+    public static RawStompClient connectTcp(Vertx vertx, String host, int port, NetClientOptions options) {
         NetClient client = vertx.createNetClient(options);
-        NetSocket socket = GatewayNode.await(client.connect(port, "127.0.0.1"), Duration.ofSeconds(10));
-        RawStompClient stomp = new RawStompClient(socket::write, () -> {
-            socket.close();
-            client.close();
-        }, client);
-        socket.handler(stomp::parse);
-        socket.closeHandler(v -> stomp.received.add(new Received("CLOSED", Map.of(), "")));
+        RawStompClient stomp = new RawStompClient();
+        Future<Void> connected = client.connect(port, host).map(socket -> {
+            socket.handler(stomp::parse);
+            socket.closeHandler(v -> stomp.closed());
+            stomp.input = socket;
+            stomp.writer = socket::write;
+            stomp.closer = () -> {
+                socket.close();
+                client.close();
+            };
+            return null;
+        });
+        awaitConnected(connected, client::close);
         return stomp;
     }
 
@@ -65,21 +78,68 @@ public final class RawStompClient implements AutoCloseable {
     }
 
     public static RawStompClient connectWebSocket(Vertx vertx, int httpPort, String path, WebSocketClientOptions options) {
+        return connectWebSocket(vertx, "127.0.0.1", httpPort, path, options);
+    }
+
+    /**
+     * @param host the host to connect to, and the name a TLS client verifies
+     */
+    public static RawStompClient connectWebSocket(Vertx vertx, String host, int httpPort, String path,
+                                                      WebSocketClientOptions options) {
         WebSocketClient client = vertx.createWebSocketClient(options);
-        Future<WebSocket> connecting = client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(httpPort)
-            .setURI(path).setSubProtocols(List.of("v12.stomp")));
-        WebSocket socket = GatewayNode.await(connecting, Duration.ofSeconds(10));
-        RawStompClient stomp = new RawStompClient(data -> socket.writeTextMessage(data.toString()), () -> {
-            socket.close();
-            client.close();
-        }, client);
-        socket.handler(stomp::parse);
-        socket.closeHandler(v -> stomp.received.add(new Received("CLOSED", Map.of(), "")));
+        RawStompClient stomp = new RawStompClient();
+        Future<Void> connected = client.connect(new WebSocketConnectOptions().setHost(host).setPort(httpPort)
+            .setURI(path).setSubProtocols(List.of("v12.stomp"))).map(socket -> {
+                stomp.webSocketExtensions = socket.headers().get("sec-websocket-extensions");
+                socket.handler(stomp::parse);
+                socket.closeHandler(v -> stomp.closed());
+                stomp.input = socket;
+                stomp.writer = data -> socket.writeTextMessage(data.toString());
+                stomp.closer = () -> {
+                    socket.close();
+                    client.close();
+                };
+                return null;
+            });
+        awaitConnected(connected, client::close);
         return stomp;
     }
 
     public static RawStompClient connectWebSocket(Vertx vertx, int httpPort) {
         return connectWebSocket(vertx, httpPort, "/stomp", new WebSocketClientOptions());
+    }
+
+    /**
+     * @return the {@code Sec-WebSocket-Extensions} the server accepted in its upgrade response (WebSocket only), or
+     * {@code null}
+     */
+    public String webSocketExtensions() {
+        return webSocketExtensions;
+    }
+
+    private static void awaitConnected(Future<Void> connected, Runnable closeClient) {
+        try {
+            GatewayNode.await(connected, Duration.ofSeconds(10));
+        } catch (RuntimeException e) {
+            closeClient.run();
+            throw e;
+        }
+    }
+
+    private void closed() {
+        received.add(new Received("CLOSED", Map.of(), ""));
+    }
+
+    /**
+     * Stops reading the socket: what the server writes stays in the kernel's buffers, and the server's writes back up
+     * (a client on a stalled network, or one that never reads).
+     */
+    public void pauseReading() {
+        input.pause();
+    }
+
+    public void resumeReading() {
+        input.resume();
     }
 
     /**
@@ -109,7 +169,7 @@ public final class RawStompClient implements AutoCloseable {
     }
 
     /**
-     * Waits for the next frame (or close) that is not a heart-beat.
+     * Waits for the next frame (or close); heart-beats are not frames.
      *
      * @throws AssertionError when nothing arrives in time
      */
@@ -150,6 +210,7 @@ public final class RawStompClient implements AutoCloseable {
             String frame = partial.substring(0, end);
             partial.delete(0, end + 1);
             String trimmed = frame.replaceFirst("^[\r\n]+", "");
+            countHeartBeats(frame.substring(0, frame.length() - trimmed.length()));
             if (trimmed.isEmpty()) {
                 continue;
             }
@@ -166,22 +227,41 @@ public final class RawStompClient implements AutoCloseable {
             }
             received.add(new Received(lines[0].trim(), headers, body));
         }
-        // a lone heart-beat (EOL) is not a frame
-        String rest = partial.toString();
-        if (rest.isBlank()) {
+        if (partial.toString().isBlank()) {
+            countHeartBeats(partial.toString());
             partial.setLength(0);
+        }
+    }
+
+    private void countHeartBeats(String eols) {
+        long now = System.nanoTime();
+        eols.chars().filter(c -> c == '\n').forEach(c -> heartBeats.add(now));
+    }
+
+    /**
+     * Waits for the next heart-beat (an EOL outside a frame) from the server.
+     *
+     * @return when it arrived, {@link System#nanoTime()}
+     * @throws AssertionError when none arrives in time
+     */
+    public long nextHeartBeat(Duration timeout) {
+        try {
+            Long at = heartBeats.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            if (at == null) {
+                throw new AssertionError("no heart-beat within " + timeout);
+            }
+            return at;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted");
         }
     }
 
     @Override
     public void close() {
-        closer.run();
-    }
-
-    /**
-     * @return the client object kept referenced so that it is not collected mid-connection
-     */
-    Object client() {
-        return keepAlive;
+        Runnable close = closer;
+        if (close != null) {
+            close.run();
+        }
     }
 }

@@ -8,19 +8,19 @@ import io.vertx.core.Vertx;
 public enum StompTransport {
     TCP {
         @Override
-        public RawStompConnection connect(Vertx vertx, GatewayNode node) {
-            return RawStompConnection.connectTcp(vertx, node.stompPort());
+        public RawStompClient connect(Vertx vertx, GatewayNode node) {
+            return RawStompClient.connectTcp(vertx, node.stompPort());
         }
     },
     WEBSOCKET {
         @Override
-        public RawStompConnection connect(Vertx vertx, GatewayNode node) {
-            return RawStompConnection.connectWebSocket(vertx, node.httpPort());
+        public RawStompClient connect(Vertx vertx, GatewayNode node) {
+            return RawStompClient.connectWebSocket(vertx, node.httpPort());
         }
     };
 
     /**
      * Opens a raw connection (nothing sent yet).
      */
-    public abstract RawStompConnection connect(Vertx vertx, GatewayNode node);
+    public abstract RawStompClient connect(Vertx vertx, GatewayNode node);
 }

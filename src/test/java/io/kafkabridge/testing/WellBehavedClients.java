@@ -17,12 +17,12 @@ public final class WellBehavedClients implements AutoCloseable {
 
     private final Vertx vertx;
     private final String address;
-    private final RawStompConnection stomp;
+    private final RawStompClient stomp;
     private final RawSockJsClient sockJs;
     private final AutoCloseable stompHeartBeats;
     private final AutoCloseable sockJsPings;
 
-    private WellBehavedClients(Vertx vertx, String address, RawStompConnection stomp, RawSockJsClient sockJs,
+    private WellBehavedClients(Vertx vertx, String address, RawStompClient stomp, RawSockJsClient sockJs,
                                AutoCloseable stompHeartBeats, AutoCloseable sockJsPings) {
         this.vertx = vertx;
         this.address = address;
@@ -36,7 +36,7 @@ public final class WellBehavedClients implements AutoCloseable {
      * Connects both clients, subscribes them to {@code address} and waits until both receive probes.
      */
     public static WellBehavedClients subscribe(Vertx vertx, GatewayNode node, String address) {
-        RawStompConnection stomp = RawStompConnection.connectTcp(vertx, node.stompPort());
+        RawStompClient stomp = RawStompClient.connectTcp(vertx, node.stompPort());
         AutoCloseable heartBeats = BridgeProbes.stompHeartBeats(vertx, stomp, KEEP_ALIVE_MS);
         BridgeProbes.stompConnect(stomp, "0,0");
         BridgeProbes.stompSubscribe(stomp, "watch", address);
