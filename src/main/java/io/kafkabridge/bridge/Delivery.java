@@ -44,6 +44,8 @@ public final class Delivery {
     private boolean stompBodyEncoded;
     private Buffer stompHead;
     private Buffer stompTail;
+    private SlowClientPolicy routePolicy;
+    private boolean routePolicyRead;
 
     Delivery(String address, Message<Object> message) {
         this.address = address;
@@ -119,8 +121,12 @@ public final class Delivery {
      * {@code null}
      */
     public SlowClientPolicy routePolicy() {
-        String name = message.headers().get(RecordRouter.HEADER_SLOW_CLIENT_POLICY);
-        return name == null ? null : SlowClientPolicy.fromConfigName(name);
+        if (!routePolicyRead) {
+            String name = message.headers().get(RecordRouter.HEADER_SLOW_CLIENT_POLICY);
+            routePolicy = name == null ? null : SlowClientPolicy.fromConfigName(name);
+            routePolicyRead = true;
+        }
+        return routePolicy;
     }
 
     /**

@@ -72,10 +72,8 @@ final class StompSession {
         this.context = context;
         this.connection = connection;
         this.client = client;
-        this.outbound = new ConnectionOutbound(context, client, (message, dropped) -> {
-            connection.onServerActivity();
-            return write.apply(message.delivery().stompFrame(message.subscriptionId(), dropped));
-        }, (last, refused) -> fail(ErrorCodes.SLOW_CONSUMER, refused.delivery().address(),
+        this.outbound = new ConnectionOutbound(context, client,
+            (message, dropped) -> write.apply(message.delivery().stompFrame(message.subscriptionId(), dropped)), (last, refused) -> fail(ErrorCodes.SLOW_CONSUMER, refused.delivery().address(),
             SockJsSession.slowConsumerExplanation(last), null, last == null ? Map.of() : last.delivery().position()));
         this.openedAt = System.currentTimeMillis();
         this.lastActivity = openedAt;

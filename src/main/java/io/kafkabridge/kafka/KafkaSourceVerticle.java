@@ -225,8 +225,7 @@ public class KafkaSourceVerticle extends VerticleBase {
             vertx.cancelTimer(pauseRetryTimer);
             pauseRetryTimer = -1;
         }
-        Set<TopicPartition> partitions = ledger.owned().stream()
-            .map(p -> new TopicPartition(p.topic(), p.partition())).collect(Collectors.toSet());
+        Set<TopicPartition> partitions = ownedPartitions();
         if (partitions.isEmpty()) {
             return;
         }
@@ -241,6 +240,13 @@ public class KafkaSourceVerticle extends VerticleBase {
                 });
             }
         });
+    }
+
+    /**
+     * @return the partitions this node owns, as the Vert.x consumer names them
+     */
+    private Set<TopicPartition> ownedPartitions() {
+        return ledger.owned().stream().map(p -> new TopicPartition(p.topic(), p.partition())).collect(Collectors.toSet());
     }
 
     /**
@@ -392,8 +398,7 @@ public class KafkaSourceVerticle extends VerticleBase {
         }
         stopping = true;
         held.clear();
-        Set<TopicPartition> owned = ledger.owned().stream()
-            .map(p -> new TopicPartition(p.topic(), p.partition())).collect(Collectors.toSet());
+        Set<TopicPartition> owned = ownedPartitions();
         Promise<Void> committed = Promise.promise();
         consumer.pause(owned).onComplete(paused ->
             commitBeforeLeaving(System.currentTimeMillis() + STOP_COMMIT_TIMEOUT_MS, committed));

@@ -7,7 +7,6 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -89,8 +88,7 @@ public final class GatewayCluster implements AutoCloseable {
         this.kafka = kafka;
         this.vertx = vertx;
         this.id = UUID.randomUUID().toString().substring(0, 8);
-        String xml = new String(GatewayCluster.class.getResourceAsStream("/cluster.xml").readAllBytes(), StandardCharsets.UTF_8)
-            .replace("<cluster-name>kafka-eventbus-bridge</cluster-name>", "<cluster-name>gateway-it-" + id + "</cluster-name>");
+        String xml = ClusteredVertx.clusterXml("gateway-it-" + id);
         assertThat(xml).contains("gateway-it-" + id);
         clusterXml = Files.writeString(dir.resolve("cluster.xml"), xml);
         logback = Files.writeString(dir.resolve("logback-test-node.xml"), LOGBACK);
