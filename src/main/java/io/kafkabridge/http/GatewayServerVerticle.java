@@ -186,7 +186,8 @@ public class GatewayServerVerticle extends VerticleBase {
             .put("slowClients", slowClients.toJson())
             .put("source", inFlight.toJson())
             .put("cluster", cluster.toJson())
-            .put("topics", stats.toJson());
+            .put("topics", stats.toJson())
+            .put("routes", stats.routesToJson());
     }
 
     private static void respond(RoutingContext ctx, boolean up, JsonObject body) {

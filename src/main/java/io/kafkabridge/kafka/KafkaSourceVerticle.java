@@ -28,6 +28,7 @@ import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -77,7 +78,7 @@ public class KafkaSourceVerticle extends VerticleBase {
     private boolean congested;
     private int sinceMarker;
     private long drainTimer = -1;
-    private final Set<String> warnedTooLarge = new HashSet<>();
+    private final Set<Integer> warnedTooLarge = new HashSet<>();
     /** The metadata committed with every offset: when the group was placed ({@link RebalanceCommitter}). */
     private String commitMetadata = "";
 
@@ -311,11 +312,14 @@ public class KafkaSourceVerticle extends VerticleBase {
         }
         stats.recordConsumed(record.topic());
         if (record.value() != null && record.value().length > maxValueBytes) {
-            stats.recordTooLarge(record.topic());
-            if (warnedTooLarge.add(record.topic())) {
-                LOG.warn("Record {}-{}@{} holds {} bytes, over limits.maxOutboundMessageBytes ({}): not delivered; such "
-                    + "records are counted as tooLarge (logged once per topic)", record.topic(), record.partition(),
-                    record.offset(), record.value().length, maxValueBytes);
+            List<Route> routes = router.routesOf(record.topic());
+            stats.recordTooLarge(record.topic(), routes);
+            for (Route route : routes) {
+                if (warnedTooLarge.add(route.index())) {
+                    LOG.warn("Record {}-{}@{} holds {} bytes, over limits.maxOutboundMessageBytes ({}): {} does not deliver "
+                        + "it; such records are counted in /health (routes, too_large) and logged once per route",
+                        record.topic(), record.partition(), record.offset(), record.value().length, maxValueBytes, route);
+                }
             }
             ledger.advance(partition, record.offset() + 1);
             return;

@@ -1,7 +1,9 @@
 package io.kafkabridge.kafka;
 
+import io.kafkabridge.routing.Route;
 import io.vertx.core.json.JsonObject;
 
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -9,9 +11,13 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Counters of the Kafka source, per topic: records consumed, messages published, records that reached no address,
- * values that a {@code json} route could not parse, and values too large to deliver.
+ * values that a {@code json} route could not parse, and values too large to deliver; per route, the records it did not
+ * deliver and why.
  */
 public final class SourceStats {
+
+    /** The reason a route did not deliver a record whose value is over {@code limits.maxOutboundMessageBytes}. */
+    public static final String TOO_LARGE = "too_large";
 
     private static final class TopicCounters {
         final LongAdder consumed = new LongAdder();
@@ -21,7 +27,11 @@ public final class SourceStats {
         final LongAdder tooLarge = new LongAdder();
     }
 
+    private record RouteCounters(Route route, LongAdder tooLarge) {
+    }
+
     private final Map<String, TopicCounters> topics = new ConcurrentHashMap<>();
+    private final Map<Integer, RouteCounters> routes = new ConcurrentHashMap<>();
 
     private TopicCounters countersOf(String topic) {
         return topics.computeIfAbsent(topic, t -> new TopicCounters());
@@ -40,10 +50,13 @@ public final class SourceStats {
     }
 
     /**
-     * A record whose value is over {@code limits.maxOutboundMessageBytes}: not delivered.
+     * A record whose value is over {@code limits.maxOutboundMessageBytes}: not delivered by any of {@code routes}.
      */
-    public void recordTooLarge(String topic) {
+    public void recordTooLarge(String topic, List<Route> routesOfTopic) {
         countersOf(topic).tooLarge.increment();
+        for (Route route : routesOfTopic) {
+            routes.computeIfAbsent(route.index(), i -> new RouteCounters(route, new LongAdder())).tooLarge.increment();
+        }
     }
 
     public void recordInvalidJson(String topic) {
@@ -71,6 +84,25 @@ public final class SourceStats {
             .put("unroutable", c.unroutable.sum())
             .put("invalidJson", c.invalidJson.sum())
             .put("tooLarge", c.tooLarge.sum())));
+        return json;
+    }
+
+    /**
+     * @return {@code {"routes[<i>]": {"topic" or "topicPattern": ..., "address": ..., "undelivered": {"too_large": n}}, ...}},
+     *     for the routes that left records undelivered
+     */
+    public JsonObject routesToJson() {
+        JsonObject json = new JsonObject();
+        new TreeMap<>(routes).forEach((index, c) -> {
+            JsonObject route = new JsonObject();
+            if (c.route().topic() != null) {
+                route.put("topic", c.route().topic());
+            } else {
+                route.put("topicPattern", c.route().topicPattern().pattern());
+            }
+            json.put("routes[" + index + "]", route.put("address", c.route().address().toString())
+                .put("undelivered", new JsonObject().put(TOO_LARGE, c.tooLarge().sum())));
+        });
         return json;
     }
 }

@@ -77,6 +77,19 @@ public final class RecordRouter {
         return routes.stream().anyMatch(r -> r.topicPattern() != null);
     }
 
+    /**
+     * @return the routes that read {@code topic}
+     */
+    public List<Route> routesOf(String topic) {
+        List<Route> matching = new ArrayList<>(1);
+        for (Route route : routes) {
+            if (route.matchesTopic(topic)) {
+                matching.add(route);
+            }
+        }
+        return matching;
+    }
+
     public RoutingResult route(ConsumerRecord<byte[], byte[]> record) {
         List<RoutedMessage> messages = new ArrayList<>(1);
         List<Integer> unfilled = List.of();

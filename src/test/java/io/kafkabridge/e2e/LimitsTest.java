@@ -60,6 +60,7 @@ class LimitsTest {
     private static final long IDLE_TIMEOUT_MS = 1500;
     private static final long CONNECT_TIMEOUT_MS = 800;
     private static final int MAX_ADDRESS_LENGTH = 40;
+    private static final int MAX_OUTBOUND_MESSAGE_BYTES = 2048;
     private static final Duration REFUSAL = Duration.ofSeconds(10);
 
     private static Vertx vertx;
@@ -119,7 +120,8 @@ class LimitsTest {
                 .put("maxInboundMessagesPerSecond", MAX_RATE)
                 .put("idleTimeoutMs", IDLE_TIMEOUT_MS)
                 .put("connectTimeoutMs", CONNECT_TIMEOUT_MS)
-                .put("maxAddressLength", MAX_ADDRESS_LENGTH));
+                .put("maxAddressLength", MAX_ADDRESS_LENGTH)
+                .put("maxOutboundMessageBytes", MAX_OUTBOUND_MESSAGE_BYTES));
     }
 
     private <T extends AutoCloseable> T closeAfter(T resource) {
@@ -214,6 +216,37 @@ class LimitsTest {
         JsonObject frame = publishFrame(address, "y".repeat(bytes - overhead));
         assertThat(frame.encode()).hasSize(bytes);
         return frame;
+    }
+
+    // ---- Kafka records ----
+
+    @Test
+    void aRecordOverMaxOutboundMessageBytesIsNotDeliveredAndIsCountedForItsRouteWhileTheNextOneIs() {
+        WellBehavedClients clients = wellBehavedClients(node);
+        long before = tooLargeOfRoute(0);
+        // one key, one partition: the small record comes right after the big one
+        produceOrder(padded("{\"orderId\":\"big\",\"pad\":\"", MAX_OUTBOUND_MESSAGE_BYTES - 1) + "\"}");
+        RecordMetadata small = produceOrder("{\"orderId\":\"small\"}");
+        clients.assertNextRecordIs(small);
+        assertThat(tooLargeOfRoute(0)).isEqualTo(before + 1);
+        JsonObject route = BridgeProbes.health(node.httpPort()).getJsonObject("routes").getJsonObject("routes[0]");
+        assertThat(route.getString("topic")).isEqualTo(TOPIC);
+        assertThat(route.getString("address")).isEqualTo("user.{key}.orders");
+        assertThat(BridgeProbes.health(node.httpPort()).getJsonObject("topics").getJsonObject(TOPIC).getLong("tooLarge"))
+            .isEqualTo(before + 1);
+    }
+
+    @Test
+    void aRecordOfExactlyMaxOutboundMessageBytesIsDelivered() {
+        WellBehavedClients clients = wellBehavedClients(node);
+        String value = padded("{\"orderId\":\"edge\",\"pad\":\"", MAX_OUTBOUND_MESSAGE_BYTES - 2) + "\"}";
+        assertThat(value).hasSize(MAX_OUTBOUND_MESSAGE_BYTES);
+        clients.assertNextRecordIs(produceOrder(value));
+    }
+
+    private long tooLargeOfRoute(int index) {
+        JsonObject route = BridgeProbes.health(node.httpPort()).getJsonObject("routes").getJsonObject("routes[" + index + "]");
+        return route == null ? 0 : route.getJsonObject("undelivered").getLong("too_large");
     }
 
     // ---- SockJS ----

@@ -5,6 +5,7 @@ import io.vertx.core.json.JsonObject;
 import org.apache.kafka.clients.producer.RecordMetadata;
 
 import static io.kafkabridge.testing.BridgeProbes.TIMEOUT;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Two clients that respect every limit, subscribed to one address while a test makes another client exceed a limit:
@@ -79,6 +80,22 @@ public final class WellBehavedClients implements AutoCloseable {
             JsonObject headers = f.getJsonObject("headers", new JsonObject());
             return offset.equals(headers.getString("kafka.offset")) && partition.equals(headers.getString("kafka.partition"));
         }, "the Kafka record " + metadata + " over SockJS");
+    }
+
+    /**
+     * Checks that the next Kafka record both clients receive is the one at {@code metadata}: nothing produced before it
+     * (since the last record they received) reached them.
+     */
+    public void assertNextRecordIs(RecordMetadata metadata) {
+        RawStompClient.Received frame = BridgeProbes.nextStompMessage(stomp, f -> f.header("kafka.offset") != null,
+            TIMEOUT, "a Kafka record over STOMP");
+        assertThat(frame.header("kafka.partition") + "@" + frame.header("kafka.offset")).as("the next record over STOMP")
+            .isEqualTo(metadata.partition() + "@" + metadata.offset());
+        JsonObject message = BridgeProbes.nextSockJsMessage(sockJs, f -> f.getJsonObject("headers", new JsonObject())
+            .getString("kafka.offset") != null, "a Kafka record over SockJS");
+        JsonObject headers = message.getJsonObject("headers");
+        assertThat(headers.getString("kafka.partition") + "@" + headers.getString("kafka.offset")).as("the next record over SockJS")
+            .isEqualTo(metadata.partition() + "@" + metadata.offset());
     }
 
     @Override
