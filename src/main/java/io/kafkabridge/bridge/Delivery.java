@@ -12,6 +12,7 @@ import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -33,6 +34,8 @@ public final class Delivery {
         "content-length", "ack", DROPPED_HEADER);
     private static final String[] POSITION_HEADERS = {"kafka.topic", "kafka.partition", "kafka.offset"};
     private static final int COMMAND_LENGTH = "MESSAGE\n".length();
+    /** STOMP frames larger than this share the message's bytes across subscribers instead of copying them. */
+    static final int SHARED_ABOVE_BYTES = 8 * 1024;
     /** {@code message-id}: unique per message and node (one counter per JVM, a random prefix per JVM). */
     private static final String MESSAGE_ID_PREFIX = UUID.randomUUID().toString().substring(0, 8) + "-";
     private static final AtomicLong MESSAGE_IDS = new AtomicLong();
@@ -44,6 +47,8 @@ public final class Delivery {
     private boolean stompBodyEncoded;
     private Buffer stompHead;
     private Buffer stompTail;
+    /** {@link #stompTail} in direct memory, for frames over {@link #SHARED_ABOVE_BYTES}. */
+    private ByteBuf sharedTail;
     private SlowClientPolicy routePolicy;
     private boolean routePolicyRead;
 
@@ -150,7 +155,9 @@ public final class Delivery {
 
     /**
      * The STOMP MESSAGE frame for one subscription. Everything but the {@code subscription} header is encoded once per
-     * message, and the frame is a composite of those shared bytes and the subscription's: a subscriber costs no copy of
+     * message. A frame of up to {@link #SHARED_ABOVE_BYTES} is copied whole into one buffer per subscriber (cheaper than
+     * a composite at that size); a larger one is a composite of the subscriber's header and the message's body bytes in
+     * direct memory, shared by every subscriber: the socket writes them as they are, so a subscriber costs no copy of
      * the body, however large.
      *
      * @param subscriptionId the subscription id, already escaped with {@link #escapeStompHeader} and in UTF-8
@@ -161,11 +168,38 @@ public final class Delivery {
         if (stompHead == null) {
             encodeStompFrame();
         }
-        ByteBuf head = dropped == 0 ? ((BufferInternal) stompHead).getByteBuf()
-            : Unpooled.wrappedBuffer(Unpooled.wrappedBuffer(("MESSAGE\n" + DROPPED_HEADER + ":" + dropped + "\n")
-                .getBytes(StandardCharsets.UTF_8)), ((BufferInternal) stompHead.getBuffer(COMMAND_LENGTH, stompHead.length())).getByteBuf());
-        return BufferInternal.buffer(Unpooled.wrappedBuffer(head, Unpooled.wrappedBuffer(subscriptionId),
-            ((BufferInternal) stompTail).getByteBuf()));
+        byte[] droppedHeader = dropped == 0 ? null : (DROPPED_HEADER + ":" + dropped + "\n").getBytes(StandardCharsets.UTF_8);
+        int headLength = stompHead.length() + subscriptionId.length + (droppedHeader == null ? 0 : droppedHeader.length);
+        if (headLength + stompTail.length() <= SHARED_ABOVE_BYTES) {
+            Buffer frame = Buffer.buffer(headLength + stompTail.length());
+            appendHead(frame, subscriptionId, droppedHeader);
+            return frame.appendBuffer(stompTail);
+        }
+        if (sharedTail == null) {
+            sharedTail = directCopy(stompTail.getBytes());
+        }
+        Buffer head = Buffer.buffer(headLength);
+        appendHead(head, subscriptionId, droppedHeader);
+        return BufferInternal.buffer(Unpooled.wrappedBuffer(directCopy(head.getBytes()),
+            Unpooled.unreleasableBuffer(sharedTail.duplicate())));
+    }
+
+    private void appendHead(Buffer frame, byte[] subscriptionId, byte[] droppedHeader) {
+        if (droppedHeader == null) {
+            frame.appendBuffer(stompHead);
+        } else {
+            frame.appendBuffer(stompHead, 0, COMMAND_LENGTH).appendBytes(droppedHeader)
+                .appendBuffer(stompHead, COMMAND_LENGTH, stompHead.length() - COMMAND_LENGTH);
+        }
+        frame.appendBytes(subscriptionId);
+    }
+
+    /**
+     * @return {@code bytes} in direct memory that the garbage collector frees (no reference counting): what the socket
+     * can write without copying
+     */
+    private static ByteBuf directCopy(byte[] bytes) {
+        return Unpooled.wrappedBuffer(ByteBuffer.allocateDirect(bytes.length).put(bytes).flip());
     }
 
     /**

@@ -77,6 +77,7 @@ public class KafkaSourceVerticle extends VerticleBase {
     /** Paused because the node holds more than {@code limits.maxInFlight*}. */
     private boolean congested;
     private int sinceMarker;
+    private boolean markerScheduled;
     private long drainTimer = -1;
     private final Set<Integer> warnedTooLarge = new HashSet<>();
     /** The metadata committed with every offset: when the group was placed ({@link RebalanceCommitter}). */
@@ -261,6 +262,16 @@ public class KafkaSourceVerticle extends VerticleBase {
         inFlight.recordPublished((record.key() == null ? 0 : record.key().length) + (record.value() == null ? 0 : record.value().length));
         if (++sinceMarker >= InFlightRecords.MARKER_EVERY) {
             sendMarker();
+        } else if (!markerScheduled) {
+            // the rest of a fetched batch is handed over in this task: one marker after it, so that an idle source
+            // leaves nothing counted in flight
+            markerScheduled = true;
+            context.runOnContext(v -> {
+                markerScheduled = false;
+                if (sinceMarker > 0) {
+                    sendMarker();
+                }
+            });
         }
         if (!congested && inFlight.isFull()) {
             congested = true;

@@ -1,9 +1,12 @@
 package io.kafkabridge.bridge;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.util.internal.PlatformDependent;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.stomp.Frame;
 import io.vertx.ext.stomp.impl.FrameParser;
@@ -11,6 +14,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -100,6 +104,45 @@ class DeliveryTest {
         assertThat(second.getHeader("subscription")).isEqualTo("a:b\nc");
         assertThat(second.getHeader("message-id")).isEqualTo(first.getHeader("message-id")).isNotBlank();
         assertThat(second.getBodyAsString()).isEqualTo(first.getBodyAsString());
+    }
+
+    @Test
+    void aLargeFrameSharesTheBodyBytesOfEverySubscriberInDirectMemory() throws Exception {
+        String big = "b".repeat(4 * Delivery.SHARED_ABOVE_BYTES);
+        Message<Object> message = receive("news", new JsonObject().put("big", big), new DeliveryOptions().addHeader("kafka.offset", "9"));
+        Delivery delivery = new Delivery("news", message);
+
+        Buffer first = delivery.stompFrame(Delivery.encodeSubscriptionId("s1"), 0);
+        Buffer second = delivery.stompFrame(Delivery.encodeSubscriptionId("s2"), 4);
+
+        ByteBuf firstBytes = ((BufferInternal) first).getByteBuf();
+        ByteBuf secondBytes = ((BufferInternal) second).getByteBuf();
+        assertThat(firstBytes.isDirect()).as("written by the socket without a copy").isTrue();
+        ByteBuffer[] firstParts = firstBytes.nioBuffers();
+        ByteBuffer[] secondParts = secondBytes.nioBuffers();
+        assertThat(PlatformDependent.directBufferAddress(secondParts[secondParts.length - 1]))
+            .as("the body's bytes are the same memory for both subscribers")
+            .isEqualTo(PlatformDependent.directBufferAddress(firstParts[firstParts.length - 1]));
+        Frame one = parse(first);
+        Frame two = parse(second);
+        assertThat(new JsonObject(one.getBodyAsString()).getString("big")).isEqualTo(big);
+        assertThat(two.getBodyAsString()).isEqualTo(one.getBodyAsString());
+        assertThat(one.getHeader("subscription")).isEqualTo("s1");
+        assertThat(two.getHeader("subscription")).isEqualTo("s2");
+        assertThat(two.getHeader("dropped")).isEqualTo("4");
+        assertThat(two.getHeader("kafka.offset")).isEqualTo("9");
+        assertThat(first.length()).isEqualTo(delivery.stompFrameLength() + 2);
+    }
+
+    @Test
+    void aSmallFrameIsOneBufferOfItsOwn() throws Exception {
+        Message<Object> message = receive("news", "small", new DeliveryOptions());
+        Delivery delivery = new Delivery("news", message);
+
+        Buffer frame = delivery.stompFrame(Delivery.encodeSubscriptionId("s"), 0);
+
+        assertThat(((BufferInternal) frame).getByteBuf().nioBufferCount()).isEqualTo(1);
+        assertThat(parse(frame).getBodyAsString()).isEqualTo("small");
     }
 
     @Test

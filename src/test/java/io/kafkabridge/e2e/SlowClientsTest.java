@@ -25,6 +25,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -41,6 +43,8 @@ class SlowClientsTest {
     private static final int FLOOD = 20_000;
     private static final String PAD = "x".repeat(1000);
     private static final Duration DELIVERY = Duration.ofSeconds(60);
+    /** Messages the flood may run ahead of a reading client: well under what its queue and the sockets hold. */
+    private static final int AHEAD = 40;
 
     private Vertx vertx;
     private GatewayNode node;
@@ -116,21 +120,36 @@ class SlowClientsTest {
 
     /** Publishes the flood on the node's event bus, as the Kafka source does, with a key per message. */
     private void flood(int keys) {
-        flood(keys, null);
+        flood(keys, null, List.of());
     }
 
     /**
      * @param routePolicy the {@code slow-client-policy} header a route with its own policy puts on its messages, or
      *                    {@code null}
+     * @param readers     the frames each reading client received so far: the flood runs at most {@link #AHEAD}
+     *                    messages ahead of the slowest, so that only the clients that stopped reading fall behind
+     *                    (however the test's threads are scheduled)
      */
-    private void flood(int keys, String routePolicy) {
+    private void flood(int keys, String routePolicy, List<IntSupplier> readers) {
+        int[] before = readers.stream().mapToInt(IntSupplier::getAsInt).toArray();
         for (int n = 0; n < FLOOD; n++) {
+            for (int r = 0; r < readers.size(); r++) {
+                awaitRead(readers.get(r), before[r] + n - AHEAD);
+            }
             DeliveryOptions options = new DeliveryOptions().addHeader("kafka.topic", "flood").addHeader("kafka.partition", "0")
                 .addHeader("kafka.offset", Integer.toString(n)).addHeader("kafka.key", "k" + n % keys);
             if (routePolicy != null) {
                 options.addHeader(RecordRouter.HEADER_SLOW_CLIENT_POLICY, routePolicy);
             }
             vertx.eventBus().publish(address, new JsonObject().put("n", n).put("key", "k" + n % keys).put("pad", PAD), options);
+        }
+    }
+
+    private static void awaitRead(IntSupplier received, int frames) {
+        long deadline = System.nanoTime() + DELIVERY.toNanos();
+        while (received.getAsInt() < frames) {
+            assertThat(System.nanoTime()).as("a reading client got %d frames", frames).isLessThan(deadline);
+            LockSupport.parkNanos(50_000);
         }
     }
 
@@ -220,7 +239,7 @@ class SlowClientsTest {
         stalledStomp.forEach(RawStompClient::pauseReading);
         stalledSockJs.pauseReading();
 
-        flood(1);
+        flood(1, null, List.of(readingStomp::framesReceived, readingSockJs::framesReceived));
 
         assertEveryMessageOnceInOrder(readStomp(readingStomp));
         assertEveryMessageOnceInOrder(readSockJs(readingSockJs));
@@ -275,7 +294,7 @@ class SlowClientsTest {
         stalledSockJs.pauseReading();
         int keys = 10;
 
-        flood(keys, "conflate");
+        flood(keys, "conflate", List.of());
         stalledStomp.resumeReading();
         stalledSockJs.resumeReading();
 

@@ -10,6 +10,7 @@ import io.vertx.core.json.JsonObject;
 
 import java.time.Duration;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
@@ -21,19 +22,37 @@ public final class RawSockJsClient implements AutoCloseable {
 
     private final WebSocketClient client;
     private final WebSocket socket;
-    private final LinkedBlockingQueue<JsonObject> received;
+    private final Inbox received;
 
-    private RawSockJsClient(WebSocketClient client, WebSocket socket, LinkedBlockingQueue<JsonObject> received) {
+    /** The frames received and not yet read, counting every one added. */
+    private static final class Inbox extends LinkedBlockingQueue<JsonObject> {
+        final AtomicInteger added = new AtomicInteger();
+
+        @Override
+        public boolean add(JsonObject frame) {
+            added.incrementAndGet();
+            return super.add(frame);
+        }
+    }
+
+    private RawSockJsClient(WebSocketClient client, WebSocket socket, Inbox received) {
         this.client = client;
         this.socket = socket;
         this.received = received;
     }
 
     /**
+     * @return the frames received so far (read by {@link #await} or not; a close counts as one)
+     */
+    public int framesReceived() {
+        return received.added.get();
+    }
+
+    /**
      * Handlers are attached before connecting, so that an error and close sent at connection time are seen. The
      * server sends its frames as binary or text messages: both are read.
      */
-    private static void attach(io.vertx.core.http.ClientWebSocket socket, LinkedBlockingQueue<JsonObject> received) {
+    private static void attach(io.vertx.core.http.ClientWebSocket socket, Inbox received) {
         socket.handler(data -> {
             String text = data.toString();
             try {
@@ -51,7 +70,7 @@ public final class RawSockJsClient implements AutoCloseable {
     public static RawSockJsClient connect(Vertx vertx, int httpPort, String query, WebSocketClientOptions options) {
         WebSocketClient client = vertx.createWebSocketClient(options);
         io.vertx.core.http.ClientWebSocket socket = client.webSocket();
-        LinkedBlockingQueue<JsonObject> received = new LinkedBlockingQueue<>();
+        Inbox received = new Inbox();
         attach(socket, received);
         Future<WebSocket> connecting = socket.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(httpPort)
             .setURI("/eventbus/websocket" + (query == null ? "" : "?" + query)));

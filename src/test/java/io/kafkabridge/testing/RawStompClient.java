@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
@@ -40,6 +41,7 @@ public final class RawStompClient implements AutoCloseable {
     private final LinkedBlockingQueue<Received> received = new LinkedBlockingQueue<>();
     private final LinkedBlockingQueue<Long> heartBeats = new LinkedBlockingQueue<>();
     private final StringBuilder partial = new StringBuilder();
+    private final AtomicInteger framesReceived = new AtomicInteger();
     private volatile Consumer<Buffer> writer;
     private volatile Runnable closer;
     private volatile io.vertx.core.streams.ReadStream<Buffer> input;
@@ -205,12 +207,16 @@ public final class RawStompClient implements AutoCloseable {
 
     private synchronized void parse(Buffer data) {
         partial.append(data.toString());
+        int start = 0;
         int end;
-        while ((end = partial.indexOf("\u0000")) >= 0) {
-            String frame = partial.substring(0, end);
-            partial.delete(0, end + 1);
-            String trimmed = frame.replaceFirst("^[\r\n]+", "");
-            countHeartBeats(frame.substring(0, frame.length() - trimmed.length()));
+        while ((end = partial.indexOf("\u0000", start)) >= 0) {
+            int frameStart = start;
+            while (frameStart < end && (partial.charAt(frameStart) == '\n' || partial.charAt(frameStart) == '\r')) {
+                frameStart++;
+            }
+            countHeartBeats(partial.substring(start, frameStart));
+            String trimmed = partial.substring(frameStart, end);
+            start = end + 1;
             if (trimmed.isEmpty()) {
                 continue;
             }
@@ -226,11 +232,21 @@ public final class RawStompClient implements AutoCloseable {
                 }
             }
             received.add(new Received(lines[0].trim(), headers, body));
+            framesReceived.incrementAndGet();
         }
+        // one shift per read, not one per frame
+        partial.delete(0, start);
         if (partial.toString().isBlank()) {
             countHeartBeats(partial.toString());
             partial.setLength(0);
         }
+    }
+
+    /**
+     * @return the frames (not heart-beats) received so far, read by {@link #next} or not
+     */
+    public int framesReceived() {
+        return framesReceived.get();
     }
 
     private void countHeartBeats(String eols) {
