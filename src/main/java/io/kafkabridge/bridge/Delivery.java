@@ -155,10 +155,9 @@ public final class Delivery {
 
     /**
      * The STOMP MESSAGE frame for one subscription. Everything but the {@code subscription} header is encoded once per
-     * message. A frame of up to {@link #SHARED_ABOVE_BYTES} is copied whole into one buffer per subscriber (cheaper than
-     * a composite at that size); a larger one is a composite of the subscriber's header and the message's body bytes in
-     * direct memory, shared by every subscriber: the socket writes them as they are, so a subscriber costs no copy of
-     * the body, however large.
+     * message. A frame of up to {@link #SHARED_ABOVE_BYTES} is copied whole into one buffer per subscriber; a larger one
+     * is a composite of the subscriber's header and the message's body bytes in direct memory, shared by every
+     * subscriber: the socket writes them as they are, so a subscriber costs no copy of the body, however large.
      *
      * @param subscriptionId the subscription id, already escaped with {@link #escapeStompHeader} and in UTF-8
      * @param dropped        how many messages the client missed before this one: when not 0, a {@code dropped} header

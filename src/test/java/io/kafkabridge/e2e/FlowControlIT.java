@@ -8,14 +8,9 @@ import io.kafkabridge.testing.GatewayNode;
 import io.kafkabridge.testing.KafkaBroker;
 import io.kafkabridge.testing.RawSockJsClient;
 import io.kafkabridge.testing.RawStompClient;
+import io.kafkabridge.testing.StalledSockJsSession;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpClientResponse;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.RequestOptions;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -53,7 +48,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Flow control on a node started from the fat jar with its heap capped ({@code -Xmx256m}), fed by the real broker:
- * clients that stop reading, on every transport, cost the reading clients nothing and the heap stays bounded; a burst
+ * clients that stop reading, on every transport (STOMP over TCP and WebSocket, SockJS over raw WebSocket, xhr-streaming
+ * and eventsource, and an xhr-polling session that never polls again), cost the reading clients nothing and the heap stays bounded; a burst
  * far above the node's delivery rate pauses the Kafka source instead of filling the heap, and every subscriber still
  * gets every record.
  */
@@ -230,32 +226,6 @@ class FlowControlIT {
         }
     }
 
-    /**
-     * A SockJS client on the xhr-streaming transport that registers and then never reads its streaming response.
-     */
-    private static final class StalledXhrStreaming implements AutoCloseable {
-        private final HttpClient http;
-
-        StalledXhrStreaming(int httpPort) {
-            http = vertx.createHttpClient(new HttpClientOptions().setReceiveBufferSize(4096).setDefaultPort(httpPort)
-                .setDefaultHost("127.0.0.1"));
-            String session = "/eventbus/000/" + UUID.randomUUID().toString().replace("-", "") ;
-            HttpClientResponse streaming = GatewayNode.await(http.request(new RequestOptions().setMethod(HttpMethod.POST)
-                .setURI(session + "/xhr_streaming")).compose(request -> request.send()), Duration.ofSeconds(10));
-            assertThat(streaming.statusCode()).isEqualTo(200);
-            streaming.pause();
-            String register = new JsonArray().add(new JsonObject().put("type", "register").put("address", ADDRESS).encode()).encode();
-            int sent = GatewayNode.await(http.request(new RequestOptions().setMethod(HttpMethod.POST).setURI(session + "/xhr_send"))
-                .compose(request -> request.send(Buffer.buffer(register))).map(HttpClientResponse::statusCode), Duration.ofSeconds(10));
-            assertThat(sent).isEqualTo(204);
-        }
-
-        @Override
-        public void close() {
-            http.close();
-        }
-    }
-
     @Test
     void clientsThatStopReadingOnEveryTransportCostTheOthersNothingAndTheHeapStaysBounded(@TempDir Path dir) throws Exception {
         String topic = "flow.stalled." + UUID.randomUUID().toString().substring(0, 8);
@@ -271,7 +241,7 @@ class FlowControlIT {
         Set<String> first = produce(topic, 1, 10);
         assertBothGetEveryRecordOnceInOrder(readingStomp, readingSockJs, first);
         int stalled = 0;
-        for (int i = 0; i < 5; i++) {
+        for (int i = 0; i < 4; i++) {
             RawStompClient tcp = track(RawStompClient.connectTcp(vertx, node.stompPort(), new NetClientOptions().setReceiveBufferSize(4096)));
             RawStompClient ws = track(RawStompClient.connectWebSocket(vertx, node.httpPort(), "/stomp",
                 new WebSocketClientOptions().setReceiveBufferSize(4096)));
@@ -284,8 +254,10 @@ class FlowControlIT {
                 new WebSocketClientOptions().setReceiveBufferSize(4096)));
             sockJs.register(ADDRESS);
             sockJs.pauseReading();
-            track(new StalledXhrStreaming(node.httpPort()));
-            stalled += 4;
+            for (StalledSockJsSession.Transport transport : StalledSockJsSession.Transport.values()) {
+                track(StalledSockJsSession.open(vertx, node.httpPort(), transport, ADDRESS));
+            }
+            stalled += 3 + StalledSockJsSession.Transport.values().length;
         }
         BridgeProbes.awaitOpenConnections(vertx, node.httpPort(), 2 + stalled);
 
@@ -295,7 +267,7 @@ class FlowControlIT {
             assertThat(health.failures).as("/health answered throughout (%d answers)", health.answered.get()).isEmpty();
         }
         JsonObject slowClients = BridgeProbes.health(node.httpPort()).getJsonObject("slowClients");
-        System.out.printf("Stalled clients: %s; %d stalled on 4 transports%n", slowClients, stalled);
+        System.out.printf("Stalled clients: %s; %d stalled on 6 transports%n", slowClients, stalled);
         assertThat(slowClients.getLong("disconnect")).as("stalled clients disconnected").isEqualTo(stalled);
         long heap = node.process().heapUsedAfterGc();
         System.out.printf("Stalled clients: node heap after GC %.1f MiB (bound %d MiB, -Xmx256m)%n", heap / 1048576.0, HEAP_BOUND >> 20);
