@@ -103,7 +103,8 @@ public class MainVerticle extends VerticleBase {
     private Future<?> deployComponents(String bootstrapServers, Authenticator authenticator) {
         SourceStats stats = new SourceStats();
         RecordRouter router = new RecordRouter(options.getRoutes());
-        connections = new ConnectionLimiter(options.getLimits().getMaxConnectionsPerNode());
+        connections = new ConnectionLimiter(options.getLimits().getMaxConnectionsPerNode(),
+            options.getLimits().getMaxConnectionsPerAddress());
         cluster = ClusterMonitor.start(vertx);
         kafkaHealth = new KafkaHealthProbe(vertx, bootstrapServers);
         InFlightRecords inFlight = new InFlightRecords(options.getLimits().getMaxInFlightRecords(), options.getLimits().getMaxInFlightBytes());

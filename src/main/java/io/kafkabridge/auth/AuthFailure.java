@@ -14,6 +14,10 @@ public final class AuthFailure extends RuntimeException {
     public static final String TOKEN_EXPIRED = "token_expired";
     /** A wrong login or passcode. */
     public static final String BAD_CREDENTIALS = "bad_credentials";
+    /** A password login while that login or address waits after failed ones. */
+    public static final String LOGIN_THROTTLED = "login_throttled";
+    /** A password login while the node already checks as many as it allows at once. */
+    public static final String AUTH_BUSY = "auth_busy";
 
     private final String code;
 

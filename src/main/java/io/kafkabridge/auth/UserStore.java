@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 
 /**
  * The STOMP login/passcode user store: a JSON file of users with password hashes in the PHC string format of
@@ -29,6 +30,8 @@ public final class UserStore {
 
     private final Map<String, Entry> users;
     private final HashingStrategy hashing = HashingStrategy.load();
+    /** Verified in place of an unknown user's hash: the same work, so that timing does not tell which logins exist. */
+    private final String unknownUserHash = PasswordHasher.hash(UUID.randomUUID().toString());
 
     private UserStore(Map<String, Entry> users) {
         this.users = users;
@@ -88,7 +91,8 @@ public final class UserStore {
      */
     public Identity authenticate(String login, String passcode) {
         Entry entry = login == null ? null : users.get(login);
-        if (entry == null || passcode == null || !hashing.verify(entry.passwordHash(), passcode)) {
+        boolean verified = hashing.verify(entry == null ? unknownUserHash : entry.passwordHash(), passcode == null ? "" : passcode);
+        if (entry == null || passcode == null || !verified) {
             throw new AuthFailure(AuthFailure.BAD_CREDENTIALS, "Wrong login or passcode");
         }
         return new Identity(login, entry.roles(), 0);

@@ -16,6 +16,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -98,12 +99,9 @@ public final class Delivery {
         if (dropped > 0) {
             headers.put(DROPPED_HEADER, Integer.toString(dropped));
         }
-        JsonObject frame = new JsonObject().put("type", "rec").put("address", address).put("headers", headers)
-            .put("body", message.body());
-        if (message.replyAddress() != null) {
-            frame.put("replyAddress", message.replyAddress());
-        }
-        return frame.toBuffer();
+        // no replyAddress: reply addresses are Vert.x's own (__vertx.reply.*), which clients cannot reach
+        return new JsonObject().put("type", "rec").put("address", address).put("headers", headers)
+            .put("body", message.body()).toBuffer();
     }
 
     /**
@@ -221,9 +219,13 @@ public final class Delivery {
         }
         Set<String> copied = new HashSet<>();
         for (Map.Entry<String, String> header : message.headers()) {
-            // STOMP 1.2: the first of repeated headers wins; a header the bridge sets is not repeated
-            if (!STOMP_RESERVED.contains(header.getKey()) && copied.add(header.getKey())) {
-                appendStompHeader(head, header.getKey(), header.getValue());
+            // STOMP 1.2: the first of repeated headers wins; a header the bridge sets is not repeated, in any case; a
+            // NUL has no escape in STOMP and would end the frame early (a forged frame after it): such a header is
+            // dropped
+            String name = header.getKey();
+            if (!STOMP_RESERVED.contains(name.toLowerCase(Locale.ROOT)) && name.indexOf('\u0000') < 0
+                && header.getValue().indexOf('\u0000') < 0 && copied.add(name)) {
+                appendStompHeader(head, name, header.getValue());
             }
         }
         head.append("subscription:");

@@ -3,6 +3,7 @@ package io.kafkabridge.bridge;
 import io.kafkabridge.auth.Identity;
 import io.kafkabridge.config.PermissionsOptions;
 import io.kafkabridge.delivery.SlowClientPolicy;
+import io.kafkabridge.routing.ReservedAddresses;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.bridge.PermittedOptions;
@@ -16,7 +17,8 @@ import java.util.regex.Pattern;
  * {@code address} equals, or {@code addressRegex} matches the whole address, its {@code match} is contained in the JSON
  * body, and the client holds its {@code requiredAuthority}) plus identity binding: {@code {user}} in a rule is replaced
  * by the connection's user id ({@link Pattern#quote quoted} in a regex). A rule with {@code {user}} never applies to an
- * anonymous client, nor to a user id that is empty or holds control characters. Nothing passes unless a rule says so.
+ * anonymous client, nor to a user id that is empty or holds control characters. Nothing passes unless a rule says so,
+ * and nothing passes to or from a {@link ReservedAddresses reserved address} whatever the rules say.
  */
 public final class PermissionRules {
 
@@ -98,7 +100,7 @@ public final class PermissionRules {
          * @return whether the client may receive from {@code address} (SockJS register, STOMP SUBSCRIBE)
          */
         public boolean permitsSubscription(String address) {
-            if (address == null) {
+            if (address == null || ReservedAddresses.isReserved(address)) {
                 return false;
             }
             for (Rule rule : outbound) {
@@ -149,7 +151,7 @@ public final class PermissionRules {
     }
 
     private static boolean permits(List<Rule> rules, String address, Object body) {
-        if (address == null) {
+        if (address == null || ReservedAddresses.isReserved(address)) {
             return false;
         }
         for (Rule rule : rules) {

@@ -1,5 +1,7 @@
 package io.kafkabridge.bridge;
 
+import io.kafkabridge.kafka.KafkaSinkVerticle;
+
 import io.kafkabridge.auth.AuthFailure;
 import io.kafkabridge.auth.Authenticator;
 import io.kafkabridge.auth.Identity;
@@ -56,6 +58,7 @@ final class SockJsSession implements AddressFanout.Subscriber {
     private boolean closed;
     private boolean closing;
     private long lastActivity;
+    private long openedAt;
 
     SockJsSession(BridgeContext context, SockJSSocket socket, Consumer<SockJsSession> onClosed) {
         this.context = context;
@@ -82,6 +85,7 @@ final class SockJsSession implements AddressFanout.Subscriber {
 
     void start() {
         lastActivity = System.currentTimeMillis();
+        openedAt = lastActivity;
         socket.handler(this::receive);
         socket.closeHandler(v -> cleanUp());
         socket.exceptionHandler(e -> LOG.debug("SockJS client {}: {}", client, e.toString()));
@@ -152,10 +156,20 @@ final class SockJsSession implements AddressFanout.Subscriber {
             return;
         }
         JsonObject headers = (JsonObject) headersValue;
+        if (headers != null && headers.size() > MAX_CLIENT_HEADERS) {
+            sendError(ErrorCodes.INVALID_FRAME, addressOf(frame), "A frame may carry at most " + MAX_CLIENT_HEADERS + " headers");
+            return;
+        }
         if (headers != null) {
             for (Map.Entry<String, Object> header : headers) {
                 if (!(header.getValue() instanceof String)) {
                     sendError(ErrorCodes.INVALID_FRAME, addressOf(frame), "Header values must be strings (\"" + header.getKey() + "\" is not)");
+                    return;
+                }
+                if (holdsControlCharacter(header.getKey()) || ((String) header.getValue()).indexOf('\u0000') >= 0) {
+                    // a NUL would end a STOMP subscriber's frame early (STOMP has no escape for it)
+                    sendError(ErrorCodes.INVALID_FRAME, addressOf(frame), "Header names must not hold control characters, "
+                        + "nor values a NUL");
                     return;
                 }
             }
@@ -329,16 +343,22 @@ final class SockJsSession implements AddressFanout.Subscriber {
         });
     }
 
+    static boolean holdsControlCharacter(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            if (Character.isISOControl(text.charAt(i))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private MultiMap busHeaders(JsonObject clientHeaders) {
         MultiMap headers = MultiMap.caseInsensitiveMultiMap();
         if (clientHeaders != null) {
-            int count = 0;
             for (Map.Entry<String, Object> header : clientHeaders) {
-                if (count++ >= MAX_CLIENT_HEADERS) {
-                    break;
-                }
+                // sink.* headers are the gateway's (the sink reads them in any case): never the client's
                 if (header.getValue() instanceof String && !"Authorization".equalsIgnoreCase(header.getKey())
-                    && !header.getKey().startsWith("sink.")) {
+                    && !KafkaSinkVerticle.isSinkHeader(header.getKey())) {
                     headers.add(header.getKey(), (String) header.getValue());
                 }
             }
@@ -399,7 +419,11 @@ final class SockJsSession implements AddressFanout.Subscriber {
         if (closed || closing) {
             return;
         }
-        if (identity.isExpired(now)) {
+        if (identity.isAnonymous() && context.authenticator().isRequired() && now - openedAt > context.limits().getConnectTimeoutMs()) {
+            // like STOMP's CONNECT deadline: a socket without a token holds a connection slot only this long
+            closeWithError(ErrorCodes.CONNECT_TIMEOUT, null, "No token within " + context.limits().getConnectTimeoutMs()
+                + " ms (limits.connectTimeoutMs): connect with access_token or send an Authorization header");
+        } else if (identity.isExpired(now)) {
             closeWithError(AuthFailure.TOKEN_EXPIRED, null, "The token expired; reconnect with a fresh one");
         } else if (now - lastActivity > context.limits().getIdleTimeoutMs()) {
             closeWithError(ErrorCodes.IDLE_TIMEOUT, null, "Nothing received for " + context.limits().getIdleTimeoutMs()

@@ -1,5 +1,7 @@
 package io.kafkabridge.bridge;
 
+import io.kafkabridge.kafka.KafkaSinkVerticle;
+
 import io.kafkabridge.auth.AuthFailure;
 import io.kafkabridge.auth.Authenticator;
 import io.kafkabridge.auth.Identity;
@@ -33,6 +35,8 @@ import org.slf4j.LoggerFactory;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.ArrayList;
+import java.util.Locale;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -58,8 +62,9 @@ public final class StompBridge {
     public static final List<String> WEBSOCKET_SUBPROTOCOLS = List.of("v12.stomp", "v11.stomp", "v10.stomp");
     /** Most headers a client frame may carry. */
     public static final int MAX_HEADERS = 64;
+    /** Headers of a SEND that are the protocol's or the server's, not the message's (lower case: compared in any case). */
     private static final Set<String> SERVER_SET_HEADERS = Set.of(Frame.CONTENT_LENGTH, Frame.RECEIPT, Frame.TRANSACTION,
-        Frame.DESTINATION, "authorization", "Authorization", "passcode", "login", SockJsSession.USER_HEADER);
+        Frame.DESTINATION, "authorization", "passcode", "login", SockJsSession.USER_HEADER);
 
     private final BridgeContext context;
     private final StompEndpointOptions options;
@@ -122,8 +127,19 @@ public final class StompBridge {
     }
 
     private void acceptTcp(NetSocket socket) {
+        String address = socket.remoteAddress() == null ? "unknown" : socket.remoteAddress().hostAddress();
+        if (!context.connections().tryAcquire(address)) {
+            socket.write(Frames.createErrorFrame(ErrorCodes.TOO_MANY_CONNECTIONS, Headers.create(), "This address holds its "
+                + "maximum of " + context.connections().maxPerAddress() + " connections").toBuffer()).eventually(socket::close);
+            return;
+        }
+        List<Handler<Void>> onClose = new ArrayList<>(1);
+        socket.closeHandler(v -> {
+            context.connections().release(address);
+            onClose.forEach(handler -> handler.handle(v));
+        });
         accept(String.valueOf(socket.remoteAddress()), new Transport(socket::write, socket::close, socket::handler,
-                socket::closeHandler, e -> socket.exceptionHandler(e)),
+                onClose::add, e -> socket.exceptionHandler(e)),
             () -> new StompServerTCPConnectionImpl(socket, protocol, this::onWrite) {
                 @Override
                 public synchronized void configureHeartbeat(long ping, long pong, Handler<StompServerConnection> pingHandler) {
@@ -279,7 +295,8 @@ public final class StompBridge {
             String bearer = Authenticator.bearerToken(header(connect, "Authorization"));
             identity = bearer != null && authenticator.acceptsTokens()
                 ? authenticator.authenticateToken(bearer)
-                : authenticator.authenticateLogin(header(connect, Frame.LOGIN), header(connect, Frame.PASSCODE));
+                : authenticator.authenticateLogin(header(connect, Frame.LOGIN), header(connect, Frame.PASSCODE),
+                    session.remoteHost(), () -> !session.isClosed());
         }
         identity.onComplete(result -> {
             if (session.isClosed()) {
@@ -404,12 +421,12 @@ public final class StompBridge {
             return;
         }
         MultiMap headers = MultiMap.caseInsensitiveMultiMap();
+        // sink.* headers are the gateway's (the sink reads them in any case): never the client's
         frame.getHeaders().forEach((name, value) -> {
-            if (!SERVER_SET_HEADERS.contains(name)) {
+            if (!SERVER_SET_HEADERS.contains(name.toLowerCase(Locale.ROOT)) && !KafkaSinkVerticle.isSinkHeader(name)) {
                 headers.add(name, value);
             }
         });
-        headers.names().removeIf(name -> name.startsWith("sink."));
         headers.remove(SockJsSession.USER_HEADER); // in any case: only the server sets it
         if (!session.identity().isAnonymous()) {
             headers.set(SockJsSession.USER_HEADER, session.identity().userId());

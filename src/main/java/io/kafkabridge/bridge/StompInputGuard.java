@@ -5,8 +5,9 @@ import io.vertx.core.buffer.Buffer;
 /**
  * Checks the raw bytes a STOMP client sends, frame by frame, before Vert.x's frame parser sees them, for what the
  * parser lets through or only notices too late: undefined header escape sequences (a fatal error in STOMP 1.1/1.2, except
- * in CONNECT), a {@code content-length} that is not a plain non-negative integer, and bodies over the limit, refused as
- * soon as the header announces them or the bytes exceed them (instead of after the whole body arrived).
+ * in CONNECT), a {@code content-length} that is not a plain non-negative integer, and frames whose headers and body
+ * together are over the limit (a small body with huge headers is as large a message), refused as soon as the header
+ * announces them or the bytes exceed them (instead of after the whole body arrived).
  * Not thread-safe: one per connection.
  */
 final class StompInputGuard {
@@ -29,6 +30,7 @@ final class StompInputGuard {
     private long contentLength;
     private boolean contentLengthSeen;
     private long bodyBytes;
+    private long headerBytes;
 
     StompInputGuard(int maxBodyBytes, int maxHeaderLineBytes) {
         this.maxBodyBytes = maxBodyBytes;
@@ -57,6 +59,7 @@ final class StompInputGuard {
                     return null;
                 }
                 line.setLength(0);
+                headerBytes = 0;
                 state = State.COMMAND;
                 return appendToLine(b, MAX_COMMAND_LENGTH);
             case COMMAND:
@@ -76,6 +79,10 @@ final class StompInputGuard {
                     line.setLength(0);
                     if (header.isEmpty()) {
                         return startBody();
+                    }
+                    headerBytes += header.length() + 1;
+                    if (headerBytes > maxBodyBytes) {
+                        return tooLarge();
                     }
                     return checkHeader(header);
                 }
@@ -97,7 +104,7 @@ final class StompInputGuard {
                     state = State.BETWEEN;
                     return null;
                 }
-                if (++bodyBytes > maxBodyBytes) {
+                if (++bodyBytes + headerBytes > maxBodyBytes) {
                     return tooLarge();
                 }
                 return null;
@@ -123,7 +130,7 @@ final class StompInputGuard {
     private Problem startBody() {
         bodyBytes = 0;
         if (contentLengthSeen) {
-            if (contentLength > maxBodyBytes) {
+            if (contentLength + headerBytes > maxBodyBytes) {
                 return tooLarge();
             }
             state = contentLength == 0 ? State.FIXED_BODY_END : State.FIXED_BODY;
@@ -134,7 +141,7 @@ final class StompInputGuard {
     }
 
     private Problem tooLarge() {
-        return new Problem(ErrorCodes.FRAME_TOO_LARGE, "A frame body may hold at most " + maxBodyBytes
+        return new Problem(ErrorCodes.FRAME_TOO_LARGE, "A frame's headers and body together may hold at most " + maxBodyBytes
             + " bytes (limits.maxFrameBytes)");
     }
 

@@ -85,6 +85,14 @@ final class StompSession {
         return client;
     }
 
+    /**
+     * @return the client's host, without its port
+     */
+    String remoteHost() {
+        int colon = client.lastIndexOf(':');
+        return colon > 0 ? client.substring(0, colon) : client;
+    }
+
     StompServerConnection connection() {
         return connection;
     }

@@ -1,8 +1,12 @@
 package io.kafkabridge.config;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 import static io.kafkabridge.config.JsonFields.*;
 
@@ -26,14 +30,28 @@ public class HttpEndpointOptions {
      */
     public static final boolean DEFAULT_WEBSOCKET_COMPRESSION = false;
 
+    /** Default time an HTTP connection (a WebSocket too) may carry no byte either way before it is closed, ms. */
+    public static final long DEFAULT_IDLE_TIMEOUT_MS = 120_000;
+    /**
+     * Default time a connection has to send a request's headers, from its opening or the end of its previous response,
+     * ms: a client that trickles them (slowloris) or sends nothing is cut.
+     */
+    public static final long DEFAULT_REQUEST_HEADER_TIMEOUT_MS = 10_000;
+
     static final String SECTION = "http";
-    private static final Set<String> KEYS = Set.of("host", "port", "eventbusPath", "stompPath", "websocketCompression");
+    private static final Set<String> KEYS = Set.of("host", "port", "eventbusPath", "stompPath", "websocketCompression",
+        "idleTimeoutMs", "requestHeaderTimeoutMs", "allowedOrigins");
+    /** An allowed origin: {@code scheme://host[:port]}, the host possibly starting with {@code *.}. */
+    private static final Pattern ORIGIN = Pattern.compile("[a-z][a-z0-9+.-]*://(\\*\\.)?[A-Za-z0-9.-]+(:[0-9]{1,5})?");
 
     private String host;
     private int port;
     private String eventbusPath;
     private String stompPath;
     private boolean websocketCompression;
+    private long idleTimeoutMs;
+    private long requestHeaderTimeoutMs;
+    private List<String> allowedOrigins;
 
     public HttpEndpointOptions() {
         host = DEFAULT_HOST;
@@ -41,6 +59,9 @@ public class HttpEndpointOptions {
         eventbusPath = DEFAULT_EVENTBUS_PATH;
         stompPath = DEFAULT_STOMP_PATH;
         websocketCompression = DEFAULT_WEBSOCKET_COMPRESSION;
+        idleTimeoutMs = DEFAULT_IDLE_TIMEOUT_MS;
+        requestHeaderTimeoutMs = DEFAULT_REQUEST_HEADER_TIMEOUT_MS;
+        allowedOrigins = List.of();
     }
 
     public HttpEndpointOptions(JsonObject json) {
@@ -52,6 +73,61 @@ public class HttpEndpointOptions {
         applySetting(SECTION, "stompPath", () -> setStompPath(readString(json, "stompPath", SECTION, stompPath)));
         applySetting(SECTION, "websocketCompression",
             () -> setWebsocketCompression(readBoolean(json, "websocketCompression", SECTION, websocketCompression)));
+        applySetting(SECTION, "idleTimeoutMs", () -> setIdleTimeoutMs(readLong(json, "idleTimeoutMs", SECTION, idleTimeoutMs)));
+        applySetting(SECTION, "requestHeaderTimeoutMs",
+            () -> setRequestHeaderTimeoutMs(readLong(json, "requestHeaderTimeoutMs", SECTION, requestHeaderTimeoutMs)));
+        if (json.containsKey("allowedOrigins")) {
+            JsonArray array = readArray(json, "allowedOrigins", SECTION);
+            List<String> origins = new ArrayList<>();
+            for (int i = 0; i < array.size(); i++) {
+                String index = path(path(SECTION, "allowedOrigins"), i);
+                if (!(array.getValue(i) instanceof String origin)) {
+                    throw new ConfigException(index, "expected an origin string such as \"https://app.example.com\"");
+                }
+                if (!"*".equals(origin) && !ORIGIN.matcher(origin).matches()) {
+                    throw new ConfigException(index, "expected \"*\" or an origin scheme://host[:port] (the host may start "
+                        + "with *.), without path, got \"" + origin + "\"");
+                }
+                origins.add(origin);
+            }
+            setAllowedOrigins(origins);
+        }
+    }
+
+    /**
+     * @return the origins allowed besides the gateway's own: exact, {@code https://*.example.com}, or {@code "*"}
+     */
+    public List<String> getAllowedOrigins() {
+        return allowedOrigins;
+    }
+
+    public HttpEndpointOptions setAllowedOrigins(List<String> allowedOrigins) {
+        this.allowedOrigins = List.copyOf(allowedOrigins);
+        return this;
+    }
+
+    public long getIdleTimeoutMs() {
+        return idleTimeoutMs;
+    }
+
+    public HttpEndpointOptions setIdleTimeoutMs(long idleTimeoutMs) {
+        if (idleTimeoutMs <= 0) {
+            throw new IllegalArgumentException("must be a positive number of milliseconds, got " + idleTimeoutMs);
+        }
+        this.idleTimeoutMs = idleTimeoutMs;
+        return this;
+    }
+
+    public long getRequestHeaderTimeoutMs() {
+        return requestHeaderTimeoutMs;
+    }
+
+    public HttpEndpointOptions setRequestHeaderTimeoutMs(long requestHeaderTimeoutMs) {
+        if (requestHeaderTimeoutMs <= 0) {
+            throw new IllegalArgumentException("must be a positive number of milliseconds, got " + requestHeaderTimeoutMs);
+        }
+        this.requestHeaderTimeoutMs = requestHeaderTimeoutMs;
+        return this;
     }
 
     public String getHost() {
@@ -125,6 +201,9 @@ public class HttpEndpointOptions {
             .put("port", port)
             .put("eventbusPath", eventbusPath)
             .put("stompPath", stompPath)
-            .put("websocketCompression", websocketCompression);
+            .put("websocketCompression", websocketCompression)
+            .put("idleTimeoutMs", idleTimeoutMs)
+            .put("requestHeaderTimeoutMs", requestHeaderTimeoutMs)
+            .put("allowedOrigins", new JsonArray(new ArrayList<>(allowedOrigins)));
     }
 }

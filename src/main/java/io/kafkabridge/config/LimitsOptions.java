@@ -19,11 +19,16 @@ public class LimitsOptions {
     public static final int DEFAULT_MAX_SUBSCRIPTIONS_PER_CONNECTION = 100;
     /** Default most client connections (SockJS + STOMP) a node accepts. */
     public static final int DEFAULT_MAX_CONNECTIONS_PER_NODE = 25_000;
+    /**
+     * Default most connections from one remote address (HTTP connections, WebSockets among them, and STOMP over TCP):
+     * room for an office behind one NAT, not for one host holding a node's sockets.
+     */
+    public static final int DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 1_000;
     /** Default most client messages per second per connection (SockJS frames other than ping, STOMP frames). */
     public static final int DEFAULT_MAX_INBOUND_MESSAGES_PER_SECOND = 100;
     /** Default time a connection may stay silent (no frame, ping or heart-beat from the client), ms. */
     public static final long DEFAULT_IDLE_TIMEOUT_MS = 60_000;
-    /** Default time a STOMP client has to send CONNECT, ms. */
+    /** Default time a STOMP client has to send CONNECT, and a SockJS client to authenticate when auth is on, ms. */
     public static final long DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
     /** Default longest address or destination, characters. */
     public static final int DEFAULT_MAX_ADDRESS_LENGTH = 256;
@@ -42,12 +47,13 @@ public class LimitsOptions {
 
     static final String SECTION = "limits";
     private static final Set<String> KEYS = Set.of("maxFrameBytes", "maxSubscriptionsPerConnection", "maxConnectionsPerNode",
-        "maxInboundMessagesPerSecond", "idleTimeoutMs", "connectTimeoutMs", "maxAddressLength", "maxQueuedBytesPerConnection",
+        "maxConnectionsPerAddress", "maxInboundMessagesPerSecond", "idleTimeoutMs", "connectTimeoutMs", "maxAddressLength", "maxQueuedBytesPerConnection",
         "maxQueuedMessagesPerConnection", "slowClientPolicy", "maxInFlightRecords", "maxInFlightBytes", "maxOutboundMessageBytes");
 
     private int maxFrameBytes;
     private int maxSubscriptionsPerConnection;
     private int maxConnectionsPerNode;
+    private int maxConnectionsPerAddress;
     private int maxInboundMessagesPerSecond;
     private long idleTimeoutMs;
     private long connectTimeoutMs;
@@ -63,6 +69,7 @@ public class LimitsOptions {
         maxFrameBytes = DEFAULT_MAX_FRAME_BYTES;
         maxSubscriptionsPerConnection = DEFAULT_MAX_SUBSCRIPTIONS_PER_CONNECTION;
         maxConnectionsPerNode = DEFAULT_MAX_CONNECTIONS_PER_NODE;
+        maxConnectionsPerAddress = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
         maxInboundMessagesPerSecond = DEFAULT_MAX_INBOUND_MESSAGES_PER_SECOND;
         idleTimeoutMs = DEFAULT_IDLE_TIMEOUT_MS;
         connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS;
@@ -83,6 +90,8 @@ public class LimitsOptions {
             readInt(json, "maxSubscriptionsPerConnection", SECTION, maxSubscriptionsPerConnection)));
         applySetting(SECTION, "maxConnectionsPerNode", () -> setMaxConnectionsPerNode(
             readInt(json, "maxConnectionsPerNode", SECTION, maxConnectionsPerNode)));
+        applySetting(SECTION, "maxConnectionsPerAddress", () -> setMaxConnectionsPerAddress(
+            readInt(json, "maxConnectionsPerAddress", SECTION, maxConnectionsPerAddress)));
         applySetting(SECTION, "maxInboundMessagesPerSecond", () -> setMaxInboundMessagesPerSecond(
             readInt(json, "maxInboundMessagesPerSecond", SECTION, maxInboundMessagesPerSecond)));
         applySetting(SECTION, "idleTimeoutMs", () -> setIdleTimeoutMs(readLong(json, "idleTimeoutMs", SECTION, idleTimeoutMs)));
@@ -151,6 +160,15 @@ public class LimitsOptions {
 
     public LimitsOptions setMaxConnectionsPerNode(int maxConnectionsPerNode) {
         this.maxConnectionsPerNode = positive("maxConnectionsPerNode", maxConnectionsPerNode);
+        return this;
+    }
+
+    public int getMaxConnectionsPerAddress() {
+        return maxConnectionsPerAddress;
+    }
+
+    public LimitsOptions setMaxConnectionsPerAddress(int maxConnectionsPerAddress) {
+        this.maxConnectionsPerAddress = positive("maxConnectionsPerAddress", maxConnectionsPerAddress);
         return this;
     }
 
@@ -252,6 +270,7 @@ public class LimitsOptions {
             .put("maxFrameBytes", maxFrameBytes)
             .put("maxSubscriptionsPerConnection", maxSubscriptionsPerConnection)
             .put("maxConnectionsPerNode", maxConnectionsPerNode)
+            .put("maxConnectionsPerAddress", maxConnectionsPerAddress)
             .put("maxInboundMessagesPerSecond", maxInboundMessagesPerSecond)
             .put("idleTimeoutMs", idleTimeoutMs)
             .put("connectTimeoutMs", connectTimeoutMs)

@@ -1,6 +1,7 @@
 package io.kafkabridge.config;
 
 import io.kafkabridge.routing.AddressTemplate;
+import io.kafkabridge.routing.ReservedAddresses;
 import io.kafkabridge.delivery.SlowClientPolicy;
 import io.kafkabridge.routing.PayloadFormat;
 import io.vertx.core.json.JsonObject;
@@ -110,6 +111,10 @@ public class RouteOptions {
     public RouteOptions setAddress(String address) {
         if (address != null) {
             AddressTemplate.parse(address);
+            if (ReservedAddresses.isReserved(address)) {
+                throw new IllegalArgumentException("addresses starting with " + ReservedAddresses.PREFIXES
+                    + " are reserved to the gateway and Vert.x");
+            }
         }
         this.address = address;
         return this;

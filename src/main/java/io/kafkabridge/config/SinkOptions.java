@@ -1,5 +1,7 @@
 package io.kafkabridge.config;
 
+import io.kafkabridge.routing.ReservedAddresses;
+
 import io.vertx.core.json.JsonObject;
 import io.vertx.json.schema.Draft;
 import io.vertx.json.schema.JsonSchema;
@@ -87,6 +89,10 @@ public class SinkOptions {
     public SinkOptions setAddress(String address) {
         if (address != null && address.isEmpty()) {
             throw new IllegalArgumentException("must not be empty");
+        }
+        if (address != null && ReservedAddresses.isReserved(address)) {
+            throw new IllegalArgumentException("addresses starting with " + ReservedAddresses.PREFIXES
+                + " are reserved to the gateway and Vert.x");
         }
         this.address = address;
         return this;

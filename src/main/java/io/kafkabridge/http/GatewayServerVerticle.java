@@ -23,6 +23,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import java.util.concurrent.TimeUnit;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.Router;
@@ -51,6 +52,7 @@ public class GatewayServerVerticle extends VerticleBase {
     private final InFlightRecords inFlight;
 
     private HttpServer httpServer;
+    private HttpConnectionGuard httpGuard;
     private AddressFanout fanout;
     private StompBridge stompBridge;
     private SockJsBridge sockJsBridge;
@@ -82,10 +84,15 @@ public class GatewayServerVerticle extends VerticleBase {
         sockJsBridge = new SockJsBridge(context);
         stompBridge = new StompBridge(context, options.getStomp(), tls);
 
+        httpGuard = new HttpConnectionGuard(vertx, http.getRequestHeaderTimeoutMs(), connections);
         Router router = Router.router(vertx);
+        router.route().handler(httpGuard::requestArrived);
         router.get("/health").handler(this::handleHealth);
         router.get("/ready").handler(this::handleReady);
         // SockJS's HTTP transports (xhr_send, jsonp_send) read request bodies: bound them (413 beyond)
+        OriginCheck origins = new OriginCheck(http.getAllowedOrigins());
+        router.route(http.getEventbusPath() + "/*").handler(origins::check);
+        router.route(http.getStompPath()).handler(origins::check);
         router.post(http.getEventbusPath() + "/*").handler(BodyHandler.create(false)
             .setBodyLimit(2L * options.getLimits().getMaxFrameBytes() + 1024));
         router.route(http.getEventbusPath() + "/*").subRouter(sockJsBridge.createRouter());
@@ -95,6 +102,10 @@ public class GatewayServerVerticle extends VerticleBase {
         HttpServerOptions serverOptions = new HttpServerOptions()
             .setHost(http.getHost())
             .setPort(http.getPort())
+            // HTTP/1.1 only: a cleartext HTTP/2 upgrade check would hold a silent socket before any timeout applies
+            .setHttp2ClearTextEnabled(false)
+            .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, http.getIdleTimeoutMs()))
+            .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
             .setWebSocketSubProtocols(StompBridge.WEBSOCKET_SUBPROTOCOLS)
             .setPerMessageWebSocketCompressionSupported(http.isWebsocketCompression())
             .setPerFrameWebSocketCompressionSupported(http.isWebsocketCompression())
@@ -103,7 +114,7 @@ public class GatewayServerVerticle extends VerticleBase {
         if (tls != null) {
             serverOptions.setSsl(true).setKeyCertOptions(tls);
         }
-        httpServer = vertx.createHttpServer(serverOptions).requestHandler(router);
+        httpServer = vertx.createHttpServer(serverOptions).connectionHandler(httpGuard::accept).requestHandler(router);
         Future<Void> reconnectConsumer = vertx.eventBus().<String>localConsumer(ClusterMonitor.RECONNECT_CLIENTS_ADDRESS,
             message -> disconnectClients(ErrorCodes.NODE_REJOINED, message.body())).completion();
         // the source's markers come after its messages: one handled here means those were handed to the queues
@@ -177,7 +188,9 @@ public class GatewayServerVerticle extends VerticleBase {
         return new JsonObject()
             .put("status", up ? "UP" : "DOWN")
             .put("kafka", kafkaHealth.toJson())
-            .put("http", new JsonObject().put("port", httpPort).put("listening", listening).put("tls", options.getTls() != null))
+            .put("http", new JsonObject().put("port", httpPort).put("listening", listening).put("tls", options.getTls() != null)
+                .put("connections", httpGuard.open()).put("headerTimeouts", httpGuard.headerTimeouts())
+                .put("refusedPerAddress", connections.refusedPerAddress()))
             .put("stomp", new JsonObject().put("tcpPort", stompPort).put("connections", stompBridge.openSessions()))
             .put("sockjs", new JsonObject().put("connections", sockJsBridge.openSessions()))
             .put("connections", new JsonObject().put("open", connections.open()).put("max", connections.max()))

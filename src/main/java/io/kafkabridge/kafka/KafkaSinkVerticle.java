@@ -38,6 +38,7 @@ public class KafkaSinkVerticle extends VerticleBase {
     public static final String SINK_INDEX_HEADER = "sink.index";
     /** Request header: the rendered record key (absent for no key). */
     public static final String SINK_KEY_HEADER = "sink.key";
+    private static final String SINK_HEADER_PREFIX = "sink.";
 
     private final KafkaOptions options;
     private final String bootstrapServers;
@@ -97,7 +98,7 @@ public class KafkaSinkVerticle extends VerticleBase {
         String key = message.headers().get(SINK_KEY_HEADER);
         List<KafkaHeader> headers = new ArrayList<>();
         for (Map.Entry<String, String> header : message.headers()) {
-            if (!header.getKey().startsWith("sink.")) {
+            if (!isSinkHeader(header.getKey())) {
                 headers.add(KafkaHeader.header(header.getKey(), header.getValue()));
             }
         }
@@ -126,5 +127,13 @@ public class KafkaSinkVerticle extends VerticleBase {
     public Future<?> stop() {
         Future<Void> unregistered = consumer == null ? Future.succeededFuture() : consumer.unregister();
         return unregistered.transform(v -> producer == null ? Future.succeededFuture() : producer.flush().transform(f -> producer.close()));
+    }
+
+    /**
+     * @return {@code true} for a header of the sink's own ({@code sink.*}, in any case, as headers are read): one that
+     * only the gateway sets
+     */
+    public static boolean isSinkHeader(String name) {
+        return name.regionMatches(true, 0, SINK_HEADER_PREFIX, 0, SINK_HEADER_PREFIX.length());
     }
 }

@@ -4,6 +4,7 @@ import io.kafkabridge.cluster.ClusterMonitor;
 import io.kafkabridge.config.KafkaOptions;
 import io.kafkabridge.delivery.InFlightRecords;
 import io.kafkabridge.routing.RecordRouter;
+import io.kafkabridge.routing.ReservedAddresses;
 import io.kafkabridge.routing.Route;
 import io.kafkabridge.routing.RoutedMessage;
 import io.kafkabridge.routing.RoutingResult;
@@ -346,8 +347,9 @@ public class KafkaSourceVerticle extends VerticleBase {
         for (Integer routeIndex : result.unfilledRoutes()) {
             if (warnedRoutes.add(routeIndex)) {
                 Route route = router.routes().get(routeIndex);
-                LOG.warn("Record {}-{}@{} has no value for a placeholder of {}; such records are counted as unroutable "
-                    + "(this is logged once per route)", record.topic(), record.partition(), record.offset(), route);
+                LOG.warn("Record {}-{}@{} has no value for a placeholder of {}, or its address would be one reserved to "
+                    + "the gateway ({}); such records are counted as unroutable (this is logged once per route)", record.topic(),
+                    record.partition(), record.offset(), route, ReservedAddresses.PREFIXES);
             }
         }
         if (result.isUnroutable()) {

@@ -101,7 +101,8 @@ public final class RecordRouter {
                 continue;
             }
             String address = route.address().render(record);
-            if (address == null) {
+            // a record cannot reach the gateway's own addresses through a placeholder
+            if (address == null || ReservedAddresses.isReserved(address)) {
                 if (unfilled.isEmpty()) {
                     unfilled = new ArrayList<>(1);
                 }

@@ -177,6 +177,26 @@ class DeliveryTest {
     }
 
     @Test
+    void aHeaderWithANulCannotEndTheFrameEarlyAndReservedNamesInAnyCaseAreNotCopied() throws Exception {
+        // the attack: a NUL ends the MESSAGE early, and what follows reads as a RECEIPT for the victim's receipt id
+        DeliveryOptions headers = new DeliveryOptions().addHeader("x", "a\u0000RECEIPT\nreceipt-id:r-victim\n\n")
+            .addHeader("y\u0000ERROR", "z").addHeader("Content-Length", "1").addHeader("SUBSCRIPTION", "forged")
+            .addHeader("Message-Id", "forged").addHeader("kept", "yes");
+        Message<Object> message = receive("news", "hello", headers);
+
+        Buffer wire = new Delivery("news", message).stompFrame(Delivery.encodeSubscriptionId("s1"), 0);
+
+        assertThat(wire.toString()).doesNotContain("\u0000RECEIPT").doesNotContain("ERROR").endsWith("hello\u0000");
+        assertThat(wire.toString().indexOf('\u0000')).as("the only NUL ends the frame").isEqualTo(wire.length() - 1);
+        Frame frame = parse(wire);
+        assertThat(frame.getHeader("x")).isNull();
+        assertThat(frame.getHeader("kept")).isEqualTo("yes");
+        assertThat(frame.getHeader("subscription")).isEqualTo("s1");
+        assertThat(wire.toString()).doesNotContainIgnoringCase("forged").doesNotContain("Content-Length");
+        assertThat(frame.getBodyAsString()).isEqualTo("hello");
+    }
+
+    @Test
     void aNullBodyHasNoContentLengthAndAnEmptyBody() throws Exception {
         Message<Object> message = receive("news", null, new DeliveryOptions());
 

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.util.List;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -43,6 +44,23 @@ class PermissionRulesTest {
         assertThat(alice.slowClientPolicy("user.alice.orders", SlowClientPolicy.DISCONNECT)).isEqualTo(SlowClientPolicy.DROP_OLDEST);
         assertThat(alice.slowClientPolicy("chat.lobby", SlowClientPolicy.DISCONNECT)).isEqualTo(SlowClientPolicy.DISCONNECT);
         assertThat(alice.slowClientPolicy("user.bob.orders", SlowClientPolicy.DISCONNECT)).isEqualTo(SlowClientPolicy.DISCONNECT);
+    }
+
+    @Test
+    void noRuleOpensAReservedAddress() {
+        PermissionRules rules = new PermissionRules(new PermissionsOptions(new JsonObject()
+            .put("inboundPermitteds", new io.vertx.core.json.JsonArray().add(new JsonObject().put("addressRegex", ".*")))
+            .put("outboundPermitteds", new io.vertx.core.json.JsonArray().add(new JsonObject().put("addressRegex", ".*"))
+                .add(new JsonObject().put("address", "kafka-eventbus-bridge.sink")))));
+        PermissionRules.Bound anyone = rules.bind(Identity.ANONYMOUS);
+
+        for (String reserved : List.of("kafka-eventbus-bridge.sink", "kafka-eventbus-bridge.node.cluster-stable", "__vertx.reply.7")) {
+            assertThat(anyone.permitsSubscription(reserved)).as("subscribe %s", reserved).isFalse();
+            assertThat(anyone.permitsDelivery(reserved, null)).as("deliver %s", reserved).isFalse();
+            assertThat(anyone.permitsSend(reserved, null)).as("send %s", reserved).isFalse();
+        }
+        assertThat(anyone.permitsSubscription("kafka-eventbus-bridgex")).isTrue();
+        assertThat(anyone.permitsSend("chat.send.lobby", null)).isTrue();
     }
 
     @Test

@@ -291,6 +291,15 @@ class GatewayOptionsTest {
         "{\"http\":{\"stompPath\":\"/stomp/\"}}    | http.stompPath:",
         "{\"stomp\":{\"heartbeat\":\"10s\"}}       | stomp.heartbeat:",
         "{\"limits\":{\"maxFrameBytes\":0}}       | limits.maxFrameBytes:",
+        "{\"limits\":{\"maxConnectionsPerAddress\":0}} | limits.maxConnectionsPerAddress:",
+        "{\"http\":{\"idleTimeoutMs\":0}}          | http.idleTimeoutMs:",
+        "{\"http\":{\"requestHeaderTimeoutMs\":\"10s\"}} | http.requestHeaderTimeoutMs:",
+        "{\"http\":{\"allowedOrigins\":\"*\"}}    | http.allowedOrigins:",
+        "{\"http\":{\"allowedOrigins\":[1]}}       | http.allowedOrigins[0]:",
+        "{\"http\":{\"allowedOrigins\":[\"*\",\"https://app.example.com/path\"]}} | http.allowedOrigins[1]:",
+        "{\"http\":{\"allowedOrigins\":[\"app.example.com\"]}} | http.allowedOrigins[0]:",
+        "{\"routes\":[{\"topic\":\"t\",\"address\":\"kafka-eventbus-bridge.node.reconnect-clients\"}]} | routes[0].address:",
+        "{\"sinks\":[{\"address\":\"__vertx.reply.1\",\"topic\":\"t\"}]} | sinks[0].address:",
         "{\"limits\":{\"maxQueuedBytesPerConnection\":0}} | limits.maxQueuedBytesPerConnection:",
         "{\"limits\":{\"maxQueuedBytesPerConnection\":\"1MB\"}} | limits.maxQueuedBytesPerConnection:",
         "{\"limits\":{\"maxQueuedMessagesPerConnection\":-5}} | limits.maxQueuedMessagesPerConnection:",
@@ -310,9 +319,44 @@ class GatewayOptionsTest {
         "{\"demo\":{\"intervalMs\":5}}             | demo.intervalMs:",
         "{\"demo\":{\"users\":[]}}                 | demo.users:",
         "{\"demo\":{\"ordersTopic\":\"bad topic\"}} | demo.ordersTopic:",
+        "{\"auth\":{\"jwt\":{\"pubSecKeys\":[{\"algorithm\":\"HS256\",\"buffer\":\"s3cret\"}],\"requireExp\":\"no\"}}} | auth.jwt.requireExp:",
+        "{\"auth\":{\"jwt\":{\"pubSecKeys\":[{\"algorithm\":\"HS256\",\"buffer\":\"s3cret\"}],\"maxTokenLifetimeSeconds\":-1}}} | auth.jwt.maxTokenLifetimeSeconds:",
+        "{\"auth\":{\"jwt\":{\"pubSecKeys\":[{\"algorithm\":\"HS256\",\"buffer\":\"s3cret\"}],\"maxTokenLifetimeSeconds\":\"1d\"}}} | auth.jwt.maxTokenLifetimeSeconds:",
     })
     void invalidSectionValueIsRejectedWithItsPath(String json, String prefix) {
         assertRejected(json, prefix);
+    }
+
+    @Test
+    void hostileClientLimitsHaveDefaultsAndAreRead() {
+        GatewayOptions defaults = parse("{}");
+        assertThat(defaults.getLimits().getMaxConnectionsPerAddress()).isEqualTo(1000);
+        assertThat(defaults.getHttp().getIdleTimeoutMs()).isEqualTo(120_000);
+        assertThat(defaults.getHttp().getRequestHeaderTimeoutMs()).isEqualTo(10_000);
+        assertThat(defaults.getHttp().getAllowedOrigins()).isEmpty();
+
+        GatewayOptions options = parse("{\"limits\":{\"maxConnectionsPerAddress\":7},\"http\":{\"idleTimeoutMs\":5000,"
+            + "\"requestHeaderTimeoutMs\":2000,\"allowedOrigins\":[\"https://*.example.com\",\"http://localhost:3000\"]}}");
+        assertThat(options.getLimits().getMaxConnectionsPerAddress()).isEqualTo(7);
+        assertThat(options.getHttp().getIdleTimeoutMs()).isEqualTo(5000);
+        assertThat(options.getHttp().getRequestHeaderTimeoutMs()).isEqualTo(2000);
+        assertThat(options.getHttp().getAllowedOrigins()).containsExactly("https://*.example.com", "http://localhost:3000");
+        assertThat(new HttpEndpointOptions(options.getHttp().toJson()).getAllowedOrigins())
+            .containsExactly("https://*.example.com", "http://localhost:3000");
+    }
+
+    @Test
+    void tokensMustExpireWithinADayUnlessConfiguredOtherwise() {
+        String jwt = "\"jwt\":{\"pubSecKeys\":[{\"algorithm\":\"HS256\",\"buffer\":\"s3cret\"}]";
+        AuthOptions defaults = parse("{\"auth\":{" + jwt + "}}}").getAuth();
+        assertThat(defaults.isRequireExp()).isTrue();
+        assertThat(defaults.getMaxTokenLifetimeSeconds()).isEqualTo(86400);
+
+        AuthOptions relaxed = parse("{\"auth\":{" + jwt + ",\"requireExp\":false,\"maxTokenLifetimeSeconds\":0}}}").getAuth();
+        assertThat(relaxed.isRequireExp()).isFalse();
+        assertThat(relaxed.getMaxTokenLifetimeSeconds()).isZero();
+        assertThat(relaxed.getJwt().containsKey("requireExp")).as("not passed to vertx-auth-jwt").isFalse();
+        assertThat(new AuthOptions(relaxed.toJson()).isRequireExp()).isFalse();
     }
 
     @Test

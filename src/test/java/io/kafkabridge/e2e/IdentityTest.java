@@ -1,6 +1,7 @@
 package io.kafkabridge.e2e;
 
 import io.kafkabridge.auth.PasswordHasher;
+import io.kafkabridge.config.AuthOptions;
 import io.kafkabridge.kafka.EmbeddedKafka;
 import io.kafkabridge.testing.GatewayNode;
 import io.kafkabridge.testing.KafkaBroker;
@@ -193,7 +194,9 @@ class IdentityTest {
         MALFORMED("invalid_token"),
         UNSIGNED_WITH_ALG_NONE("invalid_token"),
         WITH_A_TAMPERED_SUBJECT("invalid_token"),
-        WITHOUT_A_SUBJECT("invalid_token");
+        WITHOUT_A_SUBJECT("invalid_token"),
+        WITHOUT_EXP("invalid_token"),
+        VALID_FOR_LONGER_THAN_THE_MAXIMUM_LIFETIME("invalid_token");
 
         final String code;
 
@@ -224,6 +227,10 @@ class IdentityTest {
                 }
                 case WITHOUT_A_SUBJECT:
                     return signer.generateToken(new JsonObject().put("roles", new JsonArray().add("ops")), validOptions());
+                case WITHOUT_EXP:
+                    return signer.generateToken(claims("alice"), new JWTOptions().setIssuer(ISSUER).setAudience(List.of(AUDIENCE)));
+                case VALID_FOR_LONGER_THAN_THE_MAXIMUM_LIFETIME:
+                    return tokenExpiringIn("alice", AuthOptions.DEFAULT_MAX_TOKEN_LIFETIME_SECONDS + 3600);
                 default:
                     throw new IllegalStateException(name());
             }

@@ -99,6 +99,15 @@ class RecordRouterTest {
     }
 
     @Test
+    void aRecordWhoseAddressWouldBeReservedIsUnroutable() {
+        RoutingResult result = router(topicRoute("raw", "{key}")).route(record("raw", "kafka-eventbus-bridge.node.reconnect-clients", "{}"));
+
+        assertThat(result.messages()).isEmpty();
+        assertThat(result.isUnroutable()).isTrue();
+        assertThat(result.unfilledRoutes()).containsExactly(0);
+    }
+
+    @Test
     void exactTopicIsNotTreatedAsRegex() {
         RoutingResult result = router(topicRoute("a.b", "x")).route(record("aXb", "k", "{}"));
 
