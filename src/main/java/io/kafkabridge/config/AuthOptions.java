@@ -1,8 +1,11 @@
 package io.kafkabridge.config;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.jwt.JWTAuthOptions;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.Set;
 
 import static io.kafkabridge.config.JsonFields.*;
@@ -55,6 +58,7 @@ public class AuthOptions {
             long maxLifetime = readLong(jwtJson, "maxTokenLifetimeSeconds", JWT_PATH, maxTokenLifetimeSeconds);
             jwtJson.remove("requireExp");
             jwtJson.remove("maxTokenLifetimeSeconds");
+            encodePemKeys(jwtJson);
             applySetting(SECTION, "jwt", () -> setJwt(jwtJson));
             setRequireExp(requiresExp);
             applySetting(JWT_PATH, "maxTokenLifetimeSeconds", () -> setMaxTokenLifetimeSeconds(maxLifetime));
@@ -63,6 +67,23 @@ public class AuthOptions {
         applySetting(SECTION, "rolesClaim", () -> setRolesClaim(readString(json, "rolesClaim", SECTION, rolesClaim)));
         if (jwt == null && users == null) {
             throw new ConfigException(SECTION, "give \"jwt\" and/or \"users\", or remove the section for anonymous mode");
+        }
+    }
+
+    /**
+     * vertx-auth-jwt reads a key's {@code buffer} from JSON as base64url (a JSON-encoded Buffer); a PEM key
+     * ({@code -----BEGIN PUBLIC KEY-----...}) is what operators have, so a PEM {@code buffer} is encoded for it.
+     */
+    private static void encodePemKeys(JsonObject jwt) {
+        Object keys = jwt.getValue("pubSecKeys");
+        if (!(keys instanceof JsonArray)) {
+            return;
+        }
+        for (Object key : (JsonArray) keys) {
+            if (key instanceof JsonObject entry && entry.getValue("buffer") instanceof String buffer
+                && buffer.stripLeading().startsWith("-----BEGIN")) {
+                entry.put("buffer", Base64.getUrlEncoder().withoutPadding().encodeToString(buffer.getBytes(StandardCharsets.UTF_8)));
+            }
         }
     }
 
