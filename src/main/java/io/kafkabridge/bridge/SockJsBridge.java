@@ -59,7 +59,18 @@ public final class SockJsBridge {
             socket.close();
             return;
         }
-        SockJsSession session = new SockJsSession(context, socket, this::forget);
+        String address = StompBridge.hostOf(socket.remoteAddress());
+        if (!context.connections().tryAcquire(address)) {
+            context.connections().release();
+            socket.write(SockJsSession.errorFrame(ErrorCodes.TOO_MANY_CONNECTIONS, null, "This address holds its maximum of "
+                + context.connections().maxPerAddress() + " connections (limits.maxConnectionsPerAddress)"));
+            socket.close();
+            return;
+        }
+        SockJsSession session = new SockJsSession(context, socket, closed -> {
+            context.connections().release(address);
+            forget(closed);
+        });
         sessions.add(session);
         session.start();
     }

@@ -16,6 +16,7 @@ import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.stomp.Command;
 import io.vertx.ext.stomp.Frame;
@@ -115,8 +116,12 @@ public final class StompBridge {
      * Takes over a WebSocket upgraded on the STOMP path.
      */
     public void acceptWebSocket(ServerWebSocket socket) {
+        String address = hostOf(socket.remoteAddress());
+        if (!admit(address, socket::write, socket::close)) {
+            return;
+        }
         accept(String.valueOf(socket.remoteAddress()), new Transport(socket::write, socket::close, socket::handler,
-                socket::closeHandler, e -> socket.exceptionHandler(e)),
+                releasingOnClose(address, socket::closeHandler), e -> socket.exceptionHandler(e)),
             // Vert.x closes a client silent for twice its heart-beat without an ERROR: the bridge's idle check does it
             () -> new StompServerWebSocketConnectionImpl(socket, protocol, this::onWrite) {
                 @Override
@@ -127,25 +132,48 @@ public final class StompBridge {
     }
 
     private void acceptTcp(NetSocket socket) {
-        String address = socket.remoteAddress() == null ? "unknown" : socket.remoteAddress().hostAddress();
-        if (!context.connections().tryAcquire(address)) {
-            socket.write(Frames.createErrorFrame(ErrorCodes.TOO_MANY_CONNECTIONS, Headers.create(), "This address holds its "
-                + "maximum of " + context.connections().maxPerAddress() + " connections").toBuffer()).eventually(socket::close);
+        String address = hostOf(socket.remoteAddress());
+        if (!admit(address, socket::write, socket::close)) {
             return;
         }
-        List<Handler<Void>> onClose = new ArrayList<>(1);
-        socket.closeHandler(v -> {
-            context.connections().release(address);
-            onClose.forEach(handler -> handler.handle(v));
-        });
         accept(String.valueOf(socket.remoteAddress()), new Transport(socket::write, socket::close, socket::handler,
-                onClose::add, e -> socket.exceptionHandler(e)),
+                releasingOnClose(address, socket::closeHandler), e -> socket.exceptionHandler(e)),
             () -> new StompServerTCPConnectionImpl(socket, protocol, this::onWrite) {
                 @Override
                 public synchronized void configureHeartbeat(long ping, long pong, Handler<StompServerConnection> pingHandler) {
                     super.configureHeartbeat(ping, 0, pingHandler);
                 }
             });
+    }
+
+    static String hostOf(SocketAddress address) {
+        return address == null ? "unknown" : address.hostAddress();
+    }
+
+    /**
+     * Counts a connection against its remote address ({@code limits.maxConnectionsPerAddress}); refuses it with
+     * {@code too_many_connections} when the address holds its maximum.
+     */
+    private boolean admit(String address, Function<Buffer, Future<Void>> write, Supplier<Future<Void>> close) {
+        if (context.connections().tryAcquire(address)) {
+            return true;
+        }
+        write.apply(Frames.createErrorFrame(ErrorCodes.TOO_MANY_CONNECTIONS, Headers.create(), "This address holds its maximum of "
+            + context.connections().maxPerAddress() + " connections (limits.maxConnectionsPerAddress)").toBuffer())
+            .eventually(close);
+        return false;
+    }
+
+    /**
+     * @return a close-handler registration for the transport that first gives the address's slot back
+     */
+    private Consumer<Handler<Void>> releasingOnClose(String address, Consumer<Handler<Void>> closeHandler) {
+        List<Handler<Void>> onClose = new ArrayList<>(1);
+        closeHandler.accept(v -> {
+            context.connections().release(address);
+            onClose.forEach(handler -> handler.handle(v));
+        });
+        return onClose::add;
     }
 
     /**

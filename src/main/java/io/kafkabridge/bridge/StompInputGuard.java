@@ -65,6 +65,10 @@ final class StompInputGuard {
             case COMMAND:
                 if (b == '\n') {
                     String command = trimCarriageReturn();
+                    if (command.chars().anyMatch(Character::isISOControl)) {
+                        // a NUL between frames, or any control character, is no command (only EOLs may come between)
+                        return new Problem(ErrorCodes.INVALID_FRAME, "Not a STOMP command line");
+                    }
                     escapes = !"CONNECT".equals(command) && !"CONNECTED".equals(command);
                     contentLengthSeen = false;
                     contentLength = -1;

@@ -9,9 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -19,7 +17,8 @@ import java.util.concurrent.atomic.LongAdder;
  * {@code limits.maxConnectionsPerAddress} (closing one beyond it at once), and closes a connection that has not sent a
  * request's headers within {@code http.requestHeaderTimeoutMs} of its opening or of the end of its previous response
  * (a slowloris client trickling header lines, or a socket that sends nothing). A connection upgraded to a WebSocket
- * is left to the bridges' own timeouts. Confined to the HTTP server's event loop.
+ * leaves this guard (Vert.x no longer reports its close here): the bridge session on it counts against the address
+ * instead, and the bridges' own timeouts apply. Confined to the HTTP server's event loop.
  */
 final class HttpConnectionGuard {
 
@@ -30,7 +29,8 @@ final class HttpConnectionGuard {
     private final ConnectionLimiter connections;
     /** Open connections waiting for a request's headers, with their deadline's timer. */
     private final Map<HttpConnection, Long> waiting = new HashMap<>();
-    private final Set<HttpConnection> live = new HashSet<>();
+    /** The connections counted, with their remote address. */
+    private final Map<HttpConnection, String> live = new HashMap<>();
     private final LongAdder headerTimeouts = new LongAdder();
     private volatile int open;
 
@@ -50,17 +50,25 @@ final class HttpConnectionGuard {
             return;
         }
         open++;
-        live.add(connection);
-        connection.closeHandler(v -> {
-            open--;
-            live.remove(connection);
-            connections.release(address);
-            Long timer = waiting.remove(connection);
-            if (timer != null) {
-                vertx.cancelTimer(timer);
-            }
-        });
+        live.put(connection, address);
+        connection.closeHandler(v -> forget(connection));
         awaitRequest(connection, address);
+    }
+
+    /**
+     * Stops counting the connection: it closed, or it became a WebSocket.
+     */
+    private void forget(HttpConnection connection) {
+        String address = live.remove(connection);
+        if (address == null) {
+            return;
+        }
+        open--;
+        connections.release(address);
+        Long timer = waiting.remove(connection);
+        if (timer != null) {
+            vertx.cancelTimer(timer);
+        }
     }
 
     private void awaitRequest(HttpConnection connection, String address) {
@@ -89,10 +97,13 @@ final class HttpConnectionGuard {
         if (timer != null) {
             vertx.cancelTimer(timer);
         }
-        if (!isWebSocketUpgrade(request)) {
+        if (isWebSocketUpgrade(request)) {
+            forget(connection);
+        } else {
             request.response().endHandler(v -> {
-                if (live.contains(connection) && !waiting.containsKey(connection)) {
-                    awaitRequest(connection, request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress());
+                String address = live.get(connection);
+                if (address != null && !waiting.containsKey(connection)) {
+                    awaitRequest(connection, address);
                 }
             });
         }
@@ -104,7 +115,7 @@ final class HttpConnectionGuard {
     }
 
     /**
-     * @return the HTTP connections open (WebSockets among them)
+     * @return the plain HTTP connections open (not those that became WebSockets: the bridges count those)
      */
     int open() {
         return open;

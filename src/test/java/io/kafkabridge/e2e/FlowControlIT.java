@@ -96,7 +96,8 @@ class FlowControlIT {
         JsonObject config = cluster.config(new JsonObject()
             .put("routes", new JsonArray().add(new JsonObject().put("topic", topic).put("address", ADDRESS)))
             .put("bridge", new JsonObject().put("outboundPermitteds", new JsonArray().add(new JsonObject().put("address", ADDRESS))))
-            .put("limits", limits));
+            // a thousand subscribers and the health watch, all from 127.0.0.1
+            .put("limits", limits.copy().put("maxConnectionsPerAddress", 10_000)));
         return cluster.start(cluster.writeConfig(config));
     }
 

@@ -13,6 +13,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClient;
@@ -235,6 +236,26 @@ class HostileConnectionsTest {
         other.send("CONNECT", Map.of("accept-version", "1.2", "host", "localhost", "passcode", token("bob")), null);
         assertThat(other.next(TIMEOUT).command()).isEqualTo("CONNECTED");
         GatewayNode.await(Future.all(closed), TIMEOUT);
+    }
+
+    @Test
+    void connectionsThatClosedGiveTheirAddressSlotBackOnEveryTransport() {
+        // more connections one after the other than an address may hold at once: none may stay counted
+        for (int i = 0; i < MAX_CONNECTIONS_PER_ADDRESS + 5; i++) {
+            try (RawStompClient overWebSocket = RawStompClient.connectWebSocket(vertx, "127.0.0.1", node.httpPort(), "/stomp",
+                     new WebSocketClientOptions().setLocalAddress("127.0.0.10"));
+                 RawSockJsClient sockJs = RawSockJsClient.connect(vertx, node.httpPort(), "access_token=" + token("alice"),
+                     new WebSocketClientOptions().setLocalAddress("127.0.0.10"));
+                 RawStompClient overTcp = RawStompClient.connectTcp(vertx, "127.0.0.1", node.stompPort(),
+                     new NetClientOptions().setLocalAddress("127.0.0.10"))) {
+                for (RawStompClient stomp : List.of(overWebSocket, overTcp)) {
+                    stomp.send("CONNECT", Map.of("accept-version", "1.2", "host", "localhost", "passcode", token("bob")), null);
+                    assertThat(stomp.next(TIMEOUT).command()).as("connection %d", i).isEqualTo("CONNECTED");
+                }
+                sockJs.register(FEED);
+                BridgeProbes.awaitSockJsProbe(vertx, sockJs, FEED);
+            }
+        }
     }
 
     // ---- other sites' pages (observed: any origin could open a session from a visitor's browser) ----

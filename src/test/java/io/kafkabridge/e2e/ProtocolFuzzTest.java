@@ -81,10 +81,12 @@ import java.util.regex.Pattern;
  * <ol type="a">
  *   <li>{@code SOCKJS_WS}: SockJS bridge JSON frames over the raw WebSocket endpoint {@code /eventbus/websocket}: every
  *   frame type, permitted / forbidden / huge / unicode / empty / null addresses, wrong field types, missing fields,
- *   deep nesting, huge headers, non-JSON, truncated and mutated JSON, binary frames;</li>
+ *   deep nesting, huge headers, header floods, control characters and NULs in headers, the gateway's header names in
+ *   other cases, non-JSON, truncated and mutated JSON, binary frames;</li>
  *   <li>{@code STOMP_TCP}: STOMP frames over TCP: CONNECT variants and frames before CONNECT on fresh connections (8%),
  *   the rest after a valid CONNECT: unknown commands, missing headers, bad content-length, missing NUL, header escapes,
- *   huge headers / bodies, SUBSCRIBE / SEND to forbidden destinations, transactions, random and mutated bytes;</li>
+ *   huge headers / bodies, header floods, escapes and the gateway's header names in other cases, SUBSCRIBE / SEND to
+ *   forbidden destinations, transactions, random and mutated bytes;</li>
  *   <li>{@code STOMP_WS}: the same generator over WebSocket {@code /stomp} (subprotocol {@code v12.stomp}), an input
  *   sometimes split over several WebSocket messages;</li>
  *   <li>raw TCP: garbage on a fresh connection, half to the STOMP port ({@code RAW_STOMP_TCP}), half to the HTTP port
@@ -145,6 +147,8 @@ class ProtocolFuzzTest {
     static final String ECHO = "fuzz.echo";
     static final String MATCH = "fuzz.match";
     static final int STOMP_MAX_BODY = 65_536;
+    /** Most headers a SockJS frame may carry. */
+    static final int MAX_SOCKJS_HEADERS = 32;
     static final Pattern OUTBOUND_REGEX = Pattern.compile("user\\.[A-Za-z0-9_-]+\\.orders");
 
     /** The kinds of input; {@code (d)} raw TCP is one protocol whose inputs are shared by the STOMP port and the HTTP port. */
@@ -239,7 +243,9 @@ class ProtocolFuzzTest {
             .put("outboundPermitteds", new JsonArray()
                 .add(new JsonObject().put("addressRegex", OUTBOUND_REGEX.pattern()))
                 .add(new JsonObject().put("address", "dashboard.metrics")));
-        node = GatewayNode.deploy(vertx, GatewayNode.config(kafka, "fuzz-clients", routes, bridge));
+        // every fuzzing client comes from 127.0.0.1: the per-address cap would refuse them all beyond 1,000
+        node = GatewayNode.deploy(vertx, GatewayNode.config(kafka, "fuzz-clients", routes, bridge)
+            .put("limits", new JsonObject().put("maxConnectionsPerAddress", 100_000)));
         for (String address : List.of(ECHO, MATCH)) {
             echoConsumers.add(vertx.eventBus().consumer(address, m -> {
                 if (m.replyAddress() != null) {
@@ -1958,7 +1964,7 @@ class ProtocolFuzzTest {
             {"ping", 6}, {"register-permitted", 8}, {"register-forbidden", 9}, {"unregister", 5}, {"send-publish-permitted", 8},
             {"send-publish-forbidden", 8}, {"wrong-field-types", 10}, {"missing-fields", 5}, {"unknown-type", 4},
             {"deep-nesting", 4}, {"huge-headers", 3}, {"huge-frame", 2}, {"non-json", 6}, {"truncated-json", 5},
-            {"mutated-json", 8}, {"binary-frame", 5}, {"trailing-garbage", 3}, {"unicode-escapes", 4}};
+            {"mutated-json", 8}, {"binary-frame", 5}, {"trailing-garbage", 3}, {"unicode-escapes", 4}, {"header-tricks", 6}};
 
         static String pick(Random r, Object[][] table) {
             int total = 0;
@@ -2292,6 +2298,32 @@ class ProtocolFuzzTest {
                     text = object(r, f);
                     break;
                 }
+                case "header-tricks": {
+                    // floods, control characters and the gateway's own header names in other cases
+                    Map<String, String> f = fields(r.nextBoolean() ? "publish" : "send", ECHO);
+                    JsonObject h = new JsonObject();
+                    switch (r.nextInt(6)) {
+                        case 0 -> {
+                            int n = MAX_SOCKJS_HEADERS + 1 + r.nextInt(10);
+                            for (int i = 0; i < n; i++) {
+                                h.put("h" + i, "v");
+                            }
+                        }
+                        case 1 -> {
+                            for (int i = 0; i < MAX_SOCKJS_HEADERS; i++) {
+                                h.put("h" + i, Texts.repeat('v', r.nextInt(40)));
+                            }
+                        }
+                        case 2 -> h.put("x", "a\u0000" + new String[] {"RECEIPT\nreceipt-id:r1\n\n", "ERROR\n\n", ""}[r.nextInt(3)]);
+                        case 3 -> h.put("x" + new String[] {"\u0001", "\n", "\r", "\u0000", "\u007f"}[r.nextInt(5)] + "y", "v");
+                        case 4 -> h.put(new String[] {"User", "USER", "Sink.Index", "sink.KEY", "Sink.key"}[r.nextInt(5)], "forged")
+                            .put("Content-Length", "1").put("Subscription", "forged");
+                        default -> h.put("x", "line\r\nbreaks:and:colons\\");
+                    }
+                    f.put("headers", h.encode());
+                    text = object(r, f);
+                    break;
+                }
                 case "huge-frame": {
                     Map<String, String> f = fields("publish", r.nextBoolean() ? ECHO : forbiddenAddress(r));
                     f.put("body", q(Texts.repeat('b', 66_000 + r.nextInt(r.nextInt(8) == 0 ? 240_000 : 30_000))));
@@ -2409,10 +2441,16 @@ class ProtocolFuzzTest {
                 if (!(headers instanceof JsonObject)) {
                     return Verdict.of(Expect.REJECT, "headers is not an object");
                 }
+                if (((JsonObject) headers).size() > MAX_SOCKJS_HEADERS) {
+                    return Verdict.of(Expect.REJECT, "more than " + MAX_SOCKJS_HEADERS + " headers");
+                }
                 for (Map.Entry<String, Object> h : (JsonObject) headers) {
                     Object v = h.getValue();
                     if (v == null || v instanceof JsonObject || v instanceof JsonArray) {
                         return Verdict.of(Expect.REJECT, "a header value is not a string");
+                    }
+                    if (v instanceof String text && (text.indexOf('\u0000') >= 0 || h.getKey().chars().anyMatch(Character::isISOControl))) {
+                        return Verdict.of(Expect.REJECT, "a control character in a header name, or a NUL in a value");
                     }
                     lenient |= !(v instanceof String);
                 }
@@ -2588,6 +2626,8 @@ class ProtocolFuzzTest {
                 }
                 pos = eol + 1;
                 boolean noEscapes = f.command.equals("CONNECT") || f.command.equals("CONNECTED");
+                // header lines (without a trailing CR, with their LF) count with the body against maxBody
+                int headerBytes = 0;
                 while (true) {
                     eol = Texts.indexOf(b, (byte) '\n', pos, n);
                     if (eol < 0) {
@@ -2613,6 +2653,11 @@ class ProtocolFuzzTest {
                     }
                     if (eol - pos >= MAX_HEADER_LINE) {
                         res.error = "header line too long";
+                        return res;
+                    }
+                    headerBytes += eol - pos - (b[eol - 1] == '\r' ? 1 : 0) + 1;
+                    if (headerBytes > maxBody) {
+                        res.error = "headers above the maximum frame length";
                         return res;
                     }
                     if (!Texts.isUtf8(b, pos, eol)) {
@@ -2651,9 +2696,9 @@ class ProtocolFuzzTest {
                         return res;
                     }
                     int length = (int) Long.parseLong(cl);
-                    if (length > maxBody) {
+                    if (length > maxBody - headerBytes) {
                         res.error = "content-length above the maximum body length";
-                        res.padForFairness = Math.max(0, maxBody + 1 - (n - pos));
+                        res.padForFairness = Math.max(0, maxBody - headerBytes + 1 - (n - pos));
                         return res;
                     }
                     if (n - pos < length) {
@@ -2674,14 +2719,14 @@ class ProtocolFuzzTest {
                 } else {
                     int nul = Texts.indexOf(b, (byte) 0, pos, n);
                     if (nul < 0) {
-                        if (n - pos > maxBody) {
+                        if (n - pos > maxBody - headerBytes) {
                             res.error = "body above the maximum body length";
                             return res;
                         }
                         res.need = new byte[] {0};
                         return res;
                     }
-                    if (nul - pos > maxBody) {
+                    if (nul - pos > maxBody - headerBytes) {
                         res.error = "body above the maximum body length";
                         return res;
                     }
@@ -2914,7 +2959,7 @@ class ProtocolFuzzTest {
             {"connect-again", 2}, {"heart-beat", 3}, {"disconnect", 2}, {"header-escapes", 4}, {"content-length-bad", 3},
             {"content-length-larger", 2}, {"missing-nul", 3}, {"huge-header", 2}, {"many-headers", 2}, {"huge-body", 3},
             {"header-no-colon", 3}, {"body-on-bodyless", 2}, {"random-bytes", 4}, {"byte-mutation", 7}, {"multi-frame", 4},
-            {"unicode", 3}, {"command-case-blanks", 2}};
+            {"unicode", 3}, {"command-case-blanks", 2}, {"header-tricks", 5}};
 
         /** One frame being built. */
         static final class FB {
@@ -3232,6 +3277,28 @@ class ProtocolFuzzTest {
                     } else {
                         f.raw(Texts.repeat('n', 65_536 + r.nextInt(50_000)) + ":v");
                     }
+                    bytes = f.bytes();
+                    break;
+                }
+                case "header-tricks": {
+                    FB f = new FB("SEND").h("destination", ECHO);
+                    switch (r.nextInt(4)) {
+                        case 0 -> {
+                            // a small body with headers far over the frame limit (the observed amplification)
+                            for (int i = 0; i < 8 + r.nextInt(60); i++) {
+                                f.h("h" + i, Texts.repeat('v', 10_000));
+                            }
+                        }
+                        case 1 -> {
+                            for (int i = 0; i < 2 + r.nextInt(5); i++) {
+                                f.h("h" + i, Texts.repeat('v', 1_000));
+                            }
+                        }
+                        case 2 -> f.h(new String[] {"Subscription", "Message-Id", "User", "Sink.Key", "SINK.INDEX", "Receipt"}[r.nextInt(6)],
+                            "forged").h("Content-Length", String.valueOf(r.nextInt(3)));
+                        default -> f.h("x", new String[] {"a\nb", "a\rb", "a:b", "a\\b"}[r.nextInt(4)]);
+                    }
+                    f.body(Texts.utf8("{\"text\":\"tricks\"}"));
                     bytes = f.bytes();
                     break;
                 }
