@@ -475,12 +475,19 @@ class LimitsTest {
 
     @ParameterizedTest(name = "over {0}")
     @EnumSource(StompTransport.class)
-    void aStompBodyOfExactlyMaxFrameBytesIsAccepted(StompTransport transport) throws Exception {
+    void aStompFrameWhoseHeadersAndBodyAreExactlyMaxFrameBytesIsAccepted(StompTransport transport) throws Exception {
         LinkedBlockingQueue<Object> bus = busMessages("in.exact");
         RawStompClient client = connectedStomp(transport, node);
-        String body = "e".repeat(MAX_FRAME_BYTES);
+        // header lines count with their LF; the body gets the rest of the limit
+        String fixedHeaders = "destination:in.exact\nreceipt:exact\n";
+        int bodyLength = MAX_FRAME_BYTES - fixedHeaders.length();
+        while (fixedHeaders.length() + ("content-length:" + bodyLength + "\n").length() + bodyLength > MAX_FRAME_BYTES) {
+            bodyLength--;
+        }
+        String body = "e".repeat(bodyLength);
+        assertThat(fixedHeaders.length() + ("content-length:" + bodyLength + "\n").length() + bodyLength).isEqualTo(MAX_FRAME_BYTES);
 
-        client.sendRaw("SEND\ndestination:in.exact\nreceipt:exact\ncontent-length:" + body.length() + "\n\n" + body + "\u0000");
+        client.sendRaw("SEND\n" + fixedHeaders + "content-length:" + body.length() + "\n\n" + body + "\u0000");
 
         RawStompClient.Received answer = client.next(REFUSAL);
         assertThat(answer.command()).as("answer " + answer).isEqualTo("RECEIPT");
