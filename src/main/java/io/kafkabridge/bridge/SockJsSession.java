@@ -39,7 +39,7 @@ final class SockJsSession implements AddressFanout.Subscriber {
     private static final int MAX_CLIENT_HEADERS = 32;
     /** The longest reply address a client may give (vertx-eventbus.js uses a 36-character UUID). */
     private static final int MAX_REPLY_ADDRESS_LENGTH = 36;
-    /** Longest wait for a closing error frame to be written before the connection is closed regardless. */
+    /** Longest wait for a closing error frame to be written before the connection is dropped regardless. */
     static final long CLOSE_GRACE_MS = 2000;
 
     private final BridgeContext context;
@@ -452,7 +452,8 @@ final class SockJsSession implements AddressFanout.Subscriber {
             return;
         }
         closing = true;
-        long fallback = context.vertx().setTimer(CLOSE_GRACE_MS, id -> close());
+        // a client that does not read never gets it: then its connection is dropped, not left to flush forever
+        long fallback = context.vertx().setTimer(CLOSE_GRACE_MS, id -> abort());
         socket.write(errorFrame(code, address, message, headers)).onComplete(written -> {
             context.vertx().cancelTimer(fallback);
             close();
@@ -464,6 +465,12 @@ final class SockJsSession implements AddressFanout.Subscriber {
             socket.close();
             cleanUp();
         }
+    }
+
+    private void abort() {
+        LOG.info("SockJS client {} did not take its closing error within {} ms: connection dropped", client, CLOSE_GRACE_MS);
+        ConnectionAbort.abort(socket);
+        cleanUp();
     }
 
     private void cleanUp() {

@@ -120,8 +120,8 @@ public final class StompBridge {
         if (!admit(address, socket::write, socket::close)) {
             return;
         }
-        accept(String.valueOf(socket.remoteAddress()), new Transport(socket::write, socket::close, socket::handler,
-                releasingOnClose(address, socket::closeHandler), e -> socket.exceptionHandler(e)),
+        accept(String.valueOf(socket.remoteAddress()), new Transport(socket::write, socket::close, () -> ConnectionAbort.abort(socket),
+                socket::handler, releasingOnClose(address, socket::closeHandler), e -> socket.exceptionHandler(e)),
             // Vert.x closes a client silent for twice its heart-beat without an ERROR: the bridge's idle check does it
             () -> new StompServerWebSocketConnectionImpl(socket, protocol, this::onWrite) {
                 @Override
@@ -136,8 +136,8 @@ public final class StompBridge {
         if (!admit(address, socket::write, socket::close)) {
             return;
         }
-        accept(String.valueOf(socket.remoteAddress()), new Transport(socket::write, socket::close, socket::handler,
-                releasingOnClose(address, socket::closeHandler), e -> socket.exceptionHandler(e)),
+        accept(String.valueOf(socket.remoteAddress()), new Transport(socket::write, socket::close, () -> ConnectionAbort.abort(socket),
+                socket::handler, releasingOnClose(address, socket::closeHandler), e -> socket.exceptionHandler(e)),
             () -> new StompServerTCPConnectionImpl(socket, protocol, this::onWrite) {
                 @Override
                 public synchronized void configureHeartbeat(long ping, long pong, Handler<StompServerConnection> pingHandler) {
@@ -190,7 +190,7 @@ public final class StompBridge {
             return;
         }
         StompServerConnection connection = connectionFactory.get();
-        StompSession session = open(connection, client, socket.write());
+        StompSession session = open(connection, client, socket.write(), socket.abort());
         socket.input().accept(createParser(session));
         socket.errors().accept(e -> LOG.debug("STOMP client {}: {}", session.client(), e.toString()));
         socket.closed().accept(v -> connection.close());
@@ -199,7 +199,8 @@ public final class StompBridge {
     /**
      * What the bridge needs of a TCP socket or a WebSocket.
      */
-    private record Transport(Function<Buffer, Future<Void>> write, Supplier<Future<Void>> close, Consumer<Handler<Buffer>> input,
+    private record Transport(Function<Buffer, Future<Void>> write, Supplier<Future<Void>> close, Runnable abort,
+                             Consumer<Handler<Buffer>> input,
                              Consumer<Handler<Void>> closed, Consumer<Handler<Throwable>> errors) {
     }
 
@@ -214,8 +215,9 @@ public final class StompBridge {
             "This node is shutting down; connect to another node").toBuffer());
     }
 
-    private StompSession open(StompServerConnection connection, String client, Function<Buffer, Future<Void>> write) {
-        StompSession session = new StompSession(context, connection, client, write);
+    private StompSession open(StompServerConnection connection, String client, Function<Buffer, Future<Void>> write,
+                              Runnable abort) {
+        StompSession session = new StompSession(context, connection, client, write, abort);
         sessions.put(connection, session);
         return session;
     }

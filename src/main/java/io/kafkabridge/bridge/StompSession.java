@@ -33,6 +33,9 @@ final class StompSession {
     private boolean connected;
     private boolean closed;
     private long lastActivity;
+    private boolean abortScheduled;
+    /** Drops the connection at once, whatever is still pending. */
+    private final Runnable abort;
 
     /**
      * A subscription: delivers the address's messages as MESSAGE frames with its id.
@@ -67,11 +70,14 @@ final class StompSession {
 
     /**
      * @param write writes bytes to the connection's socket; completes once they were written out
+     * @param abort drops the connection at once (after a refusal the client did not take)
      */
-    StompSession(BridgeContext context, StompServerConnection connection, String client, Function<Buffer, Future<Void>> write) {
+    StompSession(BridgeContext context, StompServerConnection connection, String client, Function<Buffer, Future<Void>> write,
+                 Runnable abort) {
         this.context = context;
         this.connection = connection;
         this.client = client;
+        this.abort = abort;
         this.outbound = new ConnectionOutbound(context, client,
             (message, dropped) -> write.apply(message.delivery().stompFrame(message.subscriptionId(), dropped)), (last, refused) -> fail(ErrorCodes.SLOW_CONSUMER, refused.delivery().address(),
             SockJsSession.slowConsumerExplanation(last), null, last == null ? Map.of() : last.delivery().position()));
@@ -217,6 +223,11 @@ final class StompSession {
         headers.putAll(extra);
         connection.write(Frames.createErrorFrame(code, headers, explanation));
         connection.close();
+        if (!abortScheduled) {
+            // Vert.x closes once what is pending was flushed: a client that does not read never lets it
+            abortScheduled = true;
+            context.vertx().setTimer(SockJsSession.CLOSE_GRACE_MS, id -> abort.run());
+        }
     }
 
     /**

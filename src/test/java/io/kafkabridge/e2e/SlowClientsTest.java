@@ -25,6 +25,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntSupplier;
 
@@ -212,6 +217,46 @@ class SlowClientsTest {
         }
     }
 
+    /**
+     * A STOMP subscriber on a plain blocking socket (4 KiB receive buffer) that reads up to its RECEIPT and never again.
+     */
+    private Socket blockingStompSubscriber() {
+        try {
+            Socket socket = new Socket();
+            track(socket);
+            socket.setReceiveBufferSize(4096);
+            socket.connect(new InetSocketAddress("127.0.0.1", node.stompPort()), 10_000);
+            socket.setSoTimeout((int) DELIVERY.toMillis());
+            socket.getOutputStream().write(("CONNECT\naccept-version:1.2\nhost:localhost\nheart-beat:0,0\n\n\u0000SUBSCRIBE\nid:feed\n"
+                + "destination:" + address + "\nreceipt:subscribed\n\n\u0000").getBytes(StandardCharsets.UTF_8));
+            StringBuilder read = new StringBuilder();
+            byte[] chunk = new byte[512];
+            while (read.indexOf("receipt-id:subscribed") < 0) {
+                int n = socket.getInputStream().read(chunk);
+                assertThat(n).as("the RECEIPT of the subscription").isPositive();
+                read.append(new String(chunk, 0, n, StandardCharsets.UTF_8));
+            }
+            return socket;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Writes heart-beats from a socket that never reads until a write fails: the server reset the connection. */
+    private static void assertConnectionReset(Socket socket) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        try {
+            while (System.nanoTime() < deadline) {
+                socket.getOutputStream().write('\n');
+                socket.getOutputStream().flush();
+                LockSupport.parkNanos(50_000_000);
+            }
+        } catch (IOException reset) {
+            return;
+        }
+        throw new AssertionError("the connection of a client that does not read was still open 10 s after its disconnect");
+    }
+
     private static void assertEveryMessageOnceInOrder(List<Got> got) {
         assertThat(got).hasSize(FLOOD);
         for (int n = 0; n < FLOOD; n++) {
@@ -235,6 +280,7 @@ class SlowClientsTest {
         RawStompClient readingStomp = stompOverTcp(64 * 1024);
         RawSockJsClient readingSockJs = sockJs(64 * 1024);
         List<RawStompClient> stalledStomp = List.of(stompOverTcp(4096), stompOverWebSocket(4096));
+        Socket neverReads = blockingStompSubscriber();
         RawSockJsClient stalledSockJs = sockJs(4096);
         stalledStomp.forEach(RawStompClient::pauseReading);
         stalledSockJs.pauseReading();
@@ -243,7 +289,7 @@ class SlowClientsTest {
 
         assertEveryMessageOnceInOrder(readStomp(readingStomp));
         assertEveryMessageOnceInOrder(readSockJs(readingSockJs));
-        assertThat(slowClients().getLong("disconnect")).as("stalled clients disconnected").isEqualTo(3);
+        assertThat(slowClients().getLong("disconnect")).as("stalled clients disconnected").isEqualTo(4);
         // once they read again: what they were sent, in order, then the end of the connection
         for (RawStompClient stalled : stalledStomp) {
             stalled.resumeReading();
@@ -256,6 +302,9 @@ class SlowClientsTest {
         List<Got> got = readSockJs(stalledSockJs);
         assertThat(got).last().isNull();
         assertInOrder(got.subList(0, got.size() - 1));
+        // and a client that never reads again is not left connected until it does: its connection is reset (Vert.x's
+        // own close would wait forever for the megabytes pending to it to be flushed)
+        assertConnectionReset(neverReads);
         assertThat(BridgeProbes.openConnections(node.httpPort())).isEqualTo(2);
     }
 
