@@ -1034,21 +1034,33 @@ public class FanoutBench {
         final JsonArray health = new JsonArray();
         volatile boolean done;
         final Thread thread;
+        /** Its own thread: a busy node answers /health late, which must not delay the RSS samples. */
+        final Thread healthThread;
 
         Sampler() {
             long every = Long.parseLong(prop("rssSampleMs", "100"));
             int healthPort = Integer.parseInt(prop("healthPort", "0"));
             java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
             thread = new Thread(() -> {
-                long nextHealth = 0;
                 while (!done) {
                     long t = (System.nanoTime() - start) / 1_000_000;
                     long kb = rssKb(serverPid);
                     if (kb > 0) {
-                        rss.add(new JsonArray().add(t).add(kb));
+                        synchronized (rss) {
+                            rss.add(new JsonArray().add(t).add(kb));
+                        }
                     }
-                    if (healthPort > 0 && t >= nextHealth) {
-                        nextHealth = t + 1000;
+                    try {
+                        Thread.sleep(every);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "rss-sampler");
+            healthThread = new Thread(() -> {
+                while (!done && healthPort > 0) {
+                    long t = (System.nanoTime() - start) / 1_000_000;
+                    {
                         try {
                             JsonObject h = new JsonObject(http.send(java.net.http.HttpRequest.newBuilder(
                                     java.net.URI.create("http://127.0.0.1:" + healthPort + "/health")).build(),
@@ -1060,26 +1072,30 @@ public class FanoutBench {
                                 .put("pauses", src.getLong("pauses")).put("disconnect", slow.getLong("disconnect"))
                                 .put("dropOldest", slow.getLong("drop-oldest"))
                                 .put("connections", h.getJsonObject("connections", new JsonObject()).getLong("open"))
-                                .put("subscriptions", h.getJsonObject("subscriptions", new JsonObject()).getLong("total")));
+                                .put("subscriptions", h.getJsonObject("subscriptions", new JsonObject()).getLong("total"))
+                            .put("answeredMs", (System.nanoTime() - start) / 1_000_000 - t));
                         } catch (Exception e) {
                             error("health: " + e);
                         }
                     }
                     try {
-                        Thread.sleep(every);
+                        Thread.sleep(1000);
                     } catch (InterruptedException e) {
                         return;
                     }
                 }
-            }, "rss-sampler");
+            }, "health-sampler");
             thread.setDaemon(true);
             thread.start();
+            healthThread.setDaemon(true);
+            healthThread.start();
         }
 
         /** Stops; the samples and the peaks while records were produced ({@code begin} to {@code burstEnd}) and after. */
         JsonObject finish(long begin, long burstEnd) throws InterruptedException {
             done = true;
             thread.join(5000);
+            healthThread.join(30_000);
             long burstEndMs = (burstEnd - start) / 1_000_000;
             long peakBurst = 0;
             long peakDrain = 0;

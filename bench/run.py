@@ -55,6 +55,8 @@ OVERLOAD = [spec.split(":") for spec in
             os.environ.get("OVERLOAD", "gateway-stomp-tcp:disconnect gateway-stomp-tcp:drop-oldest").split()]
 OVERLOAD_FACTOR = float(os.environ.get("OVERLOAD_FACTOR", "10"))
 OVERLOAD_SECONDS = int(os.environ.get("OVERLOAD_SECONDS", "30"))
+# 0: only the overload bursts, at the rates OVERLOAD gives (transport:policy:records/s)
+FLOW_KNEES = os.environ.get("FLOW_KNEES", "1") == "1"
 CLK_TCK = int(subprocess.run(["getconf", "CLK_TCK"], capture_output=True, text=True).stdout.strip() or 100)
 DATE = datetime.datetime.utcnow().strftime("%Y-%m-%d")
 WORK = tempfile.mkdtemp(prefix="kebb-bench-")
@@ -366,7 +368,7 @@ def flowcontrol():
         topics += [t, t + ".fill"]
     bootstrap, _ = start_broker(topics, "kafka-flow")
     log("broker", bootstrap)
-    nodes = {policy: flow_node(f"gateway-flow-{policy}", bootstrap, policy) for policy in FLOW_POLICIES}
+    nodes = {policy: flow_node(f"gateway-flow-{policy}", bootstrap, policy) for policy in FLOW_POLICIES} if FLOW_KNEES else {}
     for policy, gw in nodes.items():
         log(f"gateway ({policy}, -Xmx{FLOW_HEAP})", gw)
     for policy, gw in nodes.items():  # discarded: JIT
@@ -377,7 +379,7 @@ def flowcontrol():
                                rate=max(1, 20000 // n), warmup=0, seconds=FLOW_WARMUP_SECONDS),
                           f"flow-{target}-{policy}-warmup")
     knees = []
-    for run in range(1, RUNS + 1):
+    for run in range(1, RUNS + 1 if FLOW_KNEES else 1):
         for target in FLOW_TARGETS:
             for policy in FLOW_POLICIES:
                 gw = nodes[policy]
@@ -403,10 +405,11 @@ def flowcontrol():
     for gw in nodes.values():
         stop_process(gw["pid"])
     overloads = []
-    for target, policy in OVERLOAD:
+    for target, policy, *given in OVERLOAD:
         med = [r["kneeRate"] for r in knees if r["server"] == target and r["policy"] == policy and r["stalledN"] == 0
                and r.get("kneeRate")]
-        base = statistics.median(med) if med else int(os.environ.get("OVERLOAD_RATE", "0")) / OVERLOAD_FACTOR
+        base = (int(given[0]) / OVERLOAD_FACTOR if given else statistics.median(med) if med
+                else int(os.environ.get("OVERLOAD_RATE", "0")) / OVERLOAD_FACTOR)
         if not base:
             log(f"overload {target}/{policy}: no knee measured and no OVERLOAD_RATE; skipped")
             continue
