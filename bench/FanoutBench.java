@@ -60,6 +60,24 @@ import java.util.concurrent.locks.LockSupport;
  * {@code maxRate} (records/s cap), {@code maxOffered} (messages/s cap, 2,000,000), {@code clkTck} (100),
  * {@code connectParallelism} (200), {@code grace} (s to wait for the backlog after a step, 60), {@code deflate}
  * (false; true: WebSocket clients offer permessage-deflate like browsers and inflate what the server compressed).
+ * <p>
+ * Stalled subscribers ({@code -Dstalled=N}, 0 by default): N more clients of the same target and destination, spread
+ * among the others, opened with a small receive buffer ({@code stalledReceiveBuffer}, 4096 bytes), subscribed and
+ * probed like the others; on their first message they stop reading ({@code NetSocket.pause()}). They are not counted
+ * in delivered messages or latency, and their disconnects do not fail a step: they are counted apart
+ * ({@code stalledDisconnects}). A stalled client that is cut reconnects, subscribes again and stalls again
+ * ({@code stalledReconnects}; {@code -DstalledReconnect=false} turns that off). A paused client reads nothing, so it
+ * would not notice the server closing it: every second it writes a STOMP EOL heart-beat (TCP) or a WebSocket ping,
+ * and a write to a connection the server closed fails. {@code -DfillTopic} / {@code -DfillDestination}: the stalled
+ * clients also subscribe to that address, and {@code stalledFill} records (768) of {@code stalledFillBytes} (8192) are
+ * produced to that topic once they all stalled (then 3 s to settle), and again within a second whenever a stalled
+ * client stalled anew (a reconnect): their queues are full from the start without sending those bytes to the
+ * well-behaved clients. 6 MiB, because the server's kernel send buffer takes up to net.ipv4.tcp_wmem's maximum (4 MiB
+ * here on loopback) before the gateway's 64 KiB transport window and its 1 MiB queue start to fill.
+ * <p>
+ * {@code -DrssSampleMs=100} (with {@code -Dknee=false}): samples the server's VmRSS from /proc/PID/status during the
+ * step and its drain; {@code -DhealthPort=P} also polls the server's /health every second (source and slowClients).
+ * The summary then also accounts for every record per well-behaved client after the drain ({@code accounting}).
  */
 public class FanoutBench {
 
@@ -82,6 +100,17 @@ public class FanoutBench {
     static final AtomicLong disconnects = new AtomicLong();
     static final AtomicInteger probed = new AtomicInteger();
     static final AtomicInteger subscribed = new AtomicInteger();
+    // stalled subscribers (-Dstalled): counted apart from the others
+    static final AtomicInteger stalledSubscribed = new AtomicInteger();
+    static final AtomicInteger stalledProbed = new AtomicInteger();
+    /** Stalled clients that stopped reading (initial and after reconnects): a refill is due when it grew. */
+    static final AtomicLong stalledPaused = new AtomicLong();
+    static final AtomicLong stalledDisconnects = new AtomicLong();
+    static final AtomicLong stalledReconnects = new AtomicLong();
+    static final AtomicLong stalledFills = new AtomicLong();
+    static final String FILL_DESTINATION = System.getProperty("fillDestination");
+    /** The well-behaved clients, for the accounting. */
+    static final ConcurrentLinkedQueue<Client> clients = new ConcurrentLinkedQueue<>();
     static final long[] samples = new long[MAX_SAMPLES];
     static final AtomicInteger sampleCount = new AtomicInteger();
     static final AtomicLong maxLatency = new AtomicLong();
@@ -104,6 +133,12 @@ public class FanoutBench {
         final int id;
         boolean gotProbe;
         long seen;
+        /** Records (not probes) received: the accounting after a run. */
+        long records;
+        /** A stalled client: stops reading on its first message, not counted. */
+        boolean stalled;
+        /** A stalled client that reconnected: not counted in the initial probe. */
+        boolean reconnected;
         boolean done;
         Semaphore inFlight;
         /** Unparsed bytes of an incomplete frame, or null. */
@@ -129,6 +164,16 @@ public class FanoutBench {
             if (rest < buf.length()) {
                 pending = buf.getBuffer(rest, buf.length());
             }
+        }
+
+        /** The subscription is confirmed (a receipt, or sent where there is none). */
+        final void subscribedOk() {
+            if (!stalled) {
+                subscribed.incrementAndGet();
+            } else if (!reconnected) {
+                stalledSubscribed.incrementAndGet();
+            }
+            subscribedOrFailed();
         }
 
         /** Once per connection: lets the next connection start. */
@@ -179,14 +224,15 @@ public class FanoutBench {
                 if (first == 'M') {
                     received(client, buf, at, nul);
                 } else if (first == 'C') {
+                    if (client.stalled && FILL_DESTINATION != null) { // before the receipted one: its receipt covers both
+                        write.accept("SUBSCRIBE\nid:f" + client.id + "\ndestination:" + FILL_DESTINATION + "\nack:auto\n\n\0");
+                    }
                     write.accept(subscribeFrame(client.id, destination));
                     if (!RECEIPTS) { // the probes prove the subscription
-                        subscribed.incrementAndGet();
-                        client.subscribedOrFailed();
+                        client.subscribedOk();
                     }
                 } else if (first == 'R') {
-                    subscribed.incrementAndGet();
-                    client.subscribedOrFailed();
+                    client.subscribedOk();
                 } else if (first == 'E') {
                     error("ERROR frame: " + buf.getString(at, nul).replace('\n', ' '));
                 }
@@ -269,6 +315,11 @@ public class FanoutBench {
                 payload[i] ^= mask[i & 3];
             }
             socket.write(frame.appendBytes(payload));
+        }
+
+        /** A WebSocket ping (masked, empty): a stalled client's liveness write. */
+        void ping() {
+            socket.write(Buffer.buffer(6).appendByte((byte) 0x89).appendByte((byte) 0x80).appendBytes(new byte[] {1, 2, 3, 4}));
         }
 
         /** One permessage-deflate message, all its frames' payloads (RFC 7692: plus 00 00 ff ff, a raw DEFLATE stream). */
@@ -389,9 +440,11 @@ public class FanoutBench {
 
         @Override
         void opened() {
+            if (stalled && FILL_DESTINATION != null) {
+                send("{\"type\":\"register\",\"address\":\"" + FILL_DESTINATION + "\"}");
+            }
             send("{\"type\":\"register\",\"address\":\"" + address + "\"}");
-            subscribed.incrementAndGet();
-            subscribedOrFailed();
+            subscribedOk();
         }
 
         @Override
@@ -436,8 +489,7 @@ public class FanoutBench {
 
         @Override
         void opened() {
-            subscribed.incrementAndGet();
-            subscribedOrFailed();
+            subscribedOk();
         }
 
         @Override
@@ -561,44 +613,21 @@ public class FanoutBench {
             throw new IllegalArgumentException("target must be stomp-tcp, stomp-ws, sockjs or ws, got " + target);
         }
 
-        Vertx vertx = Vertx.vertx(new VertxOptions().setBlockedThreadCheckInterval(60_000));
-        ConcurrentLinkedQueue<Runnable> closeActions = new ConcurrentLinkedQueue<>();
+        vertx = Vertx.vertx(new VertxOptions().setBlockedThreadCheckInterval(60_000));
         Semaphore inFlight = new Semaphore(parallelism);
         long subscribeStart = System.nanoTime();
         net = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true).setConnectTimeout(30_000));
-        for (int c = 0; c < subscribers; c++) {
+        stalledCount = Integer.parseInt(prop("stalled", "0"));
+        if (stalledCount > 0) {
+            stalledNet = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true).setConnectTimeout(30_000)
+                .setReceiveBufferSize(Integer.parseInt(prop("stalledReceiveBuffer", "4096"))));
+        }
+        int total = subscribers + stalledCount;
+        for (int c = 0; c < total; c++) {
             inFlight.acquire();
-            int id = c;
-            net.connect(port, host).onSuccess(socket -> {
-                closeActions.add(socket::close);
-                Client client = switch (target) {
-                    case "stomp-tcp" -> new StompTcpClient(socket, id, destination);
-                    case "stomp-ws" -> new StompWsClient(socket, id, host, port, path, destination);
-                    case "sockjs" -> new SockJsClient(socket, id, host, port, path, destination);
-                    default -> new PlainWsClient(socket, id, host, port, path);
-                };
-                client.inFlight = inFlight;
-                socket.closeHandler(v -> {
-                    if (!stopping) {
-                        disconnects.incrementAndGet();
-                    }
-                    client.subscribedOrFailed();
-                });
-                socket.handler(client::handle);
-                client.start();
-                if (target.equals("sockjs")) {
-                    // the bridge closes silent connections: ping every 20 s, staggered
-                    long timer = vertx.setPeriodic(1000 + (id * 20_000L / Math.max(1, subscribers)), 20_000, t -> {
-                        if (!stopping) {
-                            ((SockJsClient) client).send("{\"type\":\"ping\"}");
-                        }
-                    });
-                    closeActions.add(() -> vertx.cancelTimer(timer));
-                }
-            }).onFailure(e -> {
-                error("connect failed: " + e);
-                inFlight.release();
-            });
+            // Bresenham: exactly stalledCount of the connections are stalled, spread evenly among the others
+            boolean stalled = (long) c * stalledCount / total != (long) (c + 1) * stalledCount / total;
+            connect(c, stalled, false, inFlight);
         }
         if (!inFlight.tryAcquire(parallelism, 300, TimeUnit.SECONDS)) {
             throw new IllegalStateException("clients did not connect: " + subscribed.get() + " of " + subscribers);
@@ -606,6 +635,9 @@ public class FanoutBench {
         inFlight.release(parallelism);
         if (subscribed.get() < subscribers) {
             throw new IllegalStateException("only " + subscribed.get() + " of " + subscribers + " clients subscribed");
+        }
+        if (stalledSubscribed.get() < stalledCount) {
+            throw new IllegalStateException("only " + stalledSubscribed.get() + " of " + stalledCount + " stalled clients subscribed");
         }
 
         String feedKind = prop("feed", "kafka");
@@ -615,19 +647,21 @@ public class FanoutBench {
 
         // probes until every client got one: subscriptions are live end to end (a Kafka consumer starts at latest)
         long probeDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (probed.get() < subscribers) {
+        while (probed.get() < subscribers || stalledProbed.get() < stalledCount) {
             if (System.nanoTime() > probeDeadline) {
-                throw new IllegalStateException("probe reached only " + probed.get() + " of " + subscribers + " clients");
+                throw new IllegalStateException("probe reached only " + probed.get() + " of " + subscribers + " clients and "
+                    + stalledProbed.get() + " of " + stalledCount + " stalled clients");
             }
             feed.send("{\"seq\":-1,\"pad\":\"\",\"sentNs\":0}");
             feed.flush();
             long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
-            while (probed.get() < subscribers && System.nanoTime() < until) {
+            while ((probed.get() < subscribers || stalledProbed.get() < stalledCount) && System.nanoTime() < until) {
                 Thread.sleep(10);
             }
         }
         double subscribeSec = (System.nanoTime() - subscribeStart) / 1e9;
         Thread.sleep(500); // let straggling probe copies arrive
+        Thread filler = stalledCount > 0 && FILL_DESTINATION != null ? startFiller() : null;
 
         JsonObject summary = new JsonObject().put("target", target).put("feed", feedKind).put("subscribers", subscribers)
             .put("payloadBytes", payloadBytes).put("subscribeSec", round(subscribeSec));
@@ -697,10 +731,20 @@ public class FanoutBench {
             }
         }
         summary.put("deflating", deflating.get()).put("errors", errors.get()).put("disconnects", disconnects.get()).put("unparsed", unparsed.sum());
+        summary.put("stalled", stalledCount).put("stalledDisconnects", stalledDisconnects.get())
+            .put("stalledReconnects", stalledReconnects.get()).put("stalledFills", stalledFills.get());
+        summary.put("accounting", accounting());
+        stopping = true;
+        if (filler != null) {
+            filler.interrupt();
+            filler.join(10_000);
+        }
         System.out.println(summary.encode());
         System.out.flush();
-        stopping = true;
         feed.close();
+        if (fillFeed != null) {
+            fillFeed.close();
+        }
         closeActions.forEach(Runnable::run);
         try {
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -710,12 +754,173 @@ public class FanoutBench {
         System.exit(0);
     }
 
+    static Vertx vertx;
+    static NetClient stalledNet;
+    static int stalledCount;
+    static Feed fillFeed;
+    static final ConcurrentLinkedQueue<Runnable> closeActions = new ConcurrentLinkedQueue<>();
+
+    /**
+     * Opens one client: a well-behaved one, or a stalled one (its own NetClient with a small receive buffer). A stalled
+     * client that is closed while the run goes on connects again ({@code reconnected}) unless -DstalledReconnect=false.
+     */
+    static void connect(int id, boolean stalled, boolean reconnected, Semaphore inFlight) {
+        String host = prop("host", "127.0.0.1");
+        int port = Integer.parseInt(prop("port", "0"));
+        String path = prop("path", switch (target) {
+            case "sockjs" -> "/eventbus";
+            case "stomp-ws" -> "/stomp";
+            default -> "/ws";
+        });
+        String destination = prop("destination", "bench.fanout");
+        (stalled ? stalledNet : net).connect(port, host).onSuccess(socket -> {
+            closeActions.add(socket::close);
+            Client client = switch (target) {
+                case "stomp-tcp" -> new StompTcpClient(socket, id, destination);
+                case "stomp-ws" -> new StompWsClient(socket, id, host, port, path, destination);
+                case "sockjs" -> new SockJsClient(socket, id, host, port, path, destination);
+                default -> new PlainWsClient(socket, id, host, port, path);
+            };
+            client.stalled = stalled;
+            client.reconnected = reconnected;
+            client.inFlight = inFlight;
+            if (!stalled) {
+                clients.add(client);
+            }
+            long liveness = !stalled ? -1 : vertx.setPeriodic(1000, 1000, t -> {
+                // paused: the client would not see the server's FIN; a write to a closed connection fails instead
+                if (client instanceof WsClient ws) {
+                    if (ws.upgraded) {
+                        ws.ping();
+                    }
+                } else {
+                    socket.write("\n");
+                }
+            });
+            socket.closeHandler(v -> {
+                if (liveness >= 0) {
+                    vertx.cancelTimer(liveness);
+                }
+                client.subscribedOrFailed();
+                if (stopping) {
+                    return;
+                }
+                if (!stalled) {
+                    disconnects.incrementAndGet();
+                } else {
+                    stalledDisconnects.incrementAndGet();
+                    if (Boolean.parseBoolean(prop("stalledReconnect", "true"))) {
+                        stalledReconnects.incrementAndGet();
+                        vertx.setTimer(100, t -> {
+                            if (!stopping) {
+                                connect(id, true, true, new Semaphore(1));
+                            }
+                        });
+                    }
+                }
+            });
+            socket.exceptionHandler(e -> {
+                // a reset connection closes; the close handler counts it
+            });
+            socket.handler(client::handle);
+            client.start();
+            if (target.equals("sockjs")) {
+                // the bridge closes silent connections: ping every 20 s, staggered
+                long timer = vertx.setPeriodic(1000 + (id * 20_000L / Math.max(1, subscribers)), 20_000, t -> {
+                    if (!stopping) {
+                        ((SockJsClient) client).send("{\"type\":\"ping\"}");
+                    }
+                });
+                closeActions.add(() -> vertx.cancelTimer(timer));
+            }
+        }).onFailure(e -> {
+            error("connect failed" + (stalled ? " (stalled client)" : "") + ": " + e);
+            if (stalled && reconnected && !stopping) {
+                vertx.setTimer(1000, t -> connect(id, true, true, inFlight));
+            } else {
+                inFlight.release();
+            }
+        });
+    }
+
+    /**
+     * Fills the stalled clients' queues through their second subscription ({@code fillDestination}): once they all
+     * stalled, then whenever one stalled anew (checked every second), {@code stalledFill} records of
+     * {@code stalledFillBytes}, with "sentNs":0 (not counted anywhere).
+     */
+    static Thread startFiller() {
+        fillFeed = kafkaFeed(prop("bootstrap", "127.0.0.1:9092"), prop("fillTopic", "bench.fanout.fill"));
+        int records = Integer.parseInt(prop("stalledFill", "768"));
+        String value = "{\"seq\":-2,\"pad\":\"" + "f".repeat(Math.max(0, Integer.parseInt(prop("stalledFillBytes", "8192")) - 40))
+            + "\",\"sentNs\":0}";
+        Thread thread = new Thread(() -> {
+            long filledAt = -1;
+            try {
+                while (!stopping) {
+                    long paused = stalledPaused.get();
+                    if (paused != filledAt) {
+                        filledAt = paused;
+                        for (int i = 0; i < records; i++) {
+                            fillFeed.send(value);
+                        }
+                        fillFeed.flush();
+                        stalledFills.incrementAndGet();
+                    }
+                    Thread.sleep(1000);
+                }
+            } catch (InterruptedException e) {
+                // the run ended
+            } catch (Exception e) {
+                error("fill failed: " + e);
+            }
+        }, "stalled-filler");
+        thread.setDaemon(true);
+        thread.start();
+        try {
+            Thread.sleep(3000); // the first fill reaches the queues before anything is measured
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return thread;
+    }
+
+    /**
+     * After the last drain: every record sent should have reached every well-behaved client once.
+     */
+    static JsonObject accounting() {
+        long expectedPerClient = sentRecords;
+        long missing = 0;
+        long extra = 0;
+        int short_ = 0;
+        long min = Long.MAX_VALUE;
+        long max = 0;
+        int n = 0;
+        for (Client c : clients) {
+            long got = c.records;
+            n++;
+            min = Math.min(min, got);
+            max = Math.max(max, got);
+            if (got < expectedPerClient) {
+                short_++;
+                missing += expectedPerClient - got;
+            } else {
+                extra += got - expectedPerClient;
+            }
+        }
+        return new JsonObject().put("recordsSent", sentRecords).put("clients", n)
+            .put("expectedMessages", sentRecords * n).put("receivedMessages", receivedTotal.sum())
+            .put("clientsShort", short_).put("missingMessages", missing).put("extraMessages", extra)
+            .put("minPerClient", n == 0 ? null : min).put("maxPerClient", n == 0 ? null : max);
+    }
+
     /**
      * Produces {@code rate} records/s for warm-up + measured seconds, measures the window, then waits until the
      * backlog drained (every sent record delivered to every client, or no progress for 3 s, at most {@code grace} s).
      */
     static Step runStep(int rate, int warmup, int seconds) throws Exception {
         long disconnectsBefore = disconnects.get();
+        long stalledDisconnectsBefore = stalledDisconnects.get();
+        Sampler sampler = Integer.parseInt(prop("rssSampleMs", "0")) > 0 ? new Sampler() : null;
         long expectedMessagesPerSec = Math.min((long) rate * subscribers, 400_000L);
         sampleStride = (int) Math.max(1, (expectedMessagesPerSec * seconds + MAX_SAMPLES - 1) / MAX_SAMPLES);
         arrivalsInWindow.reset();
@@ -784,6 +989,7 @@ public class FanoutBench {
             }
         }
         double drainSec = (System.nanoTime() - drainStart) / 1e9;
+        JsonObject sampled = sampler == null ? null : sampler.finish(begin, windowEnd);
 
         int count = Math.min(sampleCount.get(), samples.length);
         long[] sorted = Arrays.copyOf(samples, count);
@@ -804,7 +1010,11 @@ public class FanoutBench {
             .put("passed", step.passed).put("disconnects", lost).put("drainSec", round(drainSec))
             .put("generatorCpuCores", round(generatorCores))
             .put("serverCpuCores", round(serverSeconds / seconds))
-            .put("serverCpuUsPerDelivered", arrivals == 0 ? null : round(serverSeconds * 1e6 / arrivals));
+            .put("serverCpuUsPerDelivered", arrivals == 0 ? null : round(serverSeconds * 1e6 / arrivals))
+            .put("stalledDisconnects", stalledDisconnects.get() - stalledDisconnectsBefore);
+        if (sampled != null) {
+            step.json.put("sampled", sampled);
+        }
         if (!threadsUsed.isEmpty()) {
             JsonObject groups = new JsonObject();
             threadsUsed.forEach((group, ticks) -> groups.put(group, round(ticks / (double) clkTck / seconds)));
@@ -815,10 +1025,135 @@ public class FanoutBench {
     }
 
     /**
+     * {@code -DrssSampleMs}: the server's VmRSS every so many ms, and with {@code -DhealthPort} its /health every second
+     * (source in-flight records and bytes, paused, pauses; slowClients), from the step's start to the end of its drain.
+     */
+    static final class Sampler {
+        final long start = System.nanoTime();
+        final JsonArray rss = new JsonArray();
+        final JsonArray health = new JsonArray();
+        volatile boolean done;
+        final Thread thread;
+        /** Its own thread: a busy node answers /health late, which must not delay the RSS samples. */
+        final Thread healthThread;
+
+        Sampler() {
+            long every = Long.parseLong(prop("rssSampleMs", "100"));
+            int healthPort = Integer.parseInt(prop("healthPort", "0"));
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            thread = new Thread(() -> {
+                while (!done) {
+                    long t = (System.nanoTime() - start) / 1_000_000;
+                    long kb = rssKb(serverPid);
+                    if (kb > 0) {
+                        synchronized (rss) {
+                            rss.add(new JsonArray().add(t).add(kb));
+                        }
+                    }
+                    try {
+                        Thread.sleep(every);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "rss-sampler");
+            healthThread = new Thread(() -> {
+                while (!done && healthPort > 0) {
+                    long t = (System.nanoTime() - start) / 1_000_000;
+                    {
+                        try {
+                            JsonObject h = new JsonObject(http.send(java.net.http.HttpRequest.newBuilder(
+                                    java.net.URI.create("http://127.0.0.1:" + healthPort + "/health")).build(),
+                                java.net.http.HttpResponse.BodyHandlers.ofString()).body());
+                            JsonObject src = h.getJsonObject("source", new JsonObject());
+                            JsonObject slow = h.getJsonObject("slowClients", new JsonObject());
+                            health.add(new JsonObject().put("t", t).put("records", src.getLong("records"))
+                                .put("bytes", src.getLong("bytes")).put("paused", src.getBoolean("paused"))
+                                .put("pauses", src.getLong("pauses")).put("disconnect", slow.getLong("disconnect"))
+                                .put("dropOldest", slow.getLong("drop-oldest"))
+                                .put("connections", h.getJsonObject("connections", new JsonObject()).getLong("open"))
+                                .put("subscriptions", h.getJsonObject("subscriptions", new JsonObject()).getLong("total"))
+                            .put("answeredMs", (System.nanoTime() - start) / 1_000_000 - t));
+                        } catch (Exception e) {
+                            error("health: " + e);
+                        }
+                    }
+                    try {
+                        Thread.sleep(1000);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "health-sampler");
+            thread.setDaemon(true);
+            thread.start();
+            healthThread.setDaemon(true);
+            healthThread.start();
+        }
+
+        /** Stops; the samples and the peaks while records were produced ({@code begin} to {@code burstEnd}) and after. */
+        JsonObject finish(long begin, long burstEnd) throws InterruptedException {
+            done = true;
+            thread.join(5000);
+            healthThread.join(30_000);
+            long burstEndMs = (burstEnd - start) / 1_000_000;
+            long peakBurst = 0;
+            long peakDrain = 0;
+            long atBurstEnd = 0;
+            for (int i = 0; i < rss.size(); i++) {
+                JsonArray sample = rss.getJsonArray(i);
+                long t = sample.getLong(0);
+                long kb = sample.getLong(1);
+                if (t <= burstEndMs) {
+                    peakBurst = Math.max(peakBurst, kb);
+                    atBurstEnd = kb;
+                } else {
+                    peakDrain = Math.max(peakDrain, kb);
+                }
+            }
+            long maxRecords = 0;
+            long maxBytes = 0;
+            for (int i = 0; i < health.size(); i++) {
+                maxRecords = Math.max(maxRecords, health.getJsonObject(i).getLong("records", 0L));
+                maxBytes = Math.max(maxBytes, health.getJsonObject(i).getLong("bytes", 0L));
+            }
+            return new JsonObject().put("burstEndMs", burstEndMs).put("rssPeakBurstKb", peakBurst)
+                .put("rssPeakDrainKb", peakDrain).put("rssAtBurstEndKb", atBurstEnd)
+                .put("rssLastKb", rss.isEmpty() ? null : rss.getJsonArray(rss.size() - 1).getLong(1))
+                .put("maxInFlightRecordsSeen", maxRecords).put("maxInFlightBytesSeen", maxBytes)
+                .put("rssKb", rss).put("health", health);
+        }
+    }
+
+    static long rssKb(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (Exception e) {
+            // gone
+        }
+        return -1;
+    }
+
+    /**
      * One message arrived, bytes [start, end) of buf: its record value ends in {@code "sentNs":T}} (then the rest of
      * a SockJS frame or STOMP frame may follow: closing braces, NUL, line ends).
      */
     static void received(Client client, Buffer buf, int start, int end) {
+        if (client.stalled) {
+            if (!client.gotProbe) { // subscribed and reached: stop reading from now on
+                client.gotProbe = true;
+                client.socket.pause();
+                if (!client.reconnected) {
+                    stalledProbed.incrementAndGet();
+                }
+                stalledPaused.incrementAndGet();
+            }
+            return;
+        }
         long now = System.nanoTime();
         long sentNs = parseSentNs(buf, start, end);
         if (sentNs < 0) {
@@ -832,6 +1167,7 @@ public class FanoutBench {
         if (sentNs == 0) {
             return;
         }
+        client.records++;
         receivedTotal.increment();
         if (now >= windowStart && now < windowEnd) {
             arrivalsInWindow.increment();

@@ -4,7 +4,9 @@ connections and inbound, each from its own script; writes bench/results/<date>-s
 
 Usage: bench/run.sh   (environment: RUNS=3, SUBSCRIBERS="100 1000 10000", PEER_SUBSCRIBERS="1000",
                        PARTS="fanout compression peruser connections inbound", PEERS="ws rabbitmq spring", STEP_SECONDS=4,
-                       COMPRESSION_SUBSCRIBERS=1000, COMPRESSION_RATE=20, DEFLATE=0)
+                       COMPRESSION_SUBSCRIBERS=1000, COMPRESSION_RATE=20, DEFLATE=0; PARTS=flowcontrol: FLOW_SUBSCRIBERS,
+                       FLOW_STALLED, FLOW_TARGETS, FLOW_POLICIES, FLOW_HEAP, FLOW_WARMUP_SECONDS, OVERLOAD,
+                       OVERLOAD_FACTOR, OVERLOAD_SECONDS, OVERLOAD_RATE: see bench/README.md)
 
 Pinning: every server under test on CPU 0 (one at a time is loaded; the others idle on their own Kafka topic), the load
 generator and the standalone Kafka broker on CPU 1. See bench/README.md.
@@ -42,6 +44,19 @@ NAME = os.environ.get("NAME", "summary")
 DEFLATE = os.environ.get("DEFLATE", "0") == "1"
 # the gateway's protocols at the sizes where the peers do not run
 GATEWAY_TARGETS = os.environ.get("GATEWAY_TARGETS", "gateway-sockjs gateway-stomp-tcp").split()
+# PARTS=flowcontrol: well-behaved subscribers with 0 and FLOW_STALLED stalled ones, then a 10x overload burst
+FLOW_SUBSCRIBERS = int(os.environ.get("FLOW_SUBSCRIBERS", "1000"))
+FLOW_STALLED = int(os.environ.get("FLOW_STALLED", "100"))
+FLOW_TARGETS = os.environ.get("FLOW_TARGETS", "gateway-stomp-tcp gateway-sockjs").split()
+FLOW_POLICIES = os.environ.get("FLOW_POLICIES", "disconnect drop-oldest").split()
+FLOW_HEAP = os.environ.get("FLOW_HEAP", "512m")
+FLOW_WARMUP_SECONDS = int(os.environ.get("FLOW_WARMUP_SECONDS", "20"))
+OVERLOAD = [spec.split(":") for spec in
+            os.environ.get("OVERLOAD", "gateway-stomp-tcp:disconnect gateway-stomp-tcp:drop-oldest").split()]
+OVERLOAD_FACTOR = float(os.environ.get("OVERLOAD_FACTOR", "10"))
+OVERLOAD_SECONDS = int(os.environ.get("OVERLOAD_SECONDS", "30"))
+# 0: only the overload bursts, at the rates OVERLOAD gives (transport:policy:records/s)
+FLOW_KNEES = os.environ.get("FLOW_KNEES", "1") == "1"
 CLK_TCK = int(subprocess.run(["getconf", "CLK_TCK"], capture_output=True, text=True).stdout.strip() or 100)
 DATE = datetime.datetime.utcnow().strftime("%Y-%m-%d")
 WORK = tempfile.mkdtemp(prefix="kebb-bench-")
@@ -270,6 +285,283 @@ def profile(server, name, n, rate, bootstrap):
     return "\n".join(lines) + "\n"
 
 
+def stop_process(pid):
+    """Stops one process this script started (by its pid)."""
+    for p in processes:
+        if p.pid == pid and p.poll() is None:
+            p.terminate()
+            try:
+                p.wait(15)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+def health(port):
+    import urllib.request
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=10) as r:
+            return json.load(r)
+    except Exception as e:  # noqa: BLE001 - a 503 still carries the document
+        body = getattr(e, "read", lambda: b"{}")()
+        try:
+            return json.loads(body)
+        except ValueError:
+            return {}
+
+
+def rss_kb(pid):
+    m = re.search(r"VmRSS:\s+(\d+)", open(f"/proc/{pid}/status").read())
+    return int(m.group(1))
+
+
+def slow_counts(h):
+    src = h.get("source") or {}
+    slow = h.get("slowClients") or {}
+    return {"pauses": src.get("pauses"), "disconnect": slow.get("disconnect"), "dropOldest": slow.get("drop-oldest"),
+            "maxInFlightBytes": src.get("maxBytes"), "maxInFlightRecords": src.get("maxRecords")}
+
+
+def delta(after, before, key):
+    a, b = after.get(key), before.get(key)
+    return None if a is None or b is None else a - b
+
+
+def flow_node(name, bootstrap, policy):
+    """A gateway node with limits.slowClientPolicy = policy, its own topics (records, and the stalled clients' fill)
+    and consumer group, pinned to CPU 0 with -Xmx FLOW_HEAP."""
+    topic = f"bench.flow.{policy.replace('-', '')}"
+    config = json.load(open("bench/fanout.json"))
+    config["kafka"] = {"bootstrapServers": bootstrap, "groupId": f"bench-{name}"}
+    config["routes"] = [{"topic": topic, "address": "bench.fanout"},
+                        {"topic": topic + ".fill", "address": "bench.fanout.fill"}]
+    config["bridge"]["outboundPermitteds"] = [{"address": "bench.fanout"}, {"address": "bench.fanout.fill"}]
+    config["limits"]["slowClientPolicy"] = policy
+    gw = start_gateway(name, config, heap=FLOW_HEAP)
+    gw.update(topic=topic, policy=policy)
+    return gw
+
+
+def flow_server(gw, target):
+    server = {"pid": gw["pid"], "feed": "kafka", "topic": gw["topic"], "destination": "bench.fanout"}
+    if target == "gateway-sockjs":
+        server.update(target="sockjs", port=gw["http"], path="/eventbus")
+    elif target == "gateway-stomp-ws":
+        server.update(target="stomp-ws", port=gw["http"], path="/stomp")
+    else:
+        server.update(target="stomp-tcp", port=gw["stomp"])
+    return server
+
+
+def stalled_props(gw, stalled):
+    return {"stalled": stalled, "fillTopic": gw["topic"] + ".fill", "fillDestination": "bench.fanout.fill"} if stalled else {}
+
+
+def flowcontrol():
+    """The knee of FLOW_SUBSCRIBERS well-behaved subscribers with 0 and FLOW_STALLED stalled subscribers of the same
+    address (alternating within each round), per transport and slowClientPolicy (one node per policy); then, on a fresh
+    node per OVERLOAD entry, the peak RSS during a burst at OVERLOAD_FACTOR x the median knee and the delivery
+    accounting after the drain."""
+    n, stalled = FLOW_SUBSCRIBERS, FLOW_STALLED
+    topics = []
+    for policy in FLOW_POLICIES:
+        t = f"bench.flow.{policy.replace('-', '')}"
+        topics += [t, t + ".fill"]
+    bootstrap, _ = start_broker(topics, "kafka-flow")
+    log("broker", bootstrap)
+    nodes = {policy: flow_node(f"gateway-flow-{policy}", bootstrap, policy) for policy in FLOW_POLICIES} if FLOW_KNEES else {}
+    for policy, gw in nodes.items():
+        log(f"gateway ({policy}, -Xmx{FLOW_HEAP})", gw)
+    for policy, gw in nodes.items():  # discarded: JIT
+        for target in FLOW_TARGETS:
+            wait_idle(gw["pid"])
+            log(f"warm-up: {target}/{policy}, {n} subscribers, {FLOW_WARMUP_SECONDS} s")
+            run_generator(dict(flow_server(gw, target), subscribers=n, bootstrap=bootstrap, knee="false",
+                               rate=max(1, 20000 // n), warmup=0, seconds=FLOW_WARMUP_SECONDS),
+                          f"flow-{target}-{policy}-warmup")
+    knees = []
+    for run in range(1, RUNS + 1 if FLOW_KNEES else 1):
+        for target in FLOW_TARGETS:
+            for policy in FLOW_POLICIES:
+                gw = nodes[policy]
+                for s in ((0, stalled) if run % 2 else (stalled, 0)):  # alternate which goes first
+                    waited = wait_idle(gw["pid"])
+                    before = slow_counts(health(gw["http"]))
+                    log(f"run {run}: {target}/{policy}, {n} + {s} stalled (idle after {waited:.0f} s)")
+                    r = run_generator(dict(flow_server(gw, target), subscribers=n, bootstrap=bootstrap,
+                                           **stalled_props(gw, s)), f"flow-{target}-{policy}-{s}-{run}")
+                    after = slow_counts(health(gw["http"]))
+                    r.update({"server": target, "policy": policy, "stalledN": s, "run": run, "n": n,
+                              "serverCut": delta(after, before, "disconnect"),
+                              "serverDropped": delta(after, before, "dropOldest"),
+                              "sourcePauses": delta(after, before, "pauses")})
+                    knee = r.get("knee") or {}
+                    half = r.get("atHalfKnee") or {}
+                    log(f"  knee {r.get('kneeRate')} rec/s = {knee.get('deliveredPerSecond')} msg/s; at half: "
+                        f"{half.get('serverCpuUsPerDelivered')} µs/msg; stalled cut {r['serverCut']} (reconnects "
+                        f"{r.get('stalledReconnects')}), dropped {r['serverDropped']}, pauses {r['sourcePauses']}")
+                    knees.append(r)
+                    with open(os.path.join(WORK, "flow-knees.jsonl"), "a") as f:
+                        f.write(json.dumps(r) + "\n")
+    for gw in nodes.values():
+        stop_process(gw["pid"])
+    overloads = []
+    for target, policy, *given in OVERLOAD:
+        med = [r["kneeRate"] for r in knees if r["server"] == target and r["policy"] == policy and r["stalledN"] == 0
+               and r.get("kneeRate")]
+        base = (int(given[0]) / OVERLOAD_FACTOR if given else statistics.median(med) if med
+                else int(os.environ.get("OVERLOAD_RATE", "0")) / OVERLOAD_FACTOR)
+        if not base:
+            log(f"overload {target}/{policy}: no knee measured and no OVERLOAD_RATE; skipped")
+            continue
+        rate = int(round(OVERLOAD_FACTOR * base))
+        gw = flow_node(f"gateway-overload-{target}-{policy}", bootstrap, policy)
+        server = flow_server(gw, target)
+        log(f"overload {target}/{policy}: fresh node {gw}, warm-up {FLOW_WARMUP_SECONDS} s")
+        run_generator(dict(server, subscribers=n, bootstrap=bootstrap, knee="false", rate=max(1, 20000 // n), warmup=0,
+                           seconds=FLOW_WARMUP_SECONDS), f"overload-{target}-{policy}-warmup")
+        wait_idle(gw["pid"])
+        time.sleep(5)
+        idle = rss_kb(gw["pid"])
+        h_before = health(gw["http"])
+        log(f"overload {target}/{policy}: idle RSS {idle // 1024} MiB; {rate} records/s for {OVERLOAD_SECONDS} s")
+        r = run_generator(dict(server, subscribers=n, bootstrap=bootstrap, knee="false", rate=rate, warmup=0,
+                               seconds=OVERLOAD_SECONDS, rssSampleMs=100, healthPort=gw["http"], grace=1200,
+                               **stalled_props(gw, stalled)), f"overload-{target}-{policy}")
+        h_after = health(gw["http"])
+        b, a = slow_counts(h_before), slow_counts(h_after)
+        r.update({"server": target, "policy": policy, "n": n, "stalledN": stalled, "kneeRateMedian": base,
+                  "targetRate": rate, "idleRssKb": idle, "rssAfterKb": rss_kb(gw["pid"]), "healthBefore": b,
+                  "healthAfter": a, "serverCut": delta(a, b, "disconnect"), "serverDropped": delta(a, b, "dropOldest"),
+                  "heap": FLOW_HEAP, "limits": {k: (h_after.get("source") or {}).get(k) for k in ("maxRecords", "maxBytes")}})
+        step = r.get("step") or {}
+        sampled = step.get("sampled") or {}
+        log(f"  offered {step.get('offeredPerSecond')} rec/s; RSS peak {sampled.get('rssPeakBurstKb')} kB (burst) / "
+            f"{sampled.get('rssPeakDrainKb')} kB (drain); pauses {b['pauses']} -> {a['pauses']}; "
+            f"accounting {r.get('accounting')}")
+        overloads.append(r)
+        stop_process(gw["pid"])
+    with open(os.path.join(RESULTS, f"{DATE}-{NAME}-stalled-knees.jsonl"), "w") as f:
+        f.writelines(json.dumps(r) + "\n" for r in knees)
+    with open(os.path.join(RESULTS, f"{DATE}-{NAME}-overload.jsonl"), "w") as f:
+        f.writelines(json.dumps(r) + "\n" for r in overloads)
+    return flow_report(knees, overloads)
+
+
+def throughput_knee(r):
+    """Delivered msg/s of the highest step of a knee run with >= 99% delivered and no disconnect, p99 ignored (a lower
+    bound of the throughput-only knee: the search's path still followed the p99 verdicts)."""
+    ok = [s for s in r.get("steps") or [] if s.get("deliveredRatio", 0) >= 0.99 and not s.get("disconnects")]
+    return max((s["deliveredPerSecond"] for s in ok), default=None)
+
+
+def flow_report(knees, overloads):
+    n, stalled = FLOW_SUBSCRIBERS, FLOW_STALLED
+    mib = 1024 * 1024
+    lines = [f"{n} well-behaved subscribers of one address with 0 and with {stalled} stalled subscribers of the same "
+             f"address, per transport and `limits.slowClientPolicy` (one gateway node per policy, both pinned to CPU 0, "
+             f"-Xmx{FLOW_HEAP}, default bounds otherwise); {RUNS} rounds, in each 0 and {stalled} stalled alternate "
+             f"(round 1: 0 first, round 2: {stalled} first, ...), after one discarded {FLOW_WARMUP_SECONDS} s run per "
+             f"node and transport. Knee search as in the fan-out part (steps of 1 s + {STEP_SECONDS} s, doubling from "
+             f"20 records/s, 2 bisections; pass: >= 99% delivered in the window, p99 <= {MAX_P99_MS} ms, no "
+             f"well-behaved client disconnected), counting the well-behaved clients only. Stalled clients: 4 KiB "
+             f"receive buffer, stop reading after their first message, also subscribed to `bench.fanout.fill`, which "
+             f"gets 768 records of 8 KiB (6 MiB: more than the server's kernel send buffer, its 64 KiB window and "
+             f"its 1 MiB queue take) when they all stalled and whenever one stalled anew (a reconnect): their "
+             f"queues are full from the start; cut ones reconnect. Raw runs: `{DATE}-{NAME}-stalled-knees.jsonl`.\n",
+             "| transport | policy | knee, delivered msg/s, 0 stalled (min / median / max) | with "
+             f"{stalled} stalled | ratio per round | median ratio (target >= 0.9) | CPU µs per delivered msg at 50%, 0 "
+             f"stalled | with {stalled} | stalled cut by the server / reconnects per run | dropped per run | source "
+             "pauses per run (0 / stalled) | failed runs |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    tput = ["", "Throughput only (p99 ignored): delivered msg/s of the highest step with >= 99% delivered and no "
+            "well-behaved client disconnected, in the same runs (a lower bound: the search still followed the p99 "
+            "verdicts).\n", f"| transport | policy | 0 stalled (min / median / max) | {stalled} stalled | ratio per "
+            "round | median ratio |", "|---|---|---|---|---|---|"]
+    for target in FLOW_TARGETS:
+        for policy in FLOW_POLICIES:
+            mine = [r for r in knees if r["server"] == target and r["policy"] == policy]
+            ok0 = [r for r in mine if r["stalledN"] == 0 and not r.get("failed")]
+            ok1 = [r for r in mine if r["stalledN"] == stalled and not r.get("failed")]
+            ratios = []
+            for run in range(1, RUNS + 1):
+                a = next((r for r in ok1 if r["run"] == run), None)
+                b = next((r for r in ok0 if r["run"] == run), None)
+                ka = ((a or {}).get("knee") or {}).get("deliveredPerSecond")
+                kb = ((b or {}).get("knee") or {}).get("deliveredPerSecond")
+                if ka and kb:
+                    ratios.append(ka / kb)
+            med = statistics.median(ratios) if ratios else None
+            cuts = ", ".join(f"{r.get('serverCut')} / {r.get('stalledReconnects')}" for r in ok1)
+            tr = []
+            for run in range(1, RUNS + 1):
+                a = next((throughput_knee(r) for r in ok1 if r["run"] == run), None)
+                b = next((throughput_knee(r) for r in ok0 if r["run"] == run), None)
+                if a and b:
+                    tr.append(a / b)
+            tput.append(f"| {target} | {policy} | {mmm([throughput_knee(r) for r in ok0])} | "
+                        f"{mmm([throughput_knee(r) for r in ok1])} | {', '.join(f'{x:.2f}' for x in tr) or 'n/a'} | "
+                        f"{f'{statistics.median(tr):.2f}' if tr else 'n/a'} |")
+            lines.append(
+                f"| {target} | {policy} | {mmm([(r.get('knee') or {}).get('deliveredPerSecond') for r in ok0])} "
+                f"| {mmm([(r.get('knee') or {}).get('deliveredPerSecond') for r in ok1])} "
+                f"| {', '.join(f'{x:.2f}' for x in ratios) or 'n/a'} "
+                f"| {'n/a' if med is None else f'{med:.2f}'} {'' if med is None else ('(met)' if med >= 0.9 else '(NOT met)')} "
+                f"| {mmm([(r.get('atHalfKnee') or {}).get('serverCpuUsPerDelivered') for r in ok0], '{:.1f}')} "
+                f"| {mmm([(r.get('atHalfKnee') or {}).get('serverCpuUsPerDelivered') for r in ok1], '{:.1f}')} "
+                f"| {cuts} "
+                f"| {', '.join(str(r.get('serverDropped')) for r in ok1)} "
+                f"| {', '.join(str(r.get('sourcePauses')) for r in ok0)} / {', '.join(str(r.get('sourcePauses')) for r in ok1)} "
+                f"| {len([r for r in mine if r.get('failed')])} of {len(mine)} |")
+    lines.extend(tput)
+    lines.append("")
+    lines.append("Knee: delivered messages/s to the well-behaved subscribers at the highest passing rate; ratio: with "
+                 f"{stalled} stalled / with none, per round. CPU: the node's CPU (all threads) per message delivered to a "
+                 "well-behaved subscriber at 50% of that run's knee, so the stalled clients' cost is in it. Stalled cut: "
+                 "`/health` `slowClients.disconnect` over the run; reconnects: the generator's count.")
+    if overloads:
+        lines.append("")
+        lines.append(f"### Peak RSS during a {OVERLOAD_FACTOR:g}x overload\n")
+        lines.append(f"A fresh node per row (-Xmx{FLOW_HEAP}), warmed by a discarded {FLOW_WARMUP_SECONDS} s run; idle "
+                     f"RSS (`VmRSS`) read 5 s after it went idle; then {n} well-behaved + {stalled} stalled subscribers "
+                     f"and records produced at {OVERLOAD_FACTOR:g}x the median knee (0 stalled, records/s) of the same "
+                     f"transport and policy above for {OVERLOAD_SECONDS} s, then the drain until every well-behaved client "
+                     "got every record (or 3 s without progress); `VmRSS` sampled every 100 ms throughout, `/health` "
+                     f"every second. Raw runs: `{DATE}-{NAME}-overload.jsonl` (with every sample).\n")
+        lines.append("| transport / policy | offered records/s (target) | idle RSS MiB | RSS at 10 / 20 / 30 s MiB | peak "
+                     "RSS MiB (burst / drain) | bound B MiB | peak / (idle + B) (target <= 1.25) | peak − idle MiB | "
+                     "max in-flight seen (records / MiB) | source pauses before → after | stalled cut / reconnects / "
+                     "dropped | drain s | well-behaved: received / expected messages, clients short |")
+        lines.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        for r in overloads:
+            step = r.get("step") or {}
+            sm = step.get("sampled") or {}
+            idle = r["idleRssKb"] / 1024
+            peak = max(sm.get("rssPeakBurstKb") or 0, sm.get("rssPeakDrainKb") or 0) / 1024
+            lim = r.get("limits") or {}
+            bound = ((lim.get("maxBytes") or 64 * mib) + (n + stalled) * mib) / mib
+            at = []
+            for sec in (10, 20, 30):
+                xs = [kb for t, kb in sm.get("rssKb", []) if t <= sec * 1000]
+                at.append(f"{xs[-1] / 1024:.0f}" if xs else "?")
+            acc = r.get("accounting") or {}
+            b, a = r["healthBefore"], r["healthAfter"]
+            lines.append(
+                f"| {r['server']} / {r['policy']} | {step.get('offeredPerSecond')} ({r['targetRate']}) | {idle:.0f} "
+                f"| {' / '.join(at)} | {(sm.get('rssPeakBurstKb') or 0) / 1024:.0f} / {(sm.get('rssPeakDrainKb') or 0) / 1024:.0f} "
+                f"| {bound:.0f} | {peak / (idle + bound):.2f} | {peak - idle:.0f} "
+                f"| {sm.get('maxInFlightRecordsSeen')} / {(sm.get('maxInFlightBytesSeen') or 0) / mib:.1f} "
+                f"| {b.get('pauses')} → {a.get('pauses')} | {r.get('serverCut')} / {r.get('stalledReconnects')} / "
+                f"{r.get('serverDropped')} | {step.get('drainSec')} | {acc.get('receivedMessages')} / "
+                f"{acc.get('expectedMessages')}, {acc.get('clientsShort')} short (missing {acc.get('missingMessages')}, "
+                f"extra {acc.get('extraMessages')}) |")
+        lines.append("")
+        lines.append(f"Bound B = `limits.maxInFlightBytes` + ({n} + {stalled}) × `limits.maxQueuedBytesPerConnection`: "
+                     "what the configuration lets the node hold if every connection's queue were full (it counts each "
+                     "connection's copy of a message, which the node shares between connections, so it is an upper bound); "
+                     "RSS also holds the heap the JVM chose to grow up to -Xmx.")
+    return lines
+
+
 def compression():
     """Browser-like clients (they offer permessage-deflate) at a fixed rate, against the gateway with
     http.websocketCompression off (the default) and on: what accepting compression costs per delivered message."""
@@ -433,6 +725,13 @@ def main():
             stop_all()
             stoppers.clear()
             processes.clear()
+        if "flowcontrol" in PARTS:
+            sections.append("## Flow control: stalled subscribers and a 10x overload\n\n")
+            sections.extend(line + "\n" for line in flowcontrol())
+            sections.append("\n")
+            stop_all()
+            stoppers.clear()
+            processes.clear()
         if "compression" in PARTS:
             sections.append("## WebSocket compression\n\n")
             sections.extend(line + "\n" for line in compression())
@@ -453,7 +752,7 @@ def main():
         stop_all()
     with open(summary, "w") as f:
         f.write(f"# Benchmark results, {datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC\n\n")
-        f.write(f"Machine: {benchlib.machine()}. Versions: {versions_line(versions)}. "
+        f.write(f"Machine: {benchlib.machine()}. Versions: {versions_line(versions)}, commit {benchlib.sh('git rev-parse --short HEAD')}. "
                 f"Whole run: {(time.time() - started) / 60:.0f} min (`bench/run.sh`, RUNS={RUNS}). Servers under test "
                 f"pinned to CPU 0; load generators and the standalone Kafka broker to CPU 1.\n\n")
         f.writelines(sections)
