@@ -57,6 +57,7 @@ class HostileConnectionsTest {
         .encodeToString("hostile-test-secret-long-enough-for-hmac-sha256".getBytes(StandardCharsets.UTF_8));
     private static final long CONNECT_TIMEOUT_MS = 1_000;
     private static final long HEADER_TIMEOUT_MS = 1_000;
+    private static final long HTTP_IDLE_TIMEOUT_MS = 3_000;
     private static final int MAX_CONNECTIONS_PER_ADDRESS = 20;
     private static final String FEED = "feed.news";
 
@@ -85,6 +86,7 @@ class HostileConnectionsTest {
             .put("limits", new JsonObject().put("connectTimeoutMs", CONNECT_TIMEOUT_MS)
                 .put("maxConnectionsPerAddress", MAX_CONNECTIONS_PER_ADDRESS))
             .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0).put("requestHeaderTimeoutMs", HEADER_TIMEOUT_MS)
+                .put("idleTimeoutMs", HTTP_IDLE_TIMEOUT_MS)
                 .put("allowedOrigins", new JsonArray().add("https://*.example.com")));
         node = GatewayNode.deploy(vertx, config);
         signer = JWTAuth.create(vertx, new JWTAuthOptions(new JsonObject().put("pubSecKeys", jwt.getJsonArray("pubSecKeys"))));
@@ -214,6 +216,17 @@ class HostileConnectionsTest {
 
         JsonObject http = BridgeProbes.health(node.httpPort()).getJsonObject("http");
         assertThat(http.getLong("headerTimeouts")).isGreaterThanOrEqualTo(before + 2);
+    }
+
+    @Test
+    void aWebSocketThatCarriesNothingEitherWayIsClosedAfterTheHttpIdleTimeout() {
+        RawStompClient silent = closeAfter(RawStompClient.connectWebSocket(vertx, node.httpPort()));
+        silent.send("CONNECT", Map.of("accept-version", "1.2", "host", "localhost", "passcode", token("bob"), "heart-beat", "0,0"), null);
+        assertThat(silent.next(TIMEOUT).command()).isEqualTo("CONNECTED");
+        long connected = System.nanoTime();
+
+        assertThat(silent.next(Duration.ofMillis(5 * HTTP_IDLE_TIMEOUT_MS)).command()).isEqualTo("CLOSED");
+        assertThat(Duration.ofNanos(System.nanoTime() - connected)).isGreaterThanOrEqualTo(Duration.ofMillis(HTTP_IDLE_TIMEOUT_MS - 500));
     }
 
     @Test
