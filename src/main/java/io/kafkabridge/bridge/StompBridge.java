@@ -504,7 +504,8 @@ public final class StompBridge {
         if (!options.isTcpEnabled()) {
             return Future.succeededFuture(StompEndpointOptions.DISABLED);
         }
-        NetServerOptions netOptions = new NetServerOptions().setHost(options.getHost()).setPort(options.getPort());
+        NetServerOptions netOptions = new NetServerOptions().setHost(options.getHost()).setPort(options.getPort())
+            .setSendBufferSize(context.limits().getSocketSendBufferBytes());
         if (tls != null) {
             netOptions.setSsl(true).setKeyCertOptions(tls);
         }

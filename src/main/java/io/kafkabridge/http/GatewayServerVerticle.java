@@ -106,6 +106,7 @@ public class GatewayServerVerticle extends VerticleBase {
             .setHttp2ClearTextEnabled(false)
             .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, http.getIdleTimeoutMs()))
             .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
+            .setSendBufferSize(options.getLimits().getSocketSendBufferBytes())
             .setWebSocketSubProtocols(StompBridge.WEBSOCKET_SUBPROTOCOLS)
             .setPerMessageWebSocketCompressionSupported(http.isWebsocketCompression())
             .setPerFrameWebSocketCompressionSupported(http.isWebsocketCompression())

@@ -292,6 +292,7 @@ class GatewayOptionsTest {
         "{\"stomp\":{\"heartbeat\":\"10s\"}}       | stomp.heartbeat:",
         "{\"limits\":{\"maxFrameBytes\":0}}       | limits.maxFrameBytes:",
         "{\"limits\":{\"maxConnectionsPerAddress\":0}} | limits.maxConnectionsPerAddress:",
+        "{\"limits\":{\"socketSendBufferBytes\":1024}} | limits.socketSendBufferBytes:",
         "{\"http\":{\"idleTimeoutMs\":0}}          | http.idleTimeoutMs:",
         "{\"http\":{\"requestHeaderTimeoutMs\":\"10s\"}} | http.requestHeaderTimeoutMs:",
         "{\"http\":{\"allowedOrigins\":\"*\"}}    | http.allowedOrigins:",
@@ -331,6 +332,7 @@ class GatewayOptionsTest {
     void hostileClientLimitsHaveDefaultsAndAreRead() {
         GatewayOptions defaults = parse("{}");
         assertThat(defaults.getLimits().getMaxConnectionsPerAddress()).isEqualTo(1000);
+        assertThat(defaults.getLimits().getSocketSendBufferBytes()).isEqualTo(256 * 1024);
         assertThat(defaults.getHttp().getIdleTimeoutMs()).isEqualTo(120_000);
         assertThat(defaults.getHttp().getRequestHeaderTimeoutMs()).isEqualTo(10_000);
         assertThat(defaults.getHttp().getAllowedOrigins()).isEmpty();
