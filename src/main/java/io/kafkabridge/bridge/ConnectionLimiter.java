@@ -1,5 +1,6 @@
 package io.kafkabridge.bridge;
 
+import io.vertx.core.net.SocketAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,6 +30,13 @@ public final class ConnectionLimiter {
     public ConnectionLimiter(int max, int maxPerAddress) {
         this.max = max;
         this.maxPerAddress = maxPerAddress;
+    }
+
+    /**
+     * @return the host a connection comes from, as the per-address counts key it
+     */
+    public static String hostOf(SocketAddress remote) {
+        return remote == null ? "unknown" : remote.hostAddress();
     }
 
     /**

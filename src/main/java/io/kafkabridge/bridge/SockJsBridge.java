@@ -59,7 +59,7 @@ public final class SockJsBridge {
             socket.close();
             return;
         }
-        String address = StompBridge.hostOf(socket.remoteAddress());
+        String address = ConnectionLimiter.hostOf(socket.remoteAddress());
         if (!context.connections().tryAcquire(address)) {
             context.connections().release();
             socket.write(SockJsSession.errorFrame(ErrorCodes.TOO_MANY_CONNECTIONS, null, "This address holds its maximum of "

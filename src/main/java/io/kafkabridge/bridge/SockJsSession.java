@@ -1,11 +1,10 @@
 package io.kafkabridge.bridge;
 
-import io.kafkabridge.kafka.KafkaSinkVerticle;
-
 import io.kafkabridge.auth.AuthFailure;
 import io.kafkabridge.auth.Authenticator;
 import io.kafkabridge.auth.Identity;
 import io.kafkabridge.delivery.SlowClientPolicy;
+import io.kafkabridge.kafka.KafkaSinkVerticle;
 import io.kafkabridge.sink.SinkRoutes;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -23,6 +22,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -497,7 +497,7 @@ final class SockJsSession implements AddressFanout.Subscriber {
             frame.put("address", address);
         }
         if (!headers.isEmpty()) {
-            frame.put("headers", new JsonObject(new java.util.LinkedHashMap<>(headers)));
+            frame.put("headers", new JsonObject(new LinkedHashMap<>(headers)));
         }
         return frame.toBuffer();
     }

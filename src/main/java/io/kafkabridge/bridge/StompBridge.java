@@ -1,10 +1,9 @@
 package io.kafkabridge.bridge;
 
-import io.kafkabridge.kafka.KafkaSinkVerticle;
-
 import io.kafkabridge.auth.AuthFailure;
 import io.kafkabridge.auth.Authenticator;
 import io.kafkabridge.auth.Identity;
+import io.kafkabridge.kafka.KafkaSinkVerticle;
 import io.kafkabridge.config.StompEndpointOptions;
 import io.kafkabridge.sink.SinkRoutes;
 import io.vertx.core.Future;
@@ -16,7 +15,6 @@ import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
-import io.vertx.core.net.SocketAddress;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.stomp.Command;
 import io.vertx.ext.stomp.Frame;
@@ -33,11 +31,11 @@ import io.vertx.ext.stomp.utils.Headers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.ArrayList;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -116,11 +114,11 @@ public final class StompBridge {
      * Takes over a WebSocket upgraded on the STOMP path.
      */
     public void acceptWebSocket(ServerWebSocket socket) {
-        String address = hostOf(socket.remoteAddress());
+        String address = ConnectionLimiter.hostOf(socket.remoteAddress());
         if (!admit(address, socket::write, socket::close)) {
             return;
         }
-        accept(String.valueOf(socket.remoteAddress()), new Transport(socket::write, socket::close, () -> ConnectionAbort.abort(socket),
+        accept(String.valueOf(socket.remoteAddress()), new Transport(address, socket::write, socket::close, () -> ConnectionAbort.abort(socket),
                 socket::handler, releasingOnClose(address, socket::closeHandler), e -> socket.exceptionHandler(e)),
             // Vert.x closes a client silent for twice its heart-beat without an ERROR: the bridge's idle check does it
             () -> new StompServerWebSocketConnectionImpl(socket, protocol, this::onWrite) {
@@ -132,11 +130,11 @@ public final class StompBridge {
     }
 
     private void acceptTcp(NetSocket socket) {
-        String address = hostOf(socket.remoteAddress());
+        String address = ConnectionLimiter.hostOf(socket.remoteAddress());
         if (!admit(address, socket::write, socket::close)) {
             return;
         }
-        accept(String.valueOf(socket.remoteAddress()), new Transport(socket::write, socket::close, () -> ConnectionAbort.abort(socket),
+        accept(String.valueOf(socket.remoteAddress()), new Transport(address, socket::write, socket::close, () -> ConnectionAbort.abort(socket),
                 socket::handler, releasingOnClose(address, socket::closeHandler), e -> socket.exceptionHandler(e)),
             () -> new StompServerTCPConnectionImpl(socket, protocol, this::onWrite) {
                 @Override
@@ -144,10 +142,6 @@ public final class StompBridge {
                     super.configureHeartbeat(ping, 0, pingHandler);
                 }
             });
-    }
-
-    static String hostOf(SocketAddress address) {
-        return address == null ? "unknown" : address.hostAddress();
     }
 
     /**
@@ -190,7 +184,7 @@ public final class StompBridge {
             return;
         }
         StompServerConnection connection = connectionFactory.get();
-        StompSession session = open(connection, client, socket.write(), socket.abort());
+        StompSession session = open(connection, client, socket);
         socket.input().accept(createParser(session));
         socket.errors().accept(e -> LOG.debug("STOMP client {}: {}", session.client(), e.toString()));
         socket.closed().accept(v -> connection.close());
@@ -199,7 +193,7 @@ public final class StompBridge {
     /**
      * What the bridge needs of a TCP socket or a WebSocket.
      */
-    private record Transport(Function<Buffer, Future<Void>> write, Supplier<Future<Void>> close, Runnable abort,
+    private record Transport(String host, Function<Buffer, Future<Void>> write, Supplier<Future<Void>> close, Runnable abort,
                              Consumer<Handler<Buffer>> input,
                              Consumer<Handler<Void>> closed, Consumer<Handler<Throwable>> errors) {
     }
@@ -215,9 +209,8 @@ public final class StompBridge {
             "This node is shutting down; connect to another node").toBuffer());
     }
 
-    private StompSession open(StompServerConnection connection, String client, Function<Buffer, Future<Void>> write,
-                              Runnable abort) {
-        StompSession session = new StompSession(context, connection, client, write, abort);
+    private StompSession open(StompServerConnection connection, String client, Transport socket) {
+        StompSession session = new StompSession(context, connection, client, socket.host(), socket.write(), socket.abort());
         sessions.put(connection, session);
         return session;
     }

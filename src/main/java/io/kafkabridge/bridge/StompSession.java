@@ -34,6 +34,8 @@ final class StompSession {
     private boolean closed;
     private long lastActivity;
     private boolean abortScheduled;
+    /** The client's host, without its port (failed logins are backed off per host). */
+    private final String host;
     /** Drops the connection at once, whatever is still pending. */
     private final Runnable abort;
 
@@ -72,15 +74,17 @@ final class StompSession {
      * @param write writes bytes to the connection's socket; completes once they were written out
      * @param abort drops the connection at once (after a refusal the client did not take)
      */
-    StompSession(BridgeContext context, StompServerConnection connection, String client, Function<Buffer, Future<Void>> write,
-                 Runnable abort) {
+    StompSession(BridgeContext context, StompServerConnection connection, String client, String host,
+                 Function<Buffer, Future<Void>> write, Runnable abort) {
         this.context = context;
         this.connection = connection;
         this.client = client;
+        this.host = host;
         this.abort = abort;
         this.outbound = new ConnectionOutbound(context, client,
-            (message, dropped) -> write.apply(message.delivery().stompFrame(message.subscriptionId(), dropped)), (last, refused) -> fail(ErrorCodes.SLOW_CONSUMER, refused.delivery().address(),
-            SockJsSession.slowConsumerExplanation(last), null, last == null ? Map.of() : last.delivery().position()));
+            (message, dropped) -> write.apply(message.delivery().stompFrame(message.subscriptionId(), dropped)),
+            (last, refused) -> fail(ErrorCodes.SLOW_CONSUMER, refused.delivery().address(),
+                SockJsSession.slowConsumerExplanation(last), null, last == null ? Map.of() : last.delivery().position()));
         this.openedAt = System.currentTimeMillis();
         this.lastActivity = openedAt;
         this.rate = new RateLimiter(context.limits().getMaxInboundMessagesPerSecond());
@@ -95,8 +99,7 @@ final class StompSession {
      * @return the client's host, without its port
      */
     String remoteHost() {
-        int colon = client.lastIndexOf(':');
-        return colon > 0 ? client.substring(0, colon) : client;
+        return host;
     }
 
     StompServerConnection connection() {

@@ -44,7 +44,7 @@ final class HttpConnectionGuard {
      * The server's connection handler: counts the connection and starts its header deadline.
      */
     void accept(HttpConnection connection) {
-        String address = connection.remoteAddress() == null ? "unknown" : connection.remoteAddress().hostAddress();
+        String address = ConnectionLimiter.hostOf(connection.remoteAddress());
         if (!connections.tryAcquire(address)) {
             connection.close();
             return;

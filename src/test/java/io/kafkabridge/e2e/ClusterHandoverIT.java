@@ -2,6 +2,7 @@ package io.kafkabridge.e2e;
 
 import io.kafkabridge.kafka.EmbeddedKafka;
 import io.kafkabridge.testing.GatewayCluster;
+import io.kafkabridge.testing.GatewayNode;
 import io.kafkabridge.testing.GatewayCluster.Client;
 import io.kafkabridge.testing.GatewayCluster.Node;
 import io.kafkabridge.testing.GatewayCluster.Seen;
@@ -111,10 +112,10 @@ class ClusterHandoverIT {
     /**
      * Pacing of a producer (not a wait for an event): returns at {@code epochMs}.
      */
-    private static void pace(long epochMs) throws InterruptedException {
+    private static void pace(long epochMs) {
         long wait = epochMs - System.currentTimeMillis();
         if (wait > 0) {
-            Thread.sleep(wait);
+            GatewayNode.await(vertx.timer(wait), Duration.ofMillis(wait + 5_000));
         }
     }
 
@@ -558,8 +559,6 @@ class ClusterHandoverIT {
                     next += intervalMs;
                     pace(next);
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
             } catch (RuntimeException e) {
                 failure = e;
                 synchronized (sent) {
