@@ -3,6 +3,7 @@ package io.kafkabridge.testing;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
@@ -90,20 +91,30 @@ public final class RawStompClient implements AutoCloseable {
                                                       WebSocketClientOptions options) {
         WebSocketClient client = vertx.createWebSocketClient(options);
         RawStompClient stomp = new RawStompClient();
-        Future<Void> connected = client.connect(new WebSocketConnectOptions().setHost(host).setPort(httpPort)
-            .setURI(path).setSubProtocols(List.of("v12.stomp"))).map(socket -> {
-                stomp.webSocketExtensions = socket.headers().get("sec-websocket-extensions");
-                socket.handler(stomp::parse);
-                socket.closeHandler(v -> stomp.closed());
-                stomp.input = socket;
-                stomp.writer = data -> socket.writeTextMessage(data.toString());
-                stomp.closer = () -> {
-                    socket.close();
-                    client.close();
-                };
+        // handlers set before connecting: a refusal sent right after the handshake (an ERROR, then the close) is seen
+        ClientWebSocket socket = client.webSocket();
+        socket.handler(stomp::parse);
+        socket.closeHandler(v -> stomp.closed());
+        stomp.input = socket;
+        stomp.writer = data -> socket.writeTextMessage(data.toString());
+        stomp.closer = () -> {
+            socket.close();
+            client.close();
+        };
+        Future<Void> connected = socket.connect(new WebSocketConnectOptions().setHost(host).setPort(httpPort)
+            .setURI(path).setSubProtocols(List.of("v12.stomp"))).map(connectedSocket -> {
+                stomp.webSocketExtensions = connectedSocket.headers().get("sec-websocket-extensions");
                 return null;
             });
-        awaitConnected(connected, client::close);
+        try {
+            GatewayNode.await(connected, Duration.ofSeconds(10));
+        } catch (RuntimeException e) {
+            // a refusal can close the socket before the client calls it connected: what arrived is queued for the test
+            if (stomp.received.stream().noneMatch(frame -> "CLOSED".equals(frame.command()))) {
+                client.close();
+                throw e;
+            }
+        }
         return stomp;
     }
 
