@@ -66,14 +66,18 @@ import java.util.concurrent.locks.LockSupport;
  * probed like the others; on their first message they stop reading ({@code NetSocket.pause()}). They are not counted
  * in delivered messages or latency, and their disconnects do not fail a step: they are counted apart
  * ({@code stalledDisconnects}). A stalled client that is cut reconnects, subscribes again and stalls again
- * ({@code stalledReconnects}; {@code -DstalledReconnect=false} turns that off). A paused client reads nothing, so it
+ * ({@code stalledReconnects}) after {@code stalledReconnectMs} (2,000: the demo dashboard's STOMP client waits as long,
+ * the event-bus client backs off from 1 s to 5 s; {@code -DstalledReconnect=false} turns reconnects off). A paused client
+ * reads nothing, so it
  * would not notice the server closing it: every second it writes a STOMP EOL heart-beat (TCP) or a WebSocket ping,
  * and a write to a connection the server closed fails. {@code -DfillTopic} / {@code -DfillDestination}: the stalled
- * clients also subscribe to that address, and {@code stalledFill} records (768) of {@code stalledFillBytes} (8192) are
- * produced to that topic once they all stalled (then 3 s to settle), and again within a second whenever a stalled
- * client stalled anew (a reconnect): their queues are full from the start without sending those bytes to the
- * well-behaved clients. 6 MiB, because the server's kernel send buffer takes up to net.ipv4.tcp_wmem's maximum (4 MiB
- * here on loopback) before the gateway's 64 KiB transport window and its 1 MiB queue start to fill.
+ * clients also subscribe to that address, and {@code stalledFill} records (256) of {@code stalledFillBytes} (8192) are
+ * produced to that topic once they all stalled (then 3 s to settle): their queues are full from the start without
+ * sending those bytes to the well-behaved clients. 2 MiB: more than the server's kernel send buffer
+ * ({@code limits.socketSendBufferBytes}, 256 KiB, which Linux doubles), the gateway's 64 KiB transport window and its
+ * 1 MiB queue take. A client that reconnects stalls on the live records of its address like any subscriber that stops
+ * reading; {@code -DstalledRefill=true} fills every stalled client again whenever one stalled anew (each reconnect then
+ * sends the fill to every stalled client still connected: a storm of the bench's making, not a stalled client's cost).
  * <p>
  * {@code -DrssSampleMs=100} (with {@code -Dknee=false}): samples the server's VmRSS from /proc/PID/status during the
  * step and its drain; {@code -DhealthPort=P} also polls the server's /health every second (source and slowClients).
@@ -811,7 +815,7 @@ public class FanoutBench {
                     stalledDisconnects.incrementAndGet();
                     if (Boolean.parseBoolean(prop("stalledReconnect", "true"))) {
                         stalledReconnects.incrementAndGet();
-                        vertx.setTimer(100, t -> {
+                        vertx.setTimer(Long.parseLong(prop("stalledReconnectMs", "2000")), t -> {
                             if (!stopping) {
                                 connect(id, true, true, new Semaphore(1));
                             }
@@ -844,13 +848,14 @@ public class FanoutBench {
     }
 
     /**
-     * Fills the stalled clients' queues through their second subscription ({@code fillDestination}): once they all
-     * stalled, then whenever one stalled anew (checked every second), {@code stalledFill} records of
-     * {@code stalledFillBytes}, with "sentNs":0 (not counted anywhere).
+     * Fills the stalled clients' queues through their second subscription ({@code fillDestination}) once they all
+     * stalled (with {@code -DstalledRefill=true} also whenever one stalled anew, checked every second):
+     * {@code stalledFill} records of {@code stalledFillBytes}, with "sentNs":0 (not counted anywhere).
      */
     static Thread startFiller() {
         fillFeed = kafkaFeed(prop("bootstrap", "127.0.0.1:9092"), prop("fillTopic", "bench.fanout.fill"));
-        int records = Integer.parseInt(prop("stalledFill", "768"));
+        int records = Integer.parseInt(prop("stalledFill", "256"));
+        boolean refill = Boolean.parseBoolean(prop("stalledRefill", "false"));
         String value = "{\"seq\":-2,\"pad\":\"" + "f".repeat(Math.max(0, Integer.parseInt(prop("stalledFillBytes", "8192")) - 40))
             + "\",\"sentNs\":0}";
         Thread thread = new Thread(() -> {
@@ -858,7 +863,7 @@ public class FanoutBench {
             try {
                 while (!stopping) {
                     long paused = stalledPaused.get();
-                    if (paused != filledAt) {
+                    if (filledAt < 0 || refill && paused != filledAt) {
                         filledAt = paused;
                         for (int i = 0; i < records; i++) {
                             fillFeed.send(value);

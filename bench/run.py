@@ -465,9 +465,10 @@ def flow_report(knees, overloads):
              f"20 records/s, 2 bisections; pass: >= 99% delivered in the window, p99 <= {MAX_P99_MS} ms, no "
              f"well-behaved client disconnected), counting the well-behaved clients only. Stalled clients: 4 KiB "
              f"receive buffer, stop reading after their first message, also subscribed to `bench.fanout.fill`, which "
-             f"gets 768 records of 8 KiB (6 MiB: more than the server's kernel send buffer, its 64 KiB window and "
-             f"its 1 MiB queue take) when they all stalled and whenever one stalled anew (a reconnect): their "
-             f"queues are full from the start; cut ones reconnect. Raw runs: `{DATE}-{NAME}-stalled-knees.jsonl`.\n",
+             f"gets 256 records of 8 KiB (2 MiB: more than the server's kernel send buffer, its 64 KiB window and "
+             f"its 1 MiB queue take) once they all stalled: their queues are full from the start; cut ones reconnect "
+             f"after 2 s (as the demo dashboard's STOMP client does), subscribe again and stall on the live records. "
+             f"Raw runs: `{DATE}-{NAME}-stalled-knees.jsonl`.\n",
              "| transport | policy | knee, delivered msg/s, 0 stalled (min / median / max) | with "
              f"{stalled} stalled | ratio per round | median ratio (target >= 0.9) | CPU µs per delivered msg at 50%, 0 "
              f"stalled | with {stalled} | stalled cut by the server / reconnects per run | dropped per run | source "
