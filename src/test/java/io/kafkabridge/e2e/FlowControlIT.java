@@ -246,10 +246,14 @@ class FlowControlIT {
         List<java.util.concurrent.Future<RecordMetadata>> sent = new ArrayList<>(count);
         try (KafkaProducer<String, String> producer = producer()) {
             for (int n = 0; n < count; n++) {
-                if (n % AHEAD == 0) {
+                // checked before every record: never more than AHEAD on their way to a reader, whatever the scheduling
+                if (Math.min(stomp.framesReceived() - stompBefore, sockJs.framesReceived() - sockJsBefore) < n - AHEAD) {
                     producer.flush();
                     long deadline = System.nanoTime() + DELIVERY.toNanos();
                     while (Math.min(stomp.framesReceived() - stompBefore, sockJs.framesReceived() - sockJsBefore) < n - AHEAD) {
+                        // a reader that failed (an ERROR, its connection closed) says why, rather than this wait timing out
+                        throwIfFailed(stompReader);
+                        throwIfFailed(sockJsReader);
                         assertThat(System.nanoTime()).as("the readers received %d records", n - AHEAD).isLessThan(deadline);
                         GatewayNode.await(vertx.timer(5), Duration.ofSeconds(5));
                     }
@@ -265,6 +269,12 @@ class FlowControlIT {
         }
         assertThat(overStomp.seen()).as("records over STOMP").isEqualTo(expected);
         assertThat(overSockJs.seen()).as("records over SockJS").isEqualTo(expected);
+    }
+
+    private static void throwIfFailed(CompletableFuture<Void> reader) {
+        if (reader.isCompletedExceptionally()) {
+            joinAll(List.of(reader));
+        }
     }
 
     /** Polls {@code /health} every 250 ms on its own thread and counts the polls that got no answer. */
