@@ -14,6 +14,7 @@ import io.kafkabridge.demo.DemoFeedVerticle;
 import io.kafkabridge.http.GatewayServerVerticle;
 import io.kafkabridge.kafka.EmbeddedKafka;
 import io.kafkabridge.kafka.KafkaHealthProbe;
+import io.kafkabridge.kafka.KafkaReplayer;
 import io.kafkabridge.kafka.KafkaSinkVerticle;
 import io.kafkabridge.kafka.KafkaSourceVerticle;
 import io.kafkabridge.kafka.SourceStats;
@@ -43,6 +44,7 @@ public class MainVerticle extends VerticleBase {
     private GatewayOptions options;
     private EmbeddedKafka embeddedKafka;
     private KafkaHealthProbe kafkaHealth;
+    private KafkaReplayer replayer;
     private GatewayServerVerticle server;
     private ClusterMonitor cluster;
     private ConnectionLimiter connections;
@@ -108,8 +110,10 @@ public class MainVerticle extends VerticleBase {
         cluster = ClusterMonitor.start(vertx);
         kafkaHealth = new KafkaHealthProbe(vertx, bootstrapServers);
         InFlightRecords inFlight = new InFlightRecords(options.getLimits().getMaxInFlightRecords(), options.getLimits().getMaxInFlightBytes());
+        replayer = new KafkaReplayer(vertx, options.getKafka(), bootstrapServers, router, options.getResume(),
+            options.getLimits().getMaxOutboundMessageBytes());
         server = new GatewayServerVerticle(options, authenticator, connections, kafkaHealth, stats, cluster, new SlowClientStats(),
-            inFlight);
+            inFlight, replayer);
         return kafkaHealth.start()
             .compose(v -> vertx.deployVerticle(new KafkaSourceVerticle(options.getKafka(), bootstrapServers, router, stats, cluster,
                 inFlight, options.getLimits().getMaxOutboundMessageBytes())))
@@ -207,7 +211,8 @@ public class MainVerticle extends VerticleBase {
         if (cluster != null) {
             cluster.close();
         }
-        Future<Void> probe = kafkaHealth == null ? Future.succeededFuture() : kafkaHealth.close();
+        Future<Void> replays = replayer == null ? Future.succeededFuture() : replayer.close();
+        Future<Void> probe = replays.transform(ignored -> kafkaHealth == null ? Future.succeededFuture() : kafkaHealth.close());
         return probe.transform(ignored -> embeddedKafka == null
             ? Future.succeededFuture()
             : vertx.executeBlocking(() -> {

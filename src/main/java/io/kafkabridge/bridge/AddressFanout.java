@@ -1,9 +1,12 @@
 package io.kafkabridge.bridge;
 
+import io.kafkabridge.delivery.PositionVector;
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
+import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +40,8 @@ public final class AddressFanout {
 
     private static final class Entry {
         final List<Subscriber> subscribers = new ArrayList<>(2);
+        /** Where the address stands: every message carries it ({@code resume}). */
+        final PositionVector positions = new PositionVector(System.currentTimeMillis());
         MessageConsumer<Object> consumer;
         Future<Void> registered;
         /** Nesting depth of deliveries in progress: while above 0, removals only blank their slot. */
@@ -82,7 +87,7 @@ public final class AddressFanout {
         if (count == 0) {
             return;
         }
-        Delivery delivery = new Delivery(address, message);
+        Delivery delivery = positioned(address, entry.positions, message.body(), message.headers());
         entry.delivering++;
         try {
             for (int i = 0; i < count; i++) {
@@ -103,6 +108,19 @@ public final class AddressFanout {
                 forgetIfEmpty(address, entry);
             }
         }
+    }
+
+    /**
+     * @return the message as it reaches the address's subscribers, after moving the address's positions past it
+     */
+    private static Delivery positioned(String address, PositionVector positions, Object body, MultiMap headers) {
+        Delivery delivery = new Delivery(address, body, headers, positions.baselineMs(), Map.of());
+        TopicPartition partition = delivery.partition();
+        if (partition != null) {
+            positions.advance(partition, delivery.offset());
+        }
+        delivery.placeAfter(positions.snapshot());
+        return delivery;
     }
 
     /**

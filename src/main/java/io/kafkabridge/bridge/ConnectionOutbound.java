@@ -6,6 +6,8 @@ import io.vertx.core.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
 
@@ -31,6 +33,7 @@ final class ConnectionOutbound {
     private final String client;
     private final OutboundQueue<OutboundMessage> queue;
     private boolean logged;
+    private final List<Runnable> roomWaiters = new ArrayList<>(1);
 
     /**
      * @param write      writes a message, with the number dropped before it; completes once written out
@@ -45,6 +48,7 @@ final class ConnectionOutbound {
             context.limits().getMaxQueuedMessagesPerConnection(), WINDOW_BYTES, new OutboundQueue.Connection<>() {
                 @Override
                 public Future<Void> write(OutboundMessage item, int dropped) {
+                    item.stream().written(item.resumeToken());
                     return write.apply(item, dropped);
                 }
 
@@ -94,6 +98,36 @@ final class ConnectionOutbound {
             LOG.warn("Client {} reads slower than messages arrive on {}: {}; logged once per connection", client,
                 message.delivery().address(), action);
         }
+    }
+
+    /**
+     * @return {@code true} while the queue is less than half full: a replay offers more
+     */
+    boolean hasRoom() {
+        return queue.hasRoom();
+    }
+
+    /**
+     * Runs {@code waiter} once the queue has room again (never after the connection overflowed).
+     */
+    void whenRoom(Runnable waiter) {
+        roomWaiters.add(waiter);
+        if (roomWaiters.size() == 1) {
+            queue.whenRoom(this::wakeRoomWaiters);
+        }
+    }
+
+    private void wakeRoomWaiters() {
+        List<Runnable> waiters = new ArrayList<>(roomWaiters);
+        roomWaiters.clear();
+        waiters.forEach(Runnable::run);
+    }
+
+    /**
+     * Disconnects the client as {@code slow_consumer} now, as if {@code refused} did not fit its queue.
+     */
+    void disconnectSlow(OutboundMessage refused) {
+        queue.overflowNow(refused);
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.kafkabridge.bridge;
 
+import io.kafkabridge.delivery.ResumeToken;
 import io.kafkabridge.delivery.SlowClientPolicy;
 import io.kafkabridge.routing.PayloadFormat;
 import io.kafkabridge.routing.RecordRouter;
@@ -7,10 +8,10 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.Message;
 import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
+import org.apache.kafka.common.TopicPartition;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -30,9 +31,15 @@ public final class Delivery {
 
     /** Header of the first message a client gets after the queue dropped some: how many. */
     public static final String DROPPED_HEADER = "dropped";
+    /** Header of every message: the subscription's position after it ({@link ResumeToken}). */
+    public static final String RESUME_HEADER = "resume";
+    /** Header of the message that says a replay could not be whole. */
+    public static final String GAP_HEADER = "gap";
+    /** Headers only the bridge sets; a record header of the same name (any case) is not passed on. */
+    private static final Set<String> BRIDGE_HEADERS = Set.of(DROPPED_HEADER, RESUME_HEADER, GAP_HEADER);
     /** Headers the bridge sets on a MESSAGE frame; a message header of the same name is not copied. */
     private static final Set<String> STOMP_RESERVED = Set.of("destination", "subscription", "message-id",
-        "content-length", "ack", DROPPED_HEADER);
+        "content-length", "ack", DROPPED_HEADER, RESUME_HEADER, GAP_HEADER);
     private static final String[] POSITION_HEADERS = {"kafka.topic", "kafka.partition", "kafka.offset"};
     private static final int COMMAND_LENGTH = "MESSAGE\n".length();
     /** STOMP frames larger than this share the message's bytes across subscribers instead of copying them. */
@@ -42,7 +49,13 @@ public final class Delivery {
     private static final AtomicLong MESSAGE_IDS = new AtomicLong();
 
     private final String address;
-    private final Message<Object> message;
+    private final Object body;
+    private final MultiMap headers;
+    private final long baselineMs;
+    private Map<TopicPartition, Long> positionsAfter;
+    private String resumeToken;
+    private TopicPartition partition;
+    private long offset = -2;
     private Buffer sockJsFrame;
     private Buffer stompBody;
     private boolean stompBodyEncoded;
@@ -50,12 +63,30 @@ public final class Delivery {
     private Buffer stompTail;
     /** {@link #stompTail} in direct memory, for frames over {@link #SHARED_ABOVE_BYTES}. */
     private ByteBuf sharedTail;
+    private String messageId;
     private SlowClientPolicy routePolicy;
     private boolean routePolicyRead;
 
-    Delivery(String address, Message<Object> message) {
+    /**
+     * @param positionsAfter the address's positions after this message ({@link io.kafkabridge.delivery.PositionVector})
+     * @param baselineMs     since when the address is followed: the baseline of the partitions not in the positions
+     */
+    Delivery(String address, Object body, MultiMap headers, long baselineMs, Map<TopicPartition, Long> positionsAfter) {
         this.address = address;
-        this.message = message;
+        this.body = body;
+        this.headers = headers;
+        this.baselineMs = baselineMs;
+        this.positionsAfter = positionsAfter;
+    }
+
+    /**
+     * @return the message that opens a replay that could not be whole: header {@code gap: true}, a body saying why
+     * and how many records are missing
+     */
+    static Delivery gap(String address, JsonObject why, long baselineMs, Map<TopicPartition, Long> positions) {
+        MultiMap headers = MultiMap.caseInsensitiveMultiMap().add(GAP_HEADER, "true")
+            .add(RecordRouter.HEADER_FORMAT, "json");
+        return new Delivery(address, why, headers, baselineMs, positions);
     }
 
     public String address() {
@@ -63,11 +94,76 @@ public final class Delivery {
     }
 
     public Object body() {
-        return message.body();
+        return body;
     }
 
     public MultiMap headers() {
-        return message.headers();
+        return headers;
+    }
+
+    /**
+     * @return the Kafka partition the message came from, or {@code null}
+     */
+    public TopicPartition partition() {
+        if (offset == -2) {
+            parsePosition();
+        }
+        return partition;
+    }
+
+    /**
+     * @return the Kafka offset the message came from, or -1
+     */
+    public long offset() {
+        if (offset == -2) {
+            parsePosition();
+        }
+        return offset;
+    }
+
+    private void parsePosition() {
+        String topic = headers.get(RecordRouter.HEADER_TOPIC);
+        String partitionText = headers.get(RecordRouter.HEADER_PARTITION);
+        String offsetText = headers.get(RecordRouter.HEADER_OFFSET);
+        offset = -1;
+        if (topic != null && partitionText != null && offsetText != null) {
+            try {
+                partition = new TopicPartition(topic, Integer.parseInt(partitionText));
+                offset = Long.parseLong(offsetText);
+            } catch (NumberFormatException e) {
+                partition = null;
+                offset = -1;
+            }
+        }
+    }
+
+    /**
+     * Sets the address's positions after this message (before any subscriber sees it).
+     */
+    void placeAfter(Map<TopicPartition, Long> positions) {
+        positionsAfter = positions;
+        resumeToken = null;
+    }
+
+    /**
+     * @return the address's positions after this message
+     */
+    public Map<TopicPartition, Long> positionsAfter() {
+        return positionsAfter;
+    }
+
+    public long baselineMs() {
+        return baselineMs;
+    }
+
+    /**
+     * @return the {@code resume} header every subscriber of the address gets with this message
+     */
+    public String resumeToken() {
+        if (resumeToken == null) {
+            resumeToken = ResumeToken.encode(baselineMs, positionsAfter);
+        }
+        return resumeToken;
     }
 
     /**
@@ -75,7 +171,7 @@ public final class Delivery {
      */
     public Buffer sockJsFrame() {
         if (sockJsFrame == null) {
-            sockJsFrame = encodeSockJsFrame(0);
+            sockJsFrame = encodeSockJsFrame(0, null);
         }
         return sockJsFrame;
     }
@@ -83,25 +179,30 @@ public final class Delivery {
     /**
      * @param dropped how many messages the client missed before this one ({@link SlowClientPolicy#DROP_OLDEST}): when
      *                not 0, the frame is encoded anew with a {@code dropped} header
+     * @param resume  the subscription's own {@code resume} token (after a replay), or {@code null} for the address's
      */
-    public Buffer sockJsFrame(int dropped) {
-        return dropped == 0 ? sockJsFrame() : encodeSockJsFrame(dropped);
+    public Buffer sockJsFrame(int dropped, String resume) {
+        return dropped == 0 && resume == null ? sockJsFrame() : encodeSockJsFrame(dropped, resume);
     }
 
-    private Buffer encodeSockJsFrame(int dropped) {
-        JsonObject headers = new JsonObject();
-        for (Map.Entry<String, String> header : message.headers()) {
-            // only the bridge says how many messages a client missed
-            if (!DROPPED_HEADER.equals(header.getKey())) {
-                headers.put(header.getKey(), header.getValue());
+    private Buffer encodeSockJsFrame(int dropped, String resume) {
+        JsonObject encoded = new JsonObject();
+        for (Map.Entry<String, String> header : headers) {
+            // only the bridge says how many messages a client missed, where it stands, and where a replay has a gap
+            if (!BRIDGE_HEADERS.contains(header.getKey().toLowerCase(Locale.ROOT))) {
+                encoded.put(header.getKey(), header.getValue());
             }
         }
         if (dropped > 0) {
-            headers.put(DROPPED_HEADER, Integer.toString(dropped));
+            encoded.put(DROPPED_HEADER, Integer.toString(dropped));
         }
+        if (headers.contains(GAP_HEADER)) {
+            encoded.put(GAP_HEADER, headers.get(GAP_HEADER));
+        }
+        encoded.put(RESUME_HEADER, resume != null ? resume : resumeToken());
         // no replyAddress: reply addresses are Vert.x's own (__vertx.reply.*), which clients cannot reach
-        return new JsonObject().put("type", "rec").put("address", address).put("headers", headers)
-            .put("body", message.body()).toBuffer();
+        return new JsonObject().put("type", "rec").put("address", address).put("headers", encoded)
+            .put("body", body).toBuffer();
     }
 
     /**
@@ -111,7 +212,7 @@ public final class Delivery {
     public Map<String, String> position() {
         Map<String, String> position = new LinkedHashMap<>();
         for (String name : POSITION_HEADERS) {
-            String value = message.headers().get(name);
+            String value = headers.get(name);
             if (value != null) {
                 position.put(name, value);
             }
@@ -125,7 +226,7 @@ public final class Delivery {
      */
     public SlowClientPolicy routePolicy() {
         if (!routePolicyRead) {
-            String name = message.headers().get(RecordRouter.HEADER_SLOW_CLIENT_POLICY);
+            String name = headers.get(RecordRouter.HEADER_SLOW_CLIENT_POLICY);
             routePolicy = name == null ? null : SlowClientPolicy.fromConfigName(name);
             routePolicyRead = true;
         }
@@ -136,7 +237,7 @@ public final class Delivery {
      * @return the Kafka key of the message, or {@code null}
      */
     public String kafkaKey() {
-        return message.headers().get("kafka.key");
+        return headers.get(RecordRouter.HEADER_KEY);
     }
 
     /**
@@ -145,7 +246,7 @@ public final class Delivery {
      */
     public Buffer stompBody() {
         if (!stompBodyEncoded) {
-            stompBody = encodeStompBody(message.body(), message.headers().get(RecordRouter.HEADER_FORMAT));
+            stompBody = encodeStompBody(body, headers.get(RecordRouter.HEADER_FORMAT));
             stompBodyEncoded = true;
         }
         return stompBody;
@@ -160,33 +261,36 @@ public final class Delivery {
      * @param subscriptionId the subscription id, already escaped with {@link #escapeStompHeader} and in UTF-8
      * @param dropped        how many messages the client missed before this one: when not 0, a {@code dropped} header
      *                       comes first
+     * @param resume         the subscription's own {@code resume} token (after a replay), or {@code null} for the
+     *                       address's
      */
-    public Buffer stompFrame(byte[] subscriptionId, int dropped) {
+    public Buffer stompFrame(byte[] subscriptionId, int dropped, String resume) {
         if (stompHead == null) {
             encodeStompFrame();
         }
+        Buffer commonHead = resume == null ? stompHead : encodeStompHead(resume);
         byte[] droppedHeader = dropped == 0 ? null : (DROPPED_HEADER + ":" + dropped + "\n").getBytes(StandardCharsets.UTF_8);
-        int headLength = stompHead.length() + subscriptionId.length + (droppedHeader == null ? 0 : droppedHeader.length);
+        int headLength = commonHead.length() + subscriptionId.length + (droppedHeader == null ? 0 : droppedHeader.length);
         if (headLength + stompTail.length() <= SHARED_ABOVE_BYTES) {
             Buffer frame = Buffer.buffer(headLength + stompTail.length());
-            appendHead(frame, subscriptionId, droppedHeader);
+            appendHead(frame, commonHead, subscriptionId, droppedHeader);
             return frame.appendBuffer(stompTail);
         }
         if (sharedTail == null) {
             sharedTail = directCopy(stompTail.getBytes());
         }
         Buffer head = Buffer.buffer(headLength);
-        appendHead(head, subscriptionId, droppedHeader);
+        appendHead(head, commonHead, subscriptionId, droppedHeader);
         return BufferInternal.buffer(Unpooled.wrappedBuffer(directCopy(head.getBytes()),
             Unpooled.unreleasableBuffer(sharedTail.duplicate())));
     }
 
-    private void appendHead(Buffer frame, byte[] subscriptionId, byte[] droppedHeader) {
+    private static void appendHead(Buffer frame, Buffer commonHead, byte[] subscriptionId, byte[] droppedHeader) {
         if (droppedHeader == null) {
-            frame.appendBuffer(stompHead);
+            frame.appendBuffer(commonHead);
         } else {
-            frame.appendBuffer(stompHead, 0, COMMAND_LENGTH).appendBytes(droppedHeader)
-                .appendBuffer(stompHead, COMMAND_LENGTH, stompHead.length() - COMMAND_LENGTH);
+            frame.appendBuffer(commonHead, 0, COMMAND_LENGTH).appendBytes(droppedHeader)
+                .appendBuffer(commonHead, COMMAND_LENGTH, commonHead.length() - COMMAND_LENGTH);
         }
         frame.appendBytes(subscriptionId);
     }
@@ -211,14 +315,32 @@ public final class Delivery {
 
     private void encodeStompFrame() {
         Buffer body = stompBody();
+        messageId = MESSAGE_ID_PREFIX + MESSAGE_IDS.incrementAndGet();
+        stompHead = encodeStompHead(resumeToken());
+        stompTail = Buffer.buffer(3 + (body == null ? 0 : body.length())).appendString("\n\n");
+        if (body != null) {
+            stompTail.appendBuffer(body);
+        }
+        stompTail.appendByte((byte) 0);
+    }
+
+    /**
+     * @return the MESSAGE frame up to the {@code subscription} header's value, with this {@code resume} token
+     */
+    private Buffer encodeStompHead(String resume) {
+        Buffer body = stompBody();
         StringBuilder head = new StringBuilder(256).append("MESSAGE\n");
         appendStompHeader(head, "destination", address);
-        appendStompHeader(head, "message-id", MESSAGE_ID_PREFIX + MESSAGE_IDS.incrementAndGet());
+        appendStompHeader(head, "message-id", messageId);
         if (body != null) {
             appendStompHeader(head, "content-length", Integer.toString(body.length()));
         }
+        appendStompHeader(head, RESUME_HEADER, resume);
+        if (headers.contains(GAP_HEADER)) {
+            appendStompHeader(head, GAP_HEADER, headers.get(GAP_HEADER));
+        }
         Set<String> copied = new HashSet<>();
-        for (Map.Entry<String, String> header : message.headers()) {
+        for (Map.Entry<String, String> header : headers) {
             // STOMP 1.2: the first of repeated headers wins; a header the bridge sets is not repeated, in any case; a
             // NUL has no escape in STOMP and would end the frame early (a forged frame after it): such a header is
             // dropped
@@ -229,12 +351,7 @@ public final class Delivery {
             }
         }
         head.append("subscription:");
-        stompHead = Buffer.buffer(head.toString());
-        stompTail = Buffer.buffer(3 + (body == null ? 0 : body.length())).appendString("\n\n");
-        if (body != null) {
-            stompTail.appendBuffer(body);
-        }
-        stompTail.appendByte((byte) 0);
+        return Buffer.buffer(head.toString());
     }
 
     private static void appendStompHeader(StringBuilder frame, String name, String value) {

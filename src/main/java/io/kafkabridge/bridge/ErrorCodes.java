@@ -46,6 +46,8 @@ public final class ErrorCodes {
      * {@code disconnect}): reconnect (and resume from the position named).
      */
     public static final String SLOW_CONSUMER = "slow_consumer";
+    /** A subscription's {@code since} or {@code snapshot} header that is malformed (not a token, not time:ms). */
+    public static final String BAD_SINCE = "bad_since";
     /** A send whose reply failed or timed out. */
     public static final String SEND_FAILED = "send_failed";
 

@@ -3,7 +3,7 @@ package io.kafkabridge.bridge;
 import io.kafkabridge.auth.AuthFailure;
 import io.kafkabridge.auth.Authenticator;
 import io.kafkabridge.auth.Identity;
-import io.kafkabridge.delivery.SlowClientPolicy;
+import io.kafkabridge.delivery.Since;
 import io.kafkabridge.kafka.KafkaSinkVerticle;
 import io.kafkabridge.sink.SinkRoutes;
 import io.vertx.core.MultiMap;
@@ -30,7 +30,7 @@ import java.util.function.Consumer;
  * One SockJS connection of the event-bus bridge: its identity, registrations, rate limiter and activity clock.
  * Confined to the server verticle's event loop.
  */
-final class SockJsSession implements AddressFanout.Subscriber {
+final class SockJsSession {
 
     private static final Logger LOG = LoggerFactory.getLogger(SockJsSession.class);
     /** Header set by the server on inbound messages: the sender's user id (a client value is replaced). */
@@ -46,7 +46,7 @@ final class SockJsSession implements AddressFanout.Subscriber {
     private final SockJSSocket socket;
     private final Consumer<SockJsSession> onClosed;
     /** Registered addresses and the slow-client policy of each one's outbound rule (none: {@code null}). */
-    private final Map<String, SlowClientPolicy> registered = new HashMap<>();
+    private final Map<String, SubscriptionStream> registered = new HashMap<>();
     private final RateLimiter rate;
     private final ArrayDeque<Buffer> pending = new ArrayDeque<>();
     private final String client;
@@ -68,9 +68,9 @@ final class SockJsSession implements AddressFanout.Subscriber {
         this.client = String.valueOf(socket.remoteAddress());
         this.rules = context.rules().bind(Identity.ANONYMOUS);
         this.outbound = new ConnectionOutbound(context, client,
-            (message, dropped) -> socket.write(message.delivery().sockJsFrame(dropped)),
+            (message, dropped) -> socket.write(message.delivery().sockJsFrame(dropped, message.resumeOverride())),
             (last, refused) -> closeWithError(ErrorCodes.SLOW_CONSUMER, refused.delivery().address(),
-                slowConsumerExplanation(last), last == null ? Map.of() : last.delivery().position()));
+                slowConsumerExplanation(last), slowConsumerHeaders(last, refused)));
     }
 
     /**
@@ -81,6 +81,19 @@ final class SockJsSession implements AddressFanout.Subscriber {
             + "(limits.maxQueuedBytesPerConnection / limits.maxQueuedMessagesPerConnection); "
             + (last == null ? "nothing was sent" : "the last message sent was " + last.delivery().address() + " at "
             + last.delivery().position()) + "; reconnect";
+    }
+
+    /**
+     * @return the error's headers: the Kafka position of the last message sent, and the {@code resume} token of the
+     * refused message's subscription (where it continues from)
+     */
+    static Map<String, String> slowConsumerHeaders(OutboundMessage last, OutboundMessage refused) {
+        Map<String, String> headers = new LinkedHashMap<>(last == null ? Map.of() : last.delivery().position());
+        String resume = refused.stream().lastWritten();
+        if (resume != null) {
+            headers.put(Delivery.RESUME_HEADER, resume);
+        }
+        return headers;
     }
 
     void start() {
@@ -206,7 +219,7 @@ final class SockJsSession implements AddressFanout.Subscriber {
         }
         switch (type) {
             case "register":
-                register(address);
+                register(address, headers);
                 break;
             case "unregister":
                 unregister(address);
@@ -226,7 +239,7 @@ final class SockJsSession implements AddressFanout.Subscriber {
         return address instanceof String && ((String) address).length() <= 1024 ? (String) address : null;
     }
 
-    private void register(String address) {
+    private void register(String address, JsonObject headers) {
         if (registered.containsKey(address)) {
             sendError(ErrorCodes.DUPLICATE_SUBSCRIPTION, address, "Already registered on this address");
             return;
@@ -241,10 +254,20 @@ final class SockJsSession implements AddressFanout.Subscriber {
             sendError(ErrorCodes.ACCESS_DENIED, address, "Access denied: register on '" + address + "' is not permitted");
             return;
         }
-        registered.put(address, rules.slowClientPolicy(address, null));
-        context.fanout().subscribe(address, this).onFailure(e -> {
-            if (!closed && registered.containsKey(address)) {
+        Since since;
+        try {
+            since = headers == null ? null : Since.parse(headerText(headers, Since.HEADER), headerText(headers, Since.SNAPSHOT_HEADER));
+        } catch (IllegalArgumentException e) {
+            sendError(ErrorCodes.BAD_SINCE, address, e.getMessage());
+            return;
+        }
+        SubscriptionStream stream = new SubscriptionStream(client, address, rules.slowClientPolicy(address, null), null, outbound,
+            this::accepts, () -> !closed && !closing, context.limits().getMaxQueuedMessagesPerConnection());
+        registered.put(address, stream);
+        stream.start(context.fanout(), context.replays(), since).onFailure(e -> {
+            if (!closed && registered.get(address) == stream) {
                 registered.remove(address);
+                stream.cancel();
                 LOG.warn("SockJS client {} ({}): register on {} failed: {}", client, identity.describe(), address, e.toString());
                 sendError(ErrorCodes.REGISTRATION_FAILED, address, "The node could not register '" + address
                     + "' in its cluster; register again");
@@ -258,8 +281,17 @@ final class SockJsSession implements AddressFanout.Subscriber {
             sendError(ErrorCodes.INVALID_FRAME, address, "Not registered on this address");
             return;
         }
-        registered.remove(address);
-        context.fanout().unsubscribe(address, this);
+        SubscriptionStream stream = registered.remove(address);
+        stream.cancel();
+        context.fanout().unsubscribe(address, stream);
+    }
+
+    /**
+     * @return the header's value when it is a string, else {@code null} (a {@code since} must be text)
+     */
+    private static String headerText(JsonObject headers, String name) {
+        Object value = headers.getValue(name);
+        return value == null ? null : value.toString();
     }
 
     private void sendToBus(String type, String address, JsonObject frame, JsonObject clientHeaders) {
@@ -398,18 +430,19 @@ final class SockJsSession implements AddressFanout.Subscriber {
         });
     }
 
-    @Override
-    public void deliver(Delivery delivery) {
+    /**
+     * @return whether the message may go to the client now: the connection is open, its token valid, and the rules
+     * permit it (a token that expired closes the connection)
+     */
+    private boolean accepts(Delivery delivery) {
         if (closed || closing) {
-            return;
+            return false;
         }
         if (identity.isExpired(System.currentTimeMillis())) {
             closeWithError(AuthFailure.TOKEN_EXPIRED, null, "The token expired; reconnect with a fresh one");
-            return;
+            return false;
         }
-        if (rules.permitsDelivery(delivery.address(), delivery.body())) {
-            outbound.offer(OutboundMessage.forSockJs(delivery), registered.get(delivery.address()));
-        }
+        return rules.permitsDelivery(delivery.address(), delivery.body());
     }
 
     /**
@@ -478,9 +511,10 @@ final class SockJsSession implements AddressFanout.Subscriber {
             return;
         }
         closed = true;
-        for (String address : registered.keySet()) {
-            context.fanout().unsubscribe(address, this);
-        }
+        registered.forEach((address, stream) -> {
+            stream.cancel();
+            context.fanout().unsubscribe(address, stream);
+        });
         registered.clear();
         pending.clear();
         onClosed.accept(this);

@@ -5,6 +5,7 @@ import io.kafkabridge.auth.Authenticator;
 import io.kafkabridge.auth.Identity;
 import io.kafkabridge.kafka.KafkaSinkVerticle;
 import io.kafkabridge.config.StompEndpointOptions;
+import io.kafkabridge.delivery.Since;
 import io.kafkabridge.sink.SinkRoutes;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -387,7 +388,14 @@ public final class StompBridge {
                 + "' is not permitted by the bridge rules");
             return;
         }
-        session.subscribe(id, address).onComplete(registered -> {
+        Since since;
+        try {
+            since = Since.parse(frame.getHeader(Since.HEADER), frame.getHeader(Since.SNAPSHOT_HEADER));
+        } catch (IllegalArgumentException e) {
+            session.fail(ErrorCodes.BAD_SINCE, address, e.getMessage());
+            return;
+        }
+        session.subscribe(id, address, since).onComplete(registered -> {
             if (session.isClosed()) {
                 return;
             }

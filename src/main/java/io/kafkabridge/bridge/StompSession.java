@@ -2,7 +2,7 @@ package io.kafkabridge.bridge;
 
 import io.kafkabridge.auth.AuthFailure;
 import io.kafkabridge.auth.Identity;
-import io.kafkabridge.delivery.SlowClientPolicy;
+import io.kafkabridge.delivery.Since;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.stomp.Frame;
@@ -25,7 +25,8 @@ final class StompSession {
     private final String client;
     private final long openedAt;
     private final RateLimiter rate;
-    private final Map<String, Subscription> subscriptions = new LinkedHashMap<>();
+    /** The subscriptions by id: each delivers its address's messages as MESSAGE frames with its id. */
+    private final Map<String, SubscriptionStream> subscriptions = new LinkedHashMap<>();
     private final ConnectionOutbound outbound;
     private Identity identity = Identity.ANONYMOUS;
     private PermissionRules.Bound rules;
@@ -40,34 +41,18 @@ final class StompSession {
     private final Runnable abort;
 
     /**
-     * A subscription: delivers the address's messages as MESSAGE frames with its id.
+     * @return whether the message may go to the client now: the connection is open, its token valid, and the rules
+     * permit it (a token that expired closes the connection)
      */
-    private final class Subscription implements AddressFanout.Subscriber {
-        final String id;
-        final String address;
-        final byte[] encodedId;
-        final SlowClientPolicy policy;
-
-        Subscription(String id, String address) {
-            this.id = id;
-            this.address = address;
-            this.encodedId = Delivery.encodeSubscriptionId(id);
-            this.policy = rules.slowClientPolicy(address, null);
+    private boolean accepts(Delivery delivery) {
+        if (closed) {
+            return false;
         }
-
-        @Override
-        public void deliver(Delivery delivery) {
-            if (closed) {
-                return;
-            }
-            if (identity.isExpired(System.currentTimeMillis())) {
-                fail(AuthFailure.TOKEN_EXPIRED, null, "The token expired; reconnect with a fresh one");
-                return;
-            }
-            if (rules.permitsDelivery(delivery.address(), delivery.body())) {
-                outbound.offer(OutboundMessage.forStomp(delivery, encodedId), policy);
-            }
+        if (identity.isExpired(System.currentTimeMillis())) {
+            fail(AuthFailure.TOKEN_EXPIRED, null, "The token expired; reconnect with a fresh one");
+            return false;
         }
+        return rules.permitsDelivery(delivery.address(), delivery.body());
     }
 
     /**
@@ -82,9 +67,10 @@ final class StompSession {
         this.host = host;
         this.abort = abort;
         this.outbound = new ConnectionOutbound(context, client,
-            (message, dropped) -> write.apply(message.delivery().stompFrame(message.subscriptionId(), dropped)),
+            (message, dropped) -> write.apply(message.delivery().stompFrame(message.subscriptionId(), dropped,
+                message.resumeOverride())),
             (last, refused) -> fail(ErrorCodes.SLOW_CONSUMER, refused.delivery().address(),
-                SockJsSession.slowConsumerExplanation(last), null, last == null ? Map.of() : last.delivery().position()));
+                SockJsSession.slowConsumerExplanation(last), null, SockJsSession.slowConsumerHeaders(last, refused)));
         this.openedAt = System.currentTimeMillis();
         this.lastActivity = openedAt;
         this.rate = new RateLimiter(context.limits().getMaxInboundMessagesPerSecond());
@@ -159,20 +145,24 @@ final class StompSession {
     }
 
     /**
-     * @return completes once the subscription receives messages
+     * @param since the replay the subscription asked for, or {@code null}
+     * @return completes once the subscription receives live messages (its replay, if any, is read from then on)
      */
-    Future<Void> subscribe(String id, String address) {
-        Subscription subscription = new Subscription(id, address);
+    Future<Void> subscribe(String id, String address, Since since) {
+        SubscriptionStream subscription = new SubscriptionStream(client, address, rules.slowClientPolicy(address, null),
+            Delivery.encodeSubscriptionId(id), outbound, this::accepts, () -> !closed,
+            context.limits().getMaxQueuedMessagesPerConnection());
         subscriptions.put(id, subscription);
-        return context.fanout().subscribe(address, subscription);
+        return subscription.start(context.fanout(), context.replays(), since);
     }
 
     boolean unsubscribe(String id) {
-        Subscription subscription = subscriptions.remove(id);
+        SubscriptionStream subscription = subscriptions.remove(id);
         if (subscription == null) {
             return false;
         }
-        context.fanout().unsubscribe(subscription.address, subscription);
+        subscription.cancel();
+        context.fanout().unsubscribe(subscription.address(), subscription);
         return true;
     }
 
@@ -241,8 +231,9 @@ final class StompSession {
             return;
         }
         closed = true;
-        for (Subscription subscription : subscriptions.values()) {
-            context.fanout().unsubscribe(subscription.address, subscription);
+        for (SubscriptionStream subscription : subscriptions.values()) {
+            subscription.cancel();
+            context.fanout().unsubscribe(subscription.address(), subscription);
         }
         subscriptions.clear();
     }

@@ -16,7 +16,7 @@ import static io.kafkabridge.config.JsonFields.*;
  */
 public class GatewayOptions {
 
-    private static final Set<String> KEYS = Set.of("http", "stomp", "kafka", "routes", "bridge", "demo", "auth", "limits", "tls", "sinks");
+    private static final Set<String> KEYS = Set.of("http", "stomp", "kafka", "routes", "bridge", "demo", "auth", "limits", "tls", "sinks", "resume");
 
     private HttpEndpointOptions http;
     private StompEndpointOptions stomp;
@@ -26,6 +26,7 @@ public class GatewayOptions {
     private DemoOptions demo;
     private AuthOptions auth;
     private LimitsOptions limits;
+    private ResumeOptions resume;
     private TlsOptions tls;
     private List<SinkOptions> sinks;
 
@@ -37,6 +38,7 @@ public class GatewayOptions {
         bridge = new PermissionsOptions();
         demo = new DemoOptions();
         limits = new LimitsOptions();
+        resume = new ResumeOptions();
         sinks = new ArrayList<>();
     }
 
@@ -64,6 +66,7 @@ public class GatewayOptions {
             auth = new AuthOptions(readObject(json, "auth", ""));
         }
         limits = new LimitsOptions(readObject(json, "limits", ""));
+        resume = new ResumeOptions(readObject(json, "resume", ""));
         if (json.containsKey("tls")) {
             tls = new TlsOptions(readObject(json, "tls", ""));
         }
@@ -197,6 +200,15 @@ public class GatewayOptions {
         return this;
     }
 
+    public ResumeOptions getResume() {
+        return resume;
+    }
+
+    public GatewayOptions setResume(ResumeOptions resume) {
+        this.resume = resume;
+        return this;
+    }
+
     /**
      * @return the TLS options, or {@code null} when TLS is off
      */
@@ -219,7 +231,8 @@ public class GatewayOptions {
             .put("routes", routeArray)
             .put("bridge", bridge.toJson())
             .put("demo", demo.toJson())
-            .put("limits", limits.toJson());
+            .put("limits", limits.toJson())
+            .put("resume", resume.toJson());
         if (!sinks.isEmpty()) {
             JsonArray sinkArray = new JsonArray();
             sinks.forEach(sink -> sinkArray.add(sink.toJson()));

@@ -79,6 +79,7 @@ public final class OutboundQueue<T extends OutboundQueue.Item> {
     private boolean overflowed;
     private boolean pumping;
     private T lastWritten;
+    private Runnable drainHandler;
 
     /**
      * @param maxBytes    most bytes waiting here
@@ -159,6 +160,16 @@ public final class OutboundQueue<T extends OutboundQueue.Item> {
         slot.item = null;
     }
 
+    /**
+     * Disconnects as if {@code refused} did not fit ({@link Connection#overflow}), whatever the queue holds: a producer
+     * that cannot wait any longer (live messages piling up behind a replay).
+     */
+    public void overflowNow(T refused) {
+        if (!overflowed) {
+            overflow(refused);
+        }
+    }
+
     private void overflow(T refused) {
         overflowed = true;
         queue.clear();
@@ -201,6 +212,25 @@ public final class OutboundQueue<T extends OutboundQueue.Item> {
         } finally {
             pumping = false;
         }
+        if (drainHandler != null && hasRoom()) {
+            Runnable handler = drainHandler;
+            drainHandler = null;
+            handler.run();
+        }
+    }
+
+    /**
+     * @return {@code true} while the queue is less than half full: a producer that can wait (a replay) offers more
+     */
+    public boolean hasRoom() {
+        return !overflowed && queuedBytes < maxBytes / 2 && queuedMessages < maxMessages / 2;
+    }
+
+    /**
+     * Runs {@code handler} once, when {@link #hasRoom()} holds again after writes completed (never after an overflow).
+     */
+    public void whenRoom(Runnable handler) {
+        drainHandler = handler;
     }
 
     /**

@@ -16,6 +16,7 @@ import io.kafkabridge.delivery.InFlightRecords;
 import io.kafkabridge.delivery.SlowClientStats;
 import io.kafkabridge.sink.SinkRoutes;
 import io.kafkabridge.kafka.KafkaHealthProbe;
+import io.kafkabridge.kafka.KafkaReplayer;
 import io.kafkabridge.kafka.SourceStats;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -50,6 +51,7 @@ public class GatewayServerVerticle extends VerticleBase {
     private final ClusterMonitor cluster;
     private final SlowClientStats slowClients;
     private final InFlightRecords inFlight;
+    private final KafkaReplayer replays;
 
     private HttpServer httpServer;
     private HttpConnectionGuard httpGuard;
@@ -62,7 +64,7 @@ public class GatewayServerVerticle extends VerticleBase {
 
     public GatewayServerVerticle(GatewayOptions options, Authenticator authenticator, ConnectionLimiter connections,
                                  KafkaHealthProbe kafkaHealth, SourceStats stats, ClusterMonitor cluster,
-                                 SlowClientStats slowClients, InFlightRecords inFlight) {
+                                 SlowClientStats slowClients, InFlightRecords inFlight, KafkaReplayer replays) {
         this.options = options;
         this.authenticator = authenticator;
         this.connections = connections;
@@ -71,6 +73,7 @@ public class GatewayServerVerticle extends VerticleBase {
         this.cluster = cluster;
         this.slowClients = slowClients;
         this.inFlight = inFlight;
+        this.replays = replays;
     }
 
     @Override
@@ -80,7 +83,7 @@ public class GatewayServerVerticle extends VerticleBase {
         fanout = new AddressFanout(vertx);
         BridgeContext context = new BridgeContext(vertx, authenticator, new PermissionRules(options.getBridge()),
             options.getLimits(), fanout, connections, new SinkRoutes(options.getSinks()), options.getKafka().getProducerTimeoutMs(),
-            slowClients);
+            slowClients, replays);
         sockJsBridge = new SockJsBridge(context);
         stompBridge = new StompBridge(context, options.getStomp(), tls);
 
@@ -199,6 +202,7 @@ public class GatewayServerVerticle extends VerticleBase {
             .put("auth", authenticator.isRequired() ? "required" : "anonymous")
             .put("slowClients", slowClients.toJson())
             .put("source", inFlight.toJson())
+            .put("replays", replays.toJson())
             .put("cluster", cluster.toJson())
             .put("topics", stats.toJson())
             .put("routes", stats.routesToJson());

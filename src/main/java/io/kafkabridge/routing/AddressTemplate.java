@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * An event-bus address template such as {@code user.{key}.orders}, parsed once at startup.
@@ -26,11 +27,17 @@ public final class AddressTemplate {
     private final String source;
     private final List<Part> parts;
     private final List<String> placeholders;
+    /** What the template can render: literal parts quoted, a placeholder any non-empty text. */
+    private final Pattern matcher;
+    /** The parts in order: a literal's text, or {@code null} for a placeholder. */
+    private final List<String> literals;
 
-    private AddressTemplate(String source, List<Part> parts, List<String> placeholders) {
+    private AddressTemplate(String source, List<Part> parts, List<String> placeholders, Pattern matcher, List<String> literals) {
         this.source = source;
+        this.literals = literals;
         this.parts = parts;
         this.placeholders = Collections.unmodifiableList(placeholders);
+        this.matcher = matcher;
     }
 
     /**
@@ -43,6 +50,8 @@ public final class AddressTemplate {
         List<Part> parts = new ArrayList<>();
         List<String> placeholders = new ArrayList<>();
         StringBuilder literal = new StringBuilder();
+        StringBuilder regex = new StringBuilder();
+        List<String> literals = new ArrayList<>();
         int i = 0;
         while (i < template.length()) {
             char c = template.charAt(i);
@@ -61,9 +70,13 @@ public final class AddressTemplate {
                 if (literal.length() > 0) {
                     String text = literal.toString();
                     parts.add(record -> text);
+                    regex.append(Pattern.quote(text));
+                    literals.add(text);
                     literal.setLength(0);
                 }
                 parts.add(placeholder(name, template));
+                regex.append("(?s:.+)");
+                literals.add(null);
                 placeholders.add(name);
                 i = end + 1;
             } else if (c == '}') {
@@ -76,8 +89,11 @@ public final class AddressTemplate {
         if (literal.length() > 0) {
             String text = literal.toString();
             parts.add(record -> text);
+            regex.append(Pattern.quote(text));
+            literals.add(text);
         }
-        return new AddressTemplate(template, List.copyOf(parts), placeholders);
+        return new AddressTemplate(template, List.copyOf(parts), placeholders, Pattern.compile(regex.toString()),
+            Collections.unmodifiableList(literals));
     }
 
     private static Part placeholder(String name, String template) {
@@ -119,6 +135,39 @@ public final class AddressTemplate {
             address.append(text);
         }
         return address.toString();
+    }
+
+    /**
+     * @return {@code true} when some record could be routed to {@code address} by this template (its literal parts in
+     * place, every placeholder at least one character): which routes a replay of the address must read
+     */
+    public boolean canRender(String address) {
+        return matcher.matcher(address).matches();
+    }
+
+    /**
+     * @return {@code true} when some record of {@code topic} could be routed to {@code address} by this template:
+     * {@code {topic}} stands for the topic itself, {@code {partition}} for a number
+     */
+    public boolean canRender(String address, String topic) {
+        if (!placeholders.contains("topic") && !placeholders.contains("partition")) {
+            return canRender(address);
+        }
+        StringBuilder regex = new StringBuilder();
+        int placeholder = 0;
+        for (String literal : literals) {
+            if (literal != null) {
+                regex.append(Pattern.quote(literal));
+                continue;
+            }
+            String name = placeholders.get(placeholder++);
+            regex.append(switch (name) {
+                case "topic" -> Pattern.quote(topic);
+                case "partition" -> "[0-9]+";
+                default -> "(?s:.+)";
+            });
+        }
+        return Pattern.matches(regex.toString(), address);
     }
 
     /**

@@ -13,11 +13,13 @@ import org.apache.kafka.common.header.Header;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collection;
 import java.util.EnumMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -78,6 +80,28 @@ public final class RecordRouter {
     }
 
     /**
+     * @param address    an address a client subscribes to
+     * @param topicNames the topics that exist (for pattern routes)
+     * @return the topics whose records some route may send to {@code address}: what a replay of it reads
+     */
+    public Set<String> topicsFeeding(String address, Collection<String> topicNames) {
+        Set<String> feeding = new TreeSet<>();
+        for (Route route : routes) {
+            if (!route.address().canRender(address)) {
+                continue;
+            }
+            if (route.topic() != null) {
+                if (route.address().canRender(address, route.topic())) {
+                    feeding.add(route.topic());
+                }
+            } else {
+                topicNames.stream().filter(t -> route.matchesTopic(t) && route.address().canRender(address, t)).forEach(feeding::add);
+            }
+        }
+        return feeding;
+    }
+
+    /**
      * @return the routes that read {@code topic}
      */
     public List<Route> routesOf(String topic) {
@@ -91,6 +115,18 @@ public final class RecordRouter {
     }
 
     public RoutingResult route(ConsumerRecord<byte[], byte[]> record) {
+        return route(record, null);
+    }
+
+    /**
+     * @return the messages of the record that go to {@code address} (a replay of it): no other address's body is
+     * decoded
+     */
+    public List<RoutedMessage> routeTo(ConsumerRecord<byte[], byte[]> record, String address) {
+        return route(record, address).messages();
+    }
+
+    private RoutingResult route(ConsumerRecord<byte[], byte[]> record, String onlyAddress) {
         List<RoutedMessage> messages = new ArrayList<>(1);
         List<Integer> unfilled = List.of();
         Map<PayloadFormat, Body> bodies = null;
@@ -107,6 +143,9 @@ public final class RecordRouter {
                     unfilled = new ArrayList<>(1);
                 }
                 unfilled.add(route.index());
+                continue;
+            }
+            if (onlyAddress != null && !onlyAddress.equals(address)) {
                 continue;
             }
             if (bodies == null) {

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -52,6 +53,11 @@ class DeliveryTest {
         }
     }
 
+    /** The delivery of a received message on an address followed since the epoch, no partition seen yet. */
+    private static Delivery delivery(String address, Message<Object> message) {
+        return new Delivery(address, message.body(), message.headers(), 0, Map.of());
+    }
+
     private static Frame parse(Buffer wire) {
         List<Frame> frames = new ArrayList<>();
         FrameParser parser = new FrameParser().handler(frames::add);
@@ -65,11 +71,11 @@ class DeliveryTest {
         DeliveryOptions headers = new DeliveryOptions().addHeader("kafka.topic", "orders").addHeader("kafka.offset", "7")
             .addHeader("kafka.key", "alice").addHeader("dropped", "forged");
         Message<Object> message = receive("user.alice.orders", new JsonObject().put("status", "shipped"), headers);
-        Delivery delivery = new Delivery("user.alice.orders", message);
+        Delivery delivery = delivery("user.alice.orders", message);
 
-        Frame plain = parse(delivery.stompFrame(Delivery.encodeSubscriptionId("s"), 0));
-        Frame afterDrops = parse(delivery.stompFrame(Delivery.encodeSubscriptionId("s"), 3));
-        JsonObject sockJs = new JsonObject(delivery.sockJsFrame(2));
+        Frame plain = parse(delivery.stompFrame(Delivery.encodeSubscriptionId("s"), 0, null));
+        Frame afterDrops = parse(delivery.stompFrame(Delivery.encodeSubscriptionId("s"), 3, null));
+        JsonObject sockJs = new JsonObject(delivery.sockJsFrame(2, null));
 
         assertThat(plain.getHeader("dropped")).as("a message header named dropped is not copied").isNull();
         assertThat(afterDrops.getHeader("dropped")).isEqualTo("3");
@@ -81,7 +87,7 @@ class DeliveryTest {
             .as("a record header named dropped is not passed on").isFalse();
         assertThat(delivery.position()).containsExactly(java.util.Map.entry("kafka.topic", "orders"), java.util.Map.entry("kafka.offset", "7"));
         assertThat(delivery.kafkaKey()).isEqualTo("alice");
-        assertThat(delivery.stompFrameLength() + 1).isEqualTo(delivery.stompFrame(new byte[]{'s'}, 0).length());
+        assertThat(delivery.stompFrameLength() + 1).isEqualTo(delivery.stompFrame(new byte[]{'s'}, 0, null).length());
     }
 
     @Test
@@ -89,10 +95,10 @@ class DeliveryTest {
         DeliveryOptions headers = new DeliveryOptions().addHeader("kafka.topic", "orders").addHeader("kafka.key", "a:b\\c\nd")
             .addHeader("kafka.format", "json");
         Message<Object> message = receive("user.alice.orders", new JsonObject().put("status", "shipped"), headers);
-        Delivery delivery = new Delivery("user.alice.orders", message);
+        Delivery delivery = delivery("user.alice.orders", message);
 
-        Frame first = parse(delivery.stompFrame(Delivery.encodeSubscriptionId("sub-0"), 0));
-        Frame second = parse(delivery.stompFrame(Delivery.encodeSubscriptionId("a:b\nc"), 0));
+        Frame first = parse(delivery.stompFrame(Delivery.encodeSubscriptionId("sub-0"), 0, null));
+        Frame second = parse(delivery.stompFrame(Delivery.encodeSubscriptionId("a:b\nc"), 0, null));
 
         assertThat(first.getCommand().name()).isEqualTo("MESSAGE");
         assertThat(first.getHeader("destination")).isEqualTo("user.alice.orders");
@@ -110,10 +116,10 @@ class DeliveryTest {
     void aLargeFrameSharesTheBodyBytesOfEverySubscriberInDirectMemory() throws Exception {
         String big = "b".repeat(4 * Delivery.SHARED_ABOVE_BYTES);
         Message<Object> message = receive("news", new JsonObject().put("big", big), new DeliveryOptions().addHeader("kafka.offset", "9"));
-        Delivery delivery = new Delivery("news", message);
+        Delivery delivery = delivery("news", message);
 
-        Buffer first = delivery.stompFrame(Delivery.encodeSubscriptionId("s1"), 0);
-        Buffer second = delivery.stompFrame(Delivery.encodeSubscriptionId("s2"), 4);
+        Buffer first = delivery.stompFrame(Delivery.encodeSubscriptionId("s1"), 0, null);
+        Buffer second = delivery.stompFrame(Delivery.encodeSubscriptionId("s2"), 4, null);
 
         ByteBuf firstBytes = ((BufferInternal) first).getByteBuf();
         ByteBuf secondBytes = ((BufferInternal) second).getByteBuf();
@@ -137,9 +143,9 @@ class DeliveryTest {
     @Test
     void aSmallFrameIsOneBufferOfItsOwn() throws Exception {
         Message<Object> message = receive("news", "small", new DeliveryOptions());
-        Delivery delivery = new Delivery("news", message);
+        Delivery delivery = delivery("news", message);
 
-        Buffer frame = delivery.stompFrame(Delivery.encodeSubscriptionId("s"), 0);
+        Buffer frame = delivery.stompFrame(Delivery.encodeSubscriptionId("s"), 0, null);
 
         assertThat(((BufferInternal) frame).getByteBuf().nioBufferCount()).isEqualTo(1);
         assertThat(parse(frame).getBodyAsString()).isEqualTo("small");
@@ -150,8 +156,8 @@ class DeliveryTest {
         Message<Object> one = receive("news", "one", new DeliveryOptions());
         Message<Object> two = receive("news", "two", new DeliveryOptions());
 
-        String firstId = parse(new Delivery("news", one).stompFrame(Delivery.encodeSubscriptionId("s"), 0)).getHeader("message-id");
-        String secondId = parse(new Delivery("news", two).stompFrame(Delivery.encodeSubscriptionId("s"), 0)).getHeader("message-id");
+        String firstId = parse(delivery("news", one).stompFrame(Delivery.encodeSubscriptionId("s"), 0, null)).getHeader("message-id");
+        String secondId = parse(delivery("news", two).stompFrame(Delivery.encodeSubscriptionId("s"), 0, null)).getHeader("message-id");
 
         assertThat(firstId).isNotEqualTo(secondId);
     }
@@ -163,7 +169,7 @@ class DeliveryTest {
             .addHeader("custom", "first").addHeader("custom", "second");
         Message<Object> message = receive("news", "hello", headers);
 
-        Buffer wire = new Delivery("news", message).stompFrame(Delivery.encodeSubscriptionId("s1"), 0);
+        Buffer wire = delivery("news", message).stompFrame(Delivery.encodeSubscriptionId("s1"), 0, null);
         Frame frame = parse(wire);
 
         assertThat(frame.getHeader("destination")).isEqualTo("news");
@@ -184,7 +190,7 @@ class DeliveryTest {
             .addHeader("Message-Id", "forged").addHeader("kept", "yes");
         Message<Object> message = receive("news", "hello", headers);
 
-        Buffer wire = new Delivery("news", message).stompFrame(Delivery.encodeSubscriptionId("s1"), 0);
+        Buffer wire = delivery("news", message).stompFrame(Delivery.encodeSubscriptionId("s1"), 0, null);
 
         assertThat(wire.toString()).doesNotContain("\u0000RECEIPT").doesNotContain("ERROR").endsWith("hello\u0000");
         assertThat(wire.toString().indexOf('\u0000')).as("the only NUL ends the frame").isEqualTo(wire.length() - 1);
@@ -200,7 +206,7 @@ class DeliveryTest {
     void aNullBodyHasNoContentLengthAndAnEmptyBody() throws Exception {
         Message<Object> message = receive("news", null, new DeliveryOptions());
 
-        Frame frame = parse(new Delivery("news", message).stompFrame(Delivery.encodeSubscriptionId("s"), 0));
+        Frame frame = parse(delivery("news", message).stompFrame(Delivery.encodeSubscriptionId("s"), 0, null));
 
         assertThat(frame.getHeader("content-length")).isNull();
         assertThat(frame.getBody() == null || frame.getBody().length() == 0).isTrue();

@@ -30,6 +30,30 @@ class AddressTemplateTest {
             -1, -1, utf8(key), utf8("{}"), headers, Optional.empty());
     }
 
+    // ---- which addresses a template can render (what a replay reads) ----
+
+    @Test
+    void aTemplateCanRenderTheAddressesItsLiteralPartsAllow() {
+        AddressTemplate perUser = AddressTemplate.parse("user.{key}.orders");
+        assertThat(perUser.canRender("user.alice.orders")).isTrue();
+        assertThat(perUser.canRender("user.a.b.orders")).isTrue();
+        assertThat(perUser.canRender("user..orders")).isFalse();
+        assertThat(perUser.canRender("user.alice.order")).isFalse();
+        assertThat(AddressTemplate.parse("dashboard.metrics").canRender("dashboard.metrics")).isTrue();
+        assertThat(AddressTemplate.parse("dashboard.metrics").canRender("dashboardXmetrics")).isFalse();
+        assertThat(AddressTemplate.parse("{topic}").canRender("chat.room-1")).isTrue();
+        assertThat(AddressTemplate.parse("a{{}b").canRender("a{b")).isTrue();
+    }
+
+    @Test
+    void forATopicTheTopicAndPartitionPlaceholdersStandForItsNameAndANumber() {
+        AddressTemplate template = AddressTemplate.parse("feed.{topic}.{partition}");
+        assertThat(template.canRender("feed.orders.3", "orders")).isTrue();
+        assertThat(template.canRender("feed.orders.3", "audit")).isFalse();
+        assertThat(template.canRender("feed.orders.x", "orders")).isFalse();
+        assertThat(AddressTemplate.parse("user.{key}.orders").canRender("user.alice.orders", "anything")).isTrue();
+    }
+
     // ---- rendering ----
 
     @Test

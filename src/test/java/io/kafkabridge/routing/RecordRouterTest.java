@@ -521,4 +521,28 @@ class RecordRouterTest {
         assertThat(onlyMessage(result).body()).isEqualTo("1e400");
         assertThat(result.invalidJson()).isFalse();
     }
+
+    @Test
+    void theTopicsFeedingAnAddressAreThoseOfTheRoutesThatCanRenderIt() {
+        RecordRouter router = router(topicRoute("orders.status", "user.{key}.orders"), topicRoute("metrics", "dashboard.metrics"),
+            patternRoute("chat\\..+", "{topic}"), topicRoute("audit", "user.{key}.orders"));
+
+        assertThat(router.topicsFeeding("user.alice.orders", List.of("orders.status", "metrics", "chat.a", "audit")))
+            .containsExactly("audit", "orders.status");
+        assertThat(router.topicsFeeding("dashboard.metrics", List.of())).containsExactly("metrics");
+        // {topic} stands for the topic itself
+        assertThat(router.topicsFeeding("chat.room-1", List.of("chat.room-1", "chat.room-2", "metrics")))
+            .containsExactly("chat.room-1");
+        assertThat(router.topicsFeeding("nothing.here", List.of("metrics"))).isEmpty();
+    }
+
+    @Test
+    void routingToOneAddressKeepsOnlyItsMessages() {
+        RecordRouter router = router(topicRoute("orders.status", "user.{key}.orders"), topicRoute("orders.status", "all.orders"));
+
+        List<RoutedMessage> messages = router.routeTo(record("orders.status", "alice", "{\"id\":1}"), "all.orders");
+
+        assertThat(messages).extracting(RoutedMessage::address).containsExactly("all.orders");
+        assertThat(router.routeTo(record("orders.status", "alice", "{}"), "user.bob.orders")).isEmpty();
+    }
 }
