@@ -26,6 +26,10 @@
     }
     const body = msg.body || {};
     const headers = msg.headers || {};
+    if (headers.gap === 'true') { // older messages could not all be replayed
+      list.appendChild(el('li', 'chat-gap meta', 'Earlier messages not shown: ' + (body.message || 'gap')));
+      return;
+    }
     const item = el('li', 'chat-message');
     item.setAttribute('data-offset', headers['kafka.offset'] || '');
     item.appendChild(el('span', 'chat-name', body.name));
@@ -36,22 +40,31 @@
     item.scrollIntoView({ block: 'nearest' });
   }
 
+  let handler = null;
+
+  /** Follows a room: its messages of the last hour first, then live; after a reconnect, exactly what was missed. */
   function join(next) {
-    if (room) eb.unregisterHandler('chat.room.' + room, onMessage);
+    if (room && handler) eb.unregisterHandler('chat.room.' + room, {}, handler);
+    if (room !== next) {
+      if (room) Resume.forget('chat.room.' + room);
+      list.textContent = '';
+      empty.hidden = false;
+    }
     room = next;
-    list.textContent = '';
-    empty.hidden = false;
-    eb.registerHandler('chat.room.' + room, {}, onMessage);
+    handler = Resume.registerHandler(eb, 'chat.room.' + room, { since: 'time:' + (Date.now() - 60 * 60 * 1000) }, onMessage);
   }
 
   eb.onopen = () => {
     setState('live');
     showError('');
-    room = null;
+    handler = null; // handlers do not survive a reconnect: join again, resuming where the page stood
     join(roomSelect.value);
   };
   eb.onclose = () => setState(eb.reconnectEnabled ? 'reconnecting' : 'error', eb.reconnectEnabled ? 'reconnecting' : 'error: closed');
-  eb.onerror = (err) => showError(reconnectNotice(err.body) || 'error: ' + (err.message || err.body || JSON.stringify(err)));
+  eb.onerror = (err) => {
+    Resume.rememberNotice(err);
+    showError(reconnectNotice(err.body) || 'error: ' + (err.message || err.body || JSON.stringify(err)));
+  };
   roomSelect.addEventListener('change', () => join(roomSelect.value));
 
   form.addEventListener('submit', (event) => {

@@ -1,10 +1,18 @@
-/* Live dashboard: subscribes dashboard.metrics over STOMP (WebSocket at /stomp). */
+/*
+ * Live dashboard: subscribes dashboard.metrics over STOMP (WebSocket at /stomp) twice: the newest value of every metric
+ * (snapshot: latest-per-key, from a day back), and the last minutes of values for the sparklines, then live (resumed
+ * exactly after a reconnect).
+ */
 'use strict';
 
 (function () {
   const { el, setState, showError, formatTime, decodeBody, reconnectNotice } = window.Demo;
   const DESTINATION = 'dashboard.metrics';
   const HISTORY = 30;
+  /** How far back the sparklines start. */
+  const SPARK_MS = 5 * 60 * 1000;
+  /** How far back the newest value of a metric is looked for. */
+  const LATEST_MS = 24 * 60 * 60 * 1000;
   const KNOWN = ['orders_per_minute', 'revenue_eur', 'active_users', 'p99_latency_ms'];
   const SVG_NS = 'http://www.w3.org/2000/svg';
   const W = 120, H = 32, PAD = 2;
@@ -68,7 +76,11 @@
     spark.setAttribute('aria-label', `last ${values.length} values, min ${formatValue(min)}, max ${formatValue(max)}`);
   }
 
-  function onMetric(metric, headers) {
+  /**
+   * @param addPoint whether the value joins the sparkline (the history subscription), or only sets the reading when it
+   *                 is the newest seen (the snapshot subscription)
+   */
+  function onMetric(metric, headers, addPoint) {
     if (!metric || typeof metric !== 'object' || !metric.name) {
       console.warn('Ignoring a message that is not a metric', metric);
       return;
@@ -78,11 +90,19 @@
     if (!isFinite(value)) return;
     let entry = metrics.get(name);
     if (!entry) {
-      entry = { card: createCard(name), values: [] };
+      entry = { card: createCard(name), values: [], at: -1 };
       metrics.set(name, entry);
     }
-    entry.values.push(value);
-    if (entry.values.length > HISTORY) entry.values.shift();
+    if (addPoint) {
+      entry.values.push(value);
+      if (entry.values.length > HISTORY) entry.values.shift();
+    }
+    const at = Number(headers['kafka.timestamp'] || 0);
+    if (at < entry.at) {
+      if (addPoint) drawSparkline(entry.card, entry.values);
+      return; // an older value than the one shown
+    }
+    entry.at = at;
 
     const card = entry.card;
     const valueNode = card.querySelector('.value');
@@ -104,12 +124,20 @@
     reconnectDelay: 2000,
     onConnect: () => {
       showError('');
-      client.subscribe(DESTINATION, frame => {
+      const handle = addPoint => frame => {
+        const headers = frame.headers || {};
+        if (headers.gap === 'true') { // some history could not be replayed
+          showError('Not all of the history could be replayed: ' + frame.body);
+          return;
+        }
         received++;
         counter.textContent = String(received);
-        const headers = frame.headers || {};
-        onMetric(decodeBody(frame.body, headers), headers);
-      });
+        onMetric(decodeBody(frame.body, headers), headers, addPoint);
+      };
+      // the newest value of every metric, afresh on every connect
+      client.subscribe(DESTINATION, handle(false), { since: 'time:' + (Date.now() - LATEST_MS), snapshot: 'latest-per-key' });
+      // the sparklines: the last minutes, then live, resumed where the page stood after a reconnect
+      Resume.subscribe(client, DESTINATION, handle(true), { since: 'time:' + (Date.now() - SPARK_MS) });
       setState('live');
     },
     onStompError: frame => {

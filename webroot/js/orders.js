@@ -3,6 +3,8 @@
 
 (function () {
   const { el, setState, showError, formatTime, decodeBody, kafkaPosition, reconnectNotice } = window.Demo;
+  /** How far back the page starts: a day of order statuses. */
+  const HISTORY_MS = 24 * 60 * 60 * 1000;
   const USER_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
   const MAX_ROWS = 200;
 
@@ -120,10 +122,15 @@
         return;
       }
       const headers = msg.headers || {};
+      if (headers.gap === 'true') { // the history could not be replayed whole: say so, the newest follow
+        showError('Not all of the history could be replayed: ' + ((msg.body && msg.body.message) || 'gap'));
+        return;
+      }
       onOrder(decodeBody(msg.body, headers), headers);
     };
-    eb.registerHandler(address, {}, handler);
-    registered = { address, handler };
+    // the user's orders of the last 24 hours first (each row keeps its newest status), then live; after a reconnect,
+    // exactly what was missed (Resume remembers where the page stood)
+    registered = { address, handler: Resume.registerHandler(eb, address, { since: 'time:' + (Date.now() - HISTORY_MS) }, handler) };
     setState('live');
   }
 
@@ -135,6 +142,7 @@
   }
 
   function follow(user) {
+    if (currentAddress) Resume.forget(currentAddress);
     unregister();
     clearOrders();
     showError('');
@@ -166,6 +174,7 @@
     };
     // The bridge reports refused addresses as {type: "err", body: "access_denied"} without an address.
     eb.onerror = (err) => {
+      Resume.rememberNotice(err);
       setState('error', 'error: ' + errorText(err));
       showError('Event bus error: ' + errorText(err));
     };

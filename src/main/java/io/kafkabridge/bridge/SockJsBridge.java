@@ -7,6 +7,7 @@ import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.Map;
 import java.util.HashSet;
 import java.util.Set;
 
@@ -96,12 +97,13 @@ public final class SockJsBridge {
     }
 
     /**
-     * Sends every client an {@code err} with the code and closes its connection.
+     * Sends every client an {@code err} with the code, and with the {@code resume} token of each address it registered,
+     * and closes its connection.
      */
     public void disconnectAll(String code, String message) {
         confinement.check("disconnect all clients");
         for (SockJsSession session : sessions.toArray(new SockJsSession[0])) {
-            session.closeWithError(code, null, message);
+            session.closeWithError(code, null, message, Map.of());
         }
     }
 

@@ -295,12 +295,6 @@ final class SockJsSession {
     }
 
     private void sendToBus(String type, String address, JsonObject frame, JsonObject clientHeaders) {
-        Object body = frame.getValue("body");
-        if (body != null && !(body instanceof JsonObject || body instanceof JsonArray || body instanceof String
-            || body instanceof Integer || body instanceof Long || body instanceof Double || body instanceof Boolean)) {
-            sendError(ErrorCodes.INVALID_FRAME, address, "Unsupported body type");
-            return;
-        }
         Object replyAddress = frame.getValue("replyAddress");
         if (replyAddress != null && (!(replyAddress instanceof String) || ((String) replyAddress).length() > MAX_REPLY_ADDRESS_LENGTH
             || ((String) replyAddress).isEmpty())) {
@@ -308,9 +302,17 @@ final class SockJsSession {
                 + " characters (the client's generated id)");
             return;
         }
+        // a refused send with a reply handler fails that handler: the err goes to its reply address
+        String refusalAddress = replyAddress != null ? (String) replyAddress : address;
+        Object body = frame.getValue("body");
+        if (body != null && !(body instanceof JsonObject || body instanceof JsonArray || body instanceof String
+            || body instanceof Integer || body instanceof Long || body instanceof Double || body instanceof Boolean)) {
+            sendError(ErrorCodes.INVALID_FRAME, refusalAddress, "Unsupported body type");
+            return;
+        }
         if (!rules.permitsSend(address, body)) {
             LOG.info("SockJS client {} ({}) refused: {} to {} is not permitted", client, identity.describe(), type, address);
-            sendError(ErrorCodes.ACCESS_DENIED, address, "Access denied: " + type + " to '" + address + "' is not permitted");
+            sendError(ErrorCodes.ACCESS_DENIED, refusalAddress, "Access denied: " + type + " to '" + address + "' is not permitted");
             return;
         }
         MultiMap busHeaders = busHeaders(clientHeaders);
@@ -487,7 +489,18 @@ final class SockJsSession {
         closing = true;
         // a client that does not read never gets it: then its connection is dropped, not left to flush forever
         long fallback = context.vertx().setTimer(CLOSE_GRACE_MS, id -> abort());
-        socket.write(errorFrame(code, address, message, headers)).onComplete(written -> {
+        JsonObject resume = new JsonObject();
+        registered.forEach((registeredAddress, stream) -> {
+            if (stream.lastWritten() != null) {
+                resume.put(registeredAddress, stream.lastWritten());
+            }
+        });
+        Buffer frame = errorFrame(code, address, message, headers);
+        if (!resume.isEmpty()) {
+            // where every registered address continues from ({"address": token}), to register again with since
+            frame = new JsonObject(frame).put(Delivery.RESUME_HEADER, resume).toBuffer();
+        }
+        socket.write(frame).onComplete(written -> {
             context.vertx().cancelTimer(fallback);
             close();
         });

@@ -214,6 +214,12 @@ final class StompSession {
             headers.put(Frame.RECEIPT_ID, receipt);
         }
         headers.putAll(extra);
+        // where every subscription continues from, to subscribe again with since
+        subscriptions.forEach((id, subscription) -> {
+            if (subscription.lastWritten() != null) {
+                headers.put(Delivery.RESUME_HEADER + "." + id, subscription.lastWritten());
+            }
+        });
         connection.write(Frames.createErrorFrame(code, headers, explanation));
         connection.close();
         if (!abortScheduled) {

@@ -6,6 +6,8 @@ import io.kafkabridge.testing.GatewayNode;
 import io.kafkabridge.testing.KafkaBroker;
 import io.kafkabridge.testing.RawSockJsClient;
 import io.kafkabridge.testing.RawStompClient;
+import io.kafkabridge.testing.ResumingSubscriber;
+import io.kafkabridge.testing.ResumingSubscriber.Got;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.json.JsonArray;
@@ -27,14 +29,15 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import static io.kafkabridge.testing.ResumingSubscriber.assertOnceInPartitionOrder;
+import static io.kafkabridge.testing.ResumingSubscriber.positions;
+import static io.kafkabridge.testing.ResumingSubscriber.read;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -115,117 +118,16 @@ class ResumeTest {
         return metadata.partition() + "@" + metadata.offset();
     }
 
-    /** What a client got: a message's position ({@code partition@offset}, or null), its headers and body. */
-    private record Got(String position, Map<String, String> headers, Object body) {
-        String resume() {
-            return headers.get("resume");
-        }
-
-        boolean isGap() {
-            return "true".equals(headers.get("gap"));
-        }
-    }
-
-    /** One client, SockJS or STOMP over WebSocket. */
-    private interface Subscriber extends AutoCloseable {
-        void subscribe(String address, Map<String, String> headers);
-
-        Got next(String what);
-
-        @Override
-        void close();
-    }
-
-    private Subscriber sockJs(GatewayNode node) {
-        RawSockJsClient client = RawSockJsClient.connect(clients, node.httpPort(), null);
-        Subscriber subscriber = new Subscriber() {
-            @Override
-            public void subscribe(String address, Map<String, String> headers) {
-                client.send(new JsonObject().put("type", "register").put("address", address)
-                    .put("headers", new JsonObject(new HashMap<>(headers))));
-            }
-
-            @Override
-            public Got next(String what) {
-                JsonObject frame = BridgeProbes.nextSockJsMessage(client, f -> true, what);
-                Map<String, String> headers = new HashMap<>();
-                frame.getJsonObject("headers").forEach(e -> headers.put(e.getKey(), String.valueOf(e.getValue())));
-                return new Got(positionOf(headers), headers, frame.getValue("body"));
-            }
-
-            @Override
-            public void close() {
-                client.close();
-            }
-        };
+    private ResumingSubscriber sockJs(GatewayNode node) {
+        ResumingSubscriber subscriber = ResumingSubscriber.sockJs(clients, node.httpPort());
         closing.add(subscriber);
         return subscriber;
     }
 
-    private Subscriber stompOverWebSocket(GatewayNode node) {
-        RawStompClient client = RawStompClient.connectWebSocket(clients, node.httpPort(), "/stomp", new WebSocketClientOptions());
-        BridgeProbes.stompConnect(client, "0,0");
-        Subscriber subscriber = new Subscriber() {
-            @Override
-            public void subscribe(String address, Map<String, String> headers) {
-                Map<String, String> frame = new HashMap<>(headers);
-                frame.put("id", "s1");
-                frame.put("destination", address);
-                frame.put("receipt", "subscribed");
-                client.send("SUBSCRIBE", frame, null);
-            }
-
-            @Override
-            public Got next(String what) {
-                RawStompClient.Received frame = BridgeProbes.nextStompMessage(client, f -> true, DELIVERY, what);
-                return new Got(positionOf(frame.headers()), frame.headers(), new JsonObject(frame.body()));
-            }
-
-            @Override
-            public void close() {
-                client.close();
-            }
-        };
+    private ResumingSubscriber stompOverWebSocket(GatewayNode node) {
+        ResumingSubscriber subscriber = ResumingSubscriber.stompOverWebSocket(clients, node.httpPort());
         closing.add(subscriber);
         return subscriber;
-    }
-
-    private static String positionOf(Map<String, String> headers) {
-        return headers.containsKey("kafka.offset") ? headers.get("kafka.partition") + "@" + headers.get("kafka.offset") : null;
-    }
-
-    /** Reads messages until {@code count} records arrived (probes skipped); the gap message, if any, comes first. */
-    private static List<Got> read(Subscriber client, int count, String what) {
-        List<Got> got = new ArrayList<>();
-        long records = 0;
-        while (records < count) {
-            Got next = client.next(what + " (" + records + " of " + count + " so far)");
-            got.add(next);
-            if (next.position() != null) {
-                records++;
-            }
-        }
-        return got;
-    }
-
-    /** Every record once, each partition in offset order. */
-    private static void assertOnceInPartitionOrder(List<Got> got) {
-        Map<String, Long> last = new HashMap<>();
-        Set<String> seen = new LinkedHashSet<>();
-        for (Got message : got) {
-            if (message.position() == null) {
-                continue;
-            }
-            assertThat(seen.add(message.position())).as("%s delivered twice", message.position()).isTrue();
-            String[] parts = message.position().split("@");
-            Long previous = last.put(parts[0], Long.parseLong(parts[1]));
-            assertThat(previous == null || previous < Long.parseLong(parts[1]))
-                .as("partition %s: offset %s after %s", parts[0], parts[1], previous).isTrue();
-        }
-    }
-
-    private static List<String> positions(List<Got> got) {
-        return got.stream().map(Got::position).filter(p -> p != null).toList();
     }
 
     @Test
@@ -238,9 +140,9 @@ class ResumeTest {
         resumesOnTheOtherNodeWithExactlyWhatItMissed(this::stompOverWebSocket);
     }
 
-    private void resumesOnTheOtherNodeWithExactlyWhatItMissed(java.util.function.Function<GatewayNode, Subscriber> connect) {
+    private void resumesOnTheOtherNodeWithExactlyWhatItMissed(java.util.function.Function<GatewayNode, ResumingSubscriber> connect) {
         deployNodes(new JsonObject());
-        Subscriber first = connect.apply(nodeA);
+        ResumingSubscriber first = connect.apply(nodeA);
         first.subscribe("room.r1", Map.of());
         // subscribed: a probe record reaches it (node A reads the topic from the start)
         produce("r1", 0, "probe", -1);
@@ -267,7 +169,7 @@ class ResumeTest {
         List<String> missed = sent.stream().map(ResumeTest::position).toList();
         assertThat(missed).hasSize(500);
 
-        Subscriber resumed = connect.apply(nodeB);
+        ResumingSubscriber resumed = connect.apply(nodeB);
         resumed.subscribe("room.r1", Map.of("since", token));
         // records produced while the replay is read reach it too, once
         CompletableFuture<List<String>> during = CompletableFuture.supplyAsync(() -> {
@@ -300,7 +202,7 @@ class ResumeTest {
             // a timestamp of its own per record: which are the newest is not left to the clock's resolution
             produced.add(position(produce("r1", i % 3, "k" + i, i, before + i)));
         }
-        Subscriber client = sockJs(nodeB);
+        ResumingSubscriber client = sockJs(nodeB);
         client.subscribe("room.r1", Map.of("since", "time:" + before));
 
         Got gap = client.next("the gap message");
@@ -325,7 +227,7 @@ class ResumeTest {
         }
         produce("r2", 0, "order-0", 1000);
 
-        Subscriber client = stompOverWebSocket(nodeA);
+        ResumingSubscriber client = stompOverWebSocket(nodeA);
         client.subscribe("room.r1", Map.of("since", "time:" + before, "snapshot", "latest-per-key"));
         List<Got> snapshot = read(client, 9, "the newest record of each of 9 keys");
         assertThat(positions(snapshot)).containsExactlyInAnyOrderElementsOf(newest.values());
@@ -338,7 +240,7 @@ class ResumeTest {
     @Test
     void aTokenPastWhatKafkaStillHoldsStartsWithAGap() throws Exception {
         deployNodes(new JsonObject());
-        Subscriber first = sockJs(nodeA);
+        ResumingSubscriber first = sockJs(nodeA);
         first.subscribe("room.r1", Map.of());
         produce("r1", 0, "probe", -1);
         String token = first.next("the probe record").resume();
@@ -354,7 +256,7 @@ class ResumeTest {
                 .all().get(30, TimeUnit.SECONDS);
         }
 
-        Subscriber resumed = sockJs(nodeB);
+        ResumingSubscriber resumed = sockJs(nodeB);
         resumed.subscribe("room.r1", Map.of("since", token));
         Got gap = resumed.next("the gap message");
         assertThat(gap.isGap()).as("first message %s", gap).isTrue();
@@ -398,7 +300,7 @@ class ResumeTest {
     @Test
     void aTokenOfAnotherAddressReadsNothingOfIt() {
         deployNodes(new JsonObject());
-        Subscriber other = sockJs(nodeA);
+        ResumingSubscriber other = sockJs(nodeA);
         other.subscribe("room.r2", Map.of());
         produce("r2", 0, "probe", -1);
         String tokenOfR2 = other.next("a record of room.r2").resume();
@@ -407,7 +309,7 @@ class ResumeTest {
         }
         String ofR1 = position(produce("r1", 1, "k", 100));
 
-        Subscriber client = sockJs(nodeB);
+        ResumingSubscriber client = sockJs(nodeB);
         client.subscribe("room.r1", Map.of("since", tokenOfR2));
         Got first = client.next("the first message");
         assertThat(first.position()).isEqualTo(ofR1);
