@@ -79,6 +79,8 @@ public final class KafkaReplayer implements ReplaySource {
         config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         config.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000");
+        // a replay reads what exists: asking for a routed topic that does not exist must not create it
+        config.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
         this.consumerConfig = config;
         this.workers = vertx.createSharedWorkerExecutor("kafka-eventbus-bridge-replay", options.getMaxConcurrent(),
             options.getTimeoutMs() * 4, TimeUnit.MILLISECONDS);
