@@ -40,13 +40,16 @@ public record Since(ResumeToken token, long timeMs, boolean snapshot) {
         }
         if (since.startsWith(TIME_PREFIX)) {
             String millis = since.substring(TIME_PREFIX.length());
-            long time;
-            try {
-                time = millis.length() > 19 ? -1 : Long.parseLong(millis);
-            } catch (NumberFormatException e) {
-                time = -1;
+            long time = -1;
+            // ASCII digits only (Long.parseLong would take other scripts' digits and a sign)
+            if (!millis.isEmpty() && millis.length() <= 19 && millis.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                try {
+                    time = Long.parseLong(millis);
+                } catch (NumberFormatException e) {
+                    time = -1;
+                }
             }
-            if (time < 0 || !millis.chars().allMatch(Character::isDigit)) {
+            if (time < 0) {
                 throw new IllegalArgumentException("header since: time: must be followed by epoch milliseconds, not '"
                     + abbreviate(millis) + "'");
             }

@@ -33,6 +33,8 @@ class SinceTest {
         assertThatThrownBy(() -> Since.parse("time:12x", null)).hasMessageStartingWith("header since:");
         assertThatThrownBy(() -> Since.parse("time:99999999999999999999", null)).hasMessageStartingWith("header since:");
         assertThatThrownBy(() -> Since.parse("yesterday", null)).hasMessageStartingWith("header since:");
+        assertThatThrownBy(() -> Since.parse("time:+5", null)).hasMessageStartingWith("header since:");
+        assertThatThrownBy(() -> Since.parse("time:\u0663", null)).as("an Arabic-Indic three").hasMessageStartingWith("header since:");
         assertThatThrownBy(() -> Since.parse("time:1", "all")).hasMessageStartingWith("header snapshot:");
         assertThatThrownBy(() -> Since.parse(null, Since.LATEST_PER_KEY)).hasMessageContaining("needs a since header");
     }

@@ -36,9 +36,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Resume across the nodes of one cluster: a SockJS client and a STOMP-over-WebSocket client of an address fed by 3
- * partitions leave node 1 (they disconnect, or node 1 is SIGKILLed); 500 records of the address and 5,000 of others
- * are produced; they subscribe on node 2 with their last {@code resume} token and get exactly the 500, in partition
- * order, then live records (those produced during the replay included) with none lost or repeated at the switch.
+ * partitions leave node 1 (they disconnect; later, node 1 is SIGKILLed under two others); 500 records of the address
+ * and 5,000 of others are produced; they subscribe on node 2 with their last {@code resume} token and get exactly the
+ * 500 (and what the other resumed client made them miss), in partition order, then live records (those produced during
+ * the replay included) with none lost or repeated at the switch.
  */
 @ExtendWith(KafkaBroker.class)
 class ClusterResumeIT {
@@ -48,7 +49,7 @@ class ClusterResumeIT {
     private static KafkaProducer<String, String> producer;
     private GatewayCluster cluster;
     private final List<ResumingSubscriber> clients = new ArrayList<>();
-    /** Every record of room.r1 produced after the clients left node 1. */
+    /** Every record of the room produced after the clients left node 1. */
     private final List<String> sinceLeaving = new ArrayList<>();
 
     @BeforeAll
@@ -106,18 +107,18 @@ class ClusterResumeIT {
         return client;
     }
 
-    /** The clients on node 1 read 100 records of room.r1; returns each one's last resume token. */
-    private List<String> readFirstRecords(String topic, List<ResumingSubscriber> onFirstNode) {
+    /**
+     * The clients on node 1 subscribe to the room from now on ({@code since: time:}, so that no record produced after
+     * the subscription can be missed however long its registration takes to reach the other node) and read 100
+     * records; returns each one's last resume token.
+     */
+    private List<String> readFirstRecords(String topic, String room, List<ResumingSubscriber> onFirstNode) {
         List<String> tokens = new ArrayList<>();
-        onFirstNode.forEach(client -> client.subscribe("room.r1", Map.of()));
-        // subscribed cluster-wide once a record produced now reaches them
-        String probe = position(producer.send(record(topic, "r1", 0, -1)));
-        for (ResumingSubscriber client : onFirstNode) {
-            assertThat(client.next("the probe record").position()).isEqualTo(probe);
-        }
+        String now = "time:" + System.currentTimeMillis();
+        onFirstNode.forEach(client -> client.subscribe("room." + room, Map.of("since", now)));
         List<String> before = new ArrayList<>();
         for (int i = 0; i < 100; i++) {
-            before.add(position(producer.send(record(topic, "r1", i % 3, i))));
+            before.add(position(producer.send(record(topic, room, i % 3, i))));
         }
         for (ResumingSubscriber client : onFirstNode) {
             List<Got> seen = read(client, 100, "the first 100 records on node 1");
@@ -127,14 +128,14 @@ class ClusterResumeIT {
         return tokens;
     }
 
-    /** 500 records of room.r1 among 5,000 of other rooms. */
-    private void produceWhileAway(String topic) {
+    /** 500 records of the room among 5,000 of other rooms. */
+    private void produceWhileAway(String topic, String room) {
         List<Future<RecordMetadata>> sent = new ArrayList<>();
         for (int i = 0; i < 5_500; i++) {
             if (i % 11 == 0) {
-                sent.add(producer.send(record(topic, "r1", i % 3, 1000 + i)));
+                sent.add(producer.send(record(topic, room, i % 3, 1000 + i)));
             } else {
-                producer.send(record(topic, "r" + (2 + i % 5), i % 3, 1000 + i));
+                producer.send(record(topic, "other" + i % 5, i % 3, 1000 + i));
             }
         }
         producer.flush();
@@ -143,16 +144,16 @@ class ClusterResumeIT {
     }
 
     /**
-     * Resumes on node 2 with the token while 50 more are produced: exactly every record of room.r1 since the clients
+     * Resumes on node 2 with the token while 50 more are produced: exactly every record of the room since the clients
      * left node 1, then live.
      */
-    private void assertResumesWithExactlyWhatItMissed(String topic, ResumingSubscriber client, String token) {
+    private void assertResumesWithExactlyWhatItMissed(String topic, String room, ResumingSubscriber client, String token) {
         List<String> missed = List.copyOf(sinceLeaving);
-        client.subscribe("room.r1", Map.of("since", token));
+        client.subscribe("room." + room, Map.of("since", token));
         CompletableFuture<List<String>> during = CompletableFuture.supplyAsync(() -> {
             List<String> live = new ArrayList<>();
             for (int i = 0; i < 50; i++) {
-                live.add(position(producer.send(record(topic, "r1", i % 3, 10_000 + i))));
+                live.add(position(producer.send(record(topic, room, i % 3, 10_000 + i))));
             }
             return live;
         });
@@ -163,43 +164,38 @@ class ClusterResumeIT {
         assertThat(got).noneMatch(Got::isGap);
         assertThat(positions(got)).containsExactlyInAnyOrderElementsOf(expected);
         assertOnceInPartitionOrder(got);
-        String sentinel = position(producer.send(record(topic, "r1", 1, 99_999)));
+        String sentinel = position(producer.send(record(topic, room, 1, 99_999)));
         sinceLeaving.add(sentinel);
         assertThat(client.next("the sentinel record").position()).isEqualTo(sentinel);
     }
 
     @Test
-    void clientsThatLeftResumeOnTheOtherNodeWithExactlyWhatTheyMissed(@TempDir Path dir) throws Exception {
-        String topic = "resume.left." + System.nanoTime();
+    void clientsThatLeftANodeOrWhoseNodeWasKilledResumeOnTheOtherNodeWithExactlyWhatTheyMissed(@TempDir Path dir) throws Exception {
+        String topic = "resume." + System.nanoTime();
         List<Node> nodes = startCluster(dir, topic);
+
+        // the clients disconnect from node 1
         ResumingSubscriber sockJs = track(ResumingSubscriber.sockJs(vertx, nodes.get(0).httpPort()));
         ResumingSubscriber stomp = track(ResumingSubscriber.stompOverWebSocket(vertx, nodes.get(0).httpPort()));
-        List<String> tokens = readFirstRecords(topic, List.of(sockJs, stomp));
+        List<String> tokens = readFirstRecords(topic, "left", List.of(sockJs, stomp));
         sockJs.close();
         stomp.close();
-
-        produceWhileAway(topic);
-
-        assertResumesWithExactlyWhatItMissed(topic, track(ResumingSubscriber.sockJs(vertx, nodes.get(1).httpPort())), tokens.get(0));
+        produceWhileAway(topic, "left");
+        assertResumesWithExactlyWhatItMissed(topic, "left", track(ResumingSubscriber.sockJs(vertx, nodes.get(1).httpPort())), tokens.get(0));
         // the STOMP client missed the SockJS client's records too
-        assertResumesWithExactlyWhatItMissed(topic, track(ResumingSubscriber.stompOverWebSocket(vertx, nodes.get(1).httpPort())),
+        assertResumesWithExactlyWhatItMissed(topic, "left", track(ResumingSubscriber.stompOverWebSocket(vertx, nodes.get(1).httpPort())),
             tokens.get(1));
-    }
 
-    @Test
-    void clientsOfANodeThatWasKilledResumeOnTheOtherNodeWithExactlyWhatTheyMissed(@TempDir Path dir) throws Exception {
-        String topic = "resume.killed." + System.nanoTime();
-        List<Node> nodes = startCluster(dir, topic);
-        ResumingSubscriber sockJs = track(ResumingSubscriber.sockJs(vertx, nodes.get(0).httpPort()));
-        ResumingSubscriber stomp = track(ResumingSubscriber.stompOverWebSocket(vertx, nodes.get(0).httpPort()));
-        List<String> tokens = readFirstRecords(topic, List.of(sockJs, stomp));
+        // node 1 is killed under its clients; its partitions move to node 2 after Kafka's session timeout
+        sinceLeaving.clear();
+        sockJs = track(ResumingSubscriber.sockJs(vertx, nodes.get(0).httpPort()));
+        stomp = track(ResumingSubscriber.stompOverWebSocket(vertx, nodes.get(0).httpPort()));
+        tokens = readFirstRecords(topic, "killed", List.of(sockJs, stomp));
         nodes.get(0).signal("KILL");
-
-        produceWhileAway(topic);
-
-        assertResumesWithExactlyWhatItMissed(topic, track(ResumingSubscriber.sockJs(vertx, nodes.get(1).httpPort())), tokens.get(0));
-        // the STOMP client missed the SockJS client's records too
-        assertResumesWithExactlyWhatItMissed(topic, track(ResumingSubscriber.stompOverWebSocket(vertx, nodes.get(1).httpPort())),
+        produceWhileAway(topic, "killed");
+        assertResumesWithExactlyWhatItMissed(topic, "killed", track(ResumingSubscriber.sockJs(vertx, nodes.get(1).httpPort())),
+            tokens.get(0));
+        assertResumesWithExactlyWhatItMissed(topic, "killed", track(ResumingSubscriber.stompOverWebSocket(vertx, nodes.get(1).httpPort())),
             tokens.get(1));
     }
 }

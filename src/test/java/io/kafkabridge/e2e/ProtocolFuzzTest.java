@@ -1,5 +1,6 @@
 package io.kafkabridge.e2e;
 
+import io.kafkabridge.delivery.ResumeToken;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.turbo.TurboFilter;
@@ -1964,7 +1965,7 @@ class ProtocolFuzzTest {
             {"ping", 6}, {"register-permitted", 8}, {"register-forbidden", 9}, {"unregister", 5}, {"send-publish-permitted", 8},
             {"send-publish-forbidden", 8}, {"wrong-field-types", 10}, {"missing-fields", 5}, {"unknown-type", 4},
             {"deep-nesting", 4}, {"huge-headers", 3}, {"huge-frame", 2}, {"non-json", 6}, {"truncated-json", 5},
-            {"mutated-json", 8}, {"binary-frame", 5}, {"trailing-garbage", 3}, {"unicode-escapes", 4}, {"header-tricks", 6}};
+            {"mutated-json", 8}, {"binary-frame", 5}, {"trailing-garbage", 3}, {"unicode-escapes", 4}, {"header-tricks", 6}, {"register-since", 6}};
 
         static String pick(Random r, Object[][] table) {
             int total = 0;
@@ -2190,6 +2191,19 @@ class ProtocolFuzzTest {
                 case "unregister":
                     text = object(r, fields("unregister", r.nextBoolean() ? permittedOutbound(r) : forbiddenAddress(r)));
                     break;
+                case "register-since": {
+                    Map<String, String> f = fields("register", permittedOutbound(r));
+                    Map<String, String> h = new LinkedHashMap<>();
+                    if (r.nextInt(8) > 0) {
+                        h.put("since", r.nextInt(12) == 0 ? jsonValue(r, 2) : q(Since.since(r)));
+                    }
+                    if (r.nextInt(3) == 0) {
+                        h.put("snapshot", q(Since.snapshot(r)));
+                    }
+                    f.put("headers", object(r, h));
+                    text = object(r, f);
+                    break;
+                }
                 case "send-publish-permitted": {
                     boolean match = r.nextInt(3) == 0;
                     Map<String, String> f = fields(r.nextBoolean() ? "send" : "publish", match ? MATCH : ECHO);
@@ -2478,6 +2492,15 @@ class ProtocolFuzzTest {
                 }
                 if (addr.length() > 200 || state.registered.contains(addr)) {
                     return Verdict.of(Expect.ANY, addr.length() > 200 ? "very long permitted address" : "address registered already");
+                }
+                if (headers != null) {
+                    JsonObject h = (JsonObject) headers;
+                    Object since = h.getValue("since");
+                    Object snapshot = h.getValue("snapshot");
+                    String problem = Since.problem(since == null ? null : since.toString(), snapshot == null ? null : snapshot.toString());
+                    if (problem != null) {
+                        return Verdict.of(lenient ? Expect.ANY : Expect.REJECT, "register with " + problem);
+                    }
                 }
                 state.registered.add(addr);
                 return Verdict.of(lenient ? Expect.ANY : Expect.ACCEPT, "register of a permitted address");
@@ -2895,6 +2918,10 @@ class ProtocolFuzzTest {
                     if (!permittedOutbound(destination)) {
                         return Verdict.of(Expect.REJECT, "SUBSCRIBE to a non-permitted destination");
                     }
+                    String sinceProblem = Since.problem(h.get("since"), h.get("snapshot"));
+                    if (sinceProblem != null && destination.length() <= 200) {
+                        return Verdict.of(Expect.REJECT, "SUBSCRIBE with " + sinceProblem);
+                    }
                     s.subscriptions.add(id);
                     String ack = h.get("ack");
                     if (ack != null && !Set.of("auto", "client", "client-individual").contains(ack)) {
@@ -2947,6 +2974,90 @@ class ProtocolFuzzTest {
         }
     }
 
+    /**
+     * The {@code since} and {@code snapshot} headers of a subscription: values to fuzz with, and the README's contract
+     * as the oracle (a token is well formed when {@link ResumeToken#decode}, unit-tested on its own, reads it).
+     */
+    static final class Since {
+        static String since(Random r) {
+            switch (r.nextInt(12)) {
+                case 0:
+                    return "time:" + Math.abs(r.nextLong() % 2_000_000_000_000L);
+                case 1:
+                    return "time:" + new String[] {"", "-1", "1.5", "1e3", " 5", "5 ", "99999999999999999999", "0x10", "٣"}[r.nextInt(9)];
+                case 2:
+                    return new String[] {"time", "TIME:5", "time:", "latest", "", " "}[r.nextInt(6)];
+                case 3:
+                case 4:
+                    return token(r);
+                case 5: {
+                    String token = token(r);
+                    return token.substring(0, r.nextInt(token.length()));
+                }
+                case 6: {
+                    char[] token = token(r).toCharArray();
+                    int i = r.nextInt(token.length);
+                    token[i] = token[i] == 'A' ? 'B' : 'A';
+                    return new String(token);
+                }
+                case 7:
+                    return Texts.repeat('A', 16_000 + r.nextInt(2_000));
+                case 8:
+                    return token(r) + "=";
+                case 9:
+                    return Texts.name(r, 1, 40);
+                case 10:
+                    return Texts.unicode(r, 1 + r.nextInt(20));
+                default:
+                    return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(Texts.randomBytes(r, 1 + r.nextInt(60)));
+            }
+        }
+
+        static String token(Random r) {
+            Map<org.apache.kafka.common.TopicPartition, Long> positions = new HashMap<>();
+            int n = r.nextInt(5);
+            for (int i = 0; i < n; i++) {
+                positions.put(new org.apache.kafka.common.TopicPartition(r.nextBoolean() ? "fuzz.feed" : Texts.name(r, 1, 20),
+                    r.nextInt(64)), (long) r.nextInt(1_000_000));
+            }
+            return ResumeToken.encode(Math.abs(r.nextLong() % 2_000_000_000_000L), positions);
+        }
+
+        static String snapshot(Random r) {
+            return r.nextInt(3) > 0 ? "latest-per-key" : new String[] {"", "latest", "LATEST-PER-KEY", "all", "latest-per-key "}[r.nextInt(5)];
+        }
+
+        /**
+         * @return why the headers are refused ({@code bad_since}), or {@code null} when they are accepted
+         */
+        static String problem(String since, String snapshot) {
+            if (snapshot != null && (!"latest-per-key".equals(snapshot) || since == null)) {
+                return "a bad snapshot header";
+            }
+            if (since == null) {
+                return null;
+            }
+            if (since.startsWith("time:")) {
+                String millis = since.substring(5);
+                if (millis.isEmpty() || millis.length() > 19 || !millis.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                    return "since time: not followed by epoch milliseconds";
+                }
+                try {
+                    Long.parseLong(millis);
+                    return null;
+                } catch (NumberFormatException e) {
+                    return "since time: out of range";
+                }
+            }
+            try {
+                ResumeToken.decode(since);
+                return null;
+            } catch (IllegalArgumentException e) {
+                return "since that is no resume token (" + e.getMessage() + ")";
+            }
+        }
+    }
+
     static final class StompGen {
         record Input(String category, byte[] bytes) {
         }
@@ -2959,7 +3070,7 @@ class ProtocolFuzzTest {
             {"connect-again", 2}, {"heart-beat", 3}, {"disconnect", 2}, {"header-escapes", 4}, {"content-length-bad", 3},
             {"content-length-larger", 2}, {"missing-nul", 3}, {"huge-header", 2}, {"many-headers", 2}, {"huge-body", 3},
             {"header-no-colon", 3}, {"body-on-bodyless", 2}, {"random-bytes", 4}, {"byte-mutation", 7}, {"multi-frame", 4},
-            {"unicode", 3}, {"command-case-blanks", 2}, {"header-tricks", 5}};
+            {"unicode", 3}, {"command-case-blanks", 2}, {"header-tricks", 5}, {"subscribe-since", 5}};
 
         /** One frame being built. */
         static final class FB {
@@ -3121,6 +3232,18 @@ class ProtocolFuzzTest {
                     }
                     maybeReceipt(r, f);
                     maybeExtras(r, f);
+                    bytes = f.bytes();
+                    break;
+                }
+                case "subscribe-since": {
+                    FB f = new FB("SUBSCRIBE").h("id", newId(r)).h("destination", SockJsGen.permittedOutbound(r));
+                    if (r.nextInt(8) > 0) {
+                        f.h("since", Since.since(r));
+                    }
+                    if (r.nextInt(3) == 0) {
+                        f.h("snapshot", Since.snapshot(r));
+                    }
+                    maybeReceipt(r, f);
                     bytes = f.bytes();
                     break;
                 }
