@@ -2,18 +2,12 @@
 // person would see once live data arrived: the order rows of index.html and the metric cards of dashboard.html.
 // usage: node browser-demo.js <http-base-url> <screenshot-dir>
 'use strict';
-const { chromium } = require('playwright-core');
+const { launch, print } = require('./chromium');
 
 const [base, shots] = process.argv.slice(2);
-const print = (event) => process.stdout.write(JSON.stringify(event) + '\n');
 
 (async () => {
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic',
-      '--no-first-run', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launch();
   try {
     const page = await browser.newPage();
     page.on('pageerror', (err) => print({ event: 'pageerror', page: page.url(), message: String(err) }));

@@ -3,18 +3,12 @@
 // across a node restart.
 // usage: node browser-resume.js <http-base-url> <user>
 'use strict';
-const { chromium } = require('playwright-core');
+const { launch, print } = require('./chromium');
 
 const [base, user] = process.argv.slice(2);
-const print = (event) => process.stdout.write(JSON.stringify(event) + '\n');
 
 (async () => {
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic',
-      '--no-first-run', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launch();
   try {
     const page = await browser.newPage();
     page.on('pageerror', (err) => print({ event: 'pageerror', message: String(err) }));
