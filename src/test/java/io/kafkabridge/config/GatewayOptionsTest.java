@@ -318,6 +318,15 @@ class GatewayOptionsTest {
         "{\"kafka\":{\"embedded\":{\"partitions\":0}}} | kafka.embedded.partitions:",
         "{\"kafka\":{\"embedded\":{\"dataDir\":\"\"}}} | kafka.embedded.dataDir:",
         "{\"demo\":{\"intervalMs\":5}}             | demo.intervalMs:",
+        "{\"resume\":{\"maxRecords\":0}}          | resume.maxRecords:",
+        "{\"resume\":{\"maxRecords\":\"many\"}}     | resume.maxRecords:",
+        "{\"resume\":{\"maxScanRecords\":-1}}     | resume.maxScanRecords:",
+        "{\"resume\":{\"timeoutMs\":10}}          | resume.timeoutMs:",
+        "{\"resume\":{\"maxConcurrent\":0}}       | resume.maxConcurrent:",
+        "{\"resume\":{\"maxConcurrent\":65}}      | resume.maxConcurrent:",
+        "{\"resume\":{\"maxPending\":-1}}         | resume.maxPending:",
+        "{\"resume\":{\"history\":1}}             | resume.history: unknown key",
+        "{\"resume\":[]}                          | resume:",
         "{\"demo\":{\"users\":[]}}                 | demo.users:",
         "{\"demo\":{\"ordersTopic\":\"bad topic\"}} | demo.ordersTopic:",
         "{\"auth\":{\"jwt\":{\"pubSecKeys\":[{\"algorithm\":\"HS256\",\"buffer\":\"s3cret\"}],\"requireExp\":\"no\"}}} | auth.jwt.requireExp:",
@@ -377,6 +386,24 @@ class GatewayOptionsTest {
         assertThat(limits.getMaxInFlightBytes()).isEqualTo(1_000_000L);
         assertThat(limits.getMaxOutboundMessageBytes()).isEqualTo(2048);
         assertThat(new LimitsOptions(limits.toJson()).toJson()).isEqualTo(limits.toJson());
+    }
+
+    @Test
+    void resumeBoundsHaveDefaultsAndAreRead() {
+        ResumeOptions defaults = parse("{}").getResume();
+        assertThat(defaults.getMaxRecords()).isEqualTo(10_000);
+        assertThat(defaults.getMaxScanRecords()).isEqualTo(1_000_000);
+        assertThat(defaults.getTimeoutMs()).isEqualTo(10_000);
+        assertThat(defaults.getMaxConcurrent()).isEqualTo(4);
+
+        ResumeOptions resume = parse("{\"resume\":{\"maxRecords\":40,\"maxScanRecords\":5000,\"timeoutMs\":2000,"
+            + "\"maxConcurrent\":2,\"maxPending\":10}}").getResume();
+        assertThat(resume.getMaxRecords()).isEqualTo(40);
+        assertThat(resume.getMaxScanRecords()).isEqualTo(5000);
+        assertThat(resume.getTimeoutMs()).isEqualTo(2000);
+        assertThat(resume.getMaxConcurrent()).isEqualTo(2);
+        assertThat(resume.getMaxPending()).isEqualTo(10);
+        assertThat(new ResumeOptions(resume.toJson()).toJson()).isEqualTo(resume.toJson());
     }
 
     @Test
