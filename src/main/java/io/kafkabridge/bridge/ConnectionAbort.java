@@ -9,6 +9,7 @@ import io.vertx.core.internal.http.WebSocketInternal;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.impl.ConnectionBase;
+import io.vertx.core.net.impl.VertxHandler;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 
@@ -54,12 +55,16 @@ final class ConnectionAbort {
 
     /**
      * Closes the HTTP connection the session started on (its WebSocket, or its streaming response), then the session.
+     * The close starts at the channel's current Vert.x handler: a WebSocket upgrade replaced the HTTP connection's
+     * handler with the WebSocket's, and a close from the HTTP connection's old context would pass through the new
+     * handler's flush-then-close.
      */
     static void abort(SockJSSocket socket) {
         RoutingContext ctx = socket.routingContext();
         HttpConnection connection = ctx == null ? null : ctx.request().connection();
         if (connection instanceof ConnectionBase base) {
-            reset(base.channelHandlerContext());
+            ChannelHandlerContext current = base.channelHandlerContext().channel().pipeline().context(VertxHandler.class);
+            reset(current != null ? current : base.channelHandlerContext());
         }
         socket.close();
     }

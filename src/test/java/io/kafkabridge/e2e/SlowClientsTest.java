@@ -242,12 +242,76 @@ class SlowClientsTest {
         }
     }
 
+    /**
+     * A SockJS client over a raw WebSocket on a plain blocking socket (4 KiB receive buffer): registers the address,
+     * reads up to the first message there and never again.
+     */
+    private Socket blockingSockJsSubscriber() {
+        try {
+            Socket socket = new Socket();
+            track(socket);
+            socket.setReceiveBufferSize(4096);
+            socket.connect(new InetSocketAddress("127.0.0.1", node.httpPort()), 10_000);
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("GET /eventbus/websocket HTTP/1.1\r\nHost: 127.0.0.1:" + node.httpPort()
+                + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                + "Sec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            StringBuilder read = new StringBuilder();
+            byte[] chunk = new byte[512];
+            // the frame after the upgrade's answer: before it, the server still reads HTTP
+            while (read.indexOf("\r\n\r\n") < 0) {
+                int n = socket.getInputStream().read(chunk);
+                assertThat(n).as("the upgrade's answer").isPositive();
+                read.append(new String(chunk, 0, n, StandardCharsets.ISO_8859_1));
+            }
+            socket.getOutputStream().write(maskedFrame(0x1, new JsonObject().put("type", "register").put("address", address)
+                .encode().getBytes(StandardCharsets.UTF_8)));
+            long probing = vertx.setPeriodic(1, 100, id -> vertx.eventBus().publish(address, BridgeProbes.probe()));
+            try {
+                while (read.indexOf("\"probe\"") < 0) {
+                    int n;
+                    try {
+                        n = socket.getInputStream().read(chunk);
+                    } catch (java.net.SocketTimeoutException e) {
+                        throw new AssertionError("no first message, only: " + read, e);
+                    }
+                    assertThat(n).as("the upgrade and a first message").isPositive();
+                    read.append(new String(chunk, 0, n, StandardCharsets.ISO_8859_1));
+                }
+            } finally {
+                vertx.cancelTimer(probing);
+            }
+            assertThat(read.toString()).startsWith("HTTP/1.1 101");
+            return socket;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A client-to-server WebSocket frame: FIN, the opcode, masked with a zero key (payload under 126 bytes). */
+    private static byte[] maskedFrame(int opcode, byte[] payload) {
+        byte[] frame = new byte[6 + payload.length];
+        frame[0] = (byte) (0x80 | opcode);
+        frame[1] = (byte) (0x80 | payload.length);
+        System.arraycopy(payload, 0, frame, 6, payload.length);
+        return frame;
+    }
+
+    /** Writes WebSocket pings from a socket that never reads until a write fails: the server reset the connection. */
+    private static void assertWebSocketConnectionReset(Socket socket) {
+        assertConnectionReset(socket, maskedFrame(0x9, new byte[0]));
+    }
+
     /** Writes heart-beats from a socket that never reads until a write fails: the server reset the connection. */
     private static void assertConnectionReset(Socket socket) {
+        assertConnectionReset(socket, new byte[]{'\n'});
+    }
+
+    private static void assertConnectionReset(Socket socket, byte[] heartBeat) {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         try {
             while (System.nanoTime() < deadline) {
-                socket.getOutputStream().write('\n');
+                socket.getOutputStream().write(heartBeat);
                 socket.getOutputStream().flush();
                 LockSupport.parkNanos(50_000_000);
             }
@@ -281,6 +345,7 @@ class SlowClientsTest {
         RawSockJsClient readingSockJs = sockJs(64 * 1024);
         List<RawStompClient> stalledStomp = List.of(stompOverTcp(4096), stompOverWebSocket(4096));
         Socket neverReads = blockingStompSubscriber();
+        Socket neverReadsSockJs = blockingSockJsSubscriber();
         RawSockJsClient stalledSockJs = sockJs(4096);
         stalledStomp.forEach(RawStompClient::pauseReading);
         stalledSockJs.pauseReading();
@@ -289,7 +354,7 @@ class SlowClientsTest {
 
         assertEveryMessageOnceInOrder(readStomp(readingStomp));
         assertEveryMessageOnceInOrder(readSockJs(readingSockJs));
-        assertThat(slowClients().getLong("disconnect")).as("stalled clients disconnected").isEqualTo(4);
+        assertThat(slowClients().getLong("disconnect")).as("stalled clients disconnected").isEqualTo(5);
         // once they read again: what they were sent, in order, then the end of the connection
         for (RawStompClient stalled : stalledStomp) {
             stalled.resumeReading();
@@ -305,6 +370,7 @@ class SlowClientsTest {
         // and a client that never reads again is not left connected until it does: its connection is reset (Vert.x's
         // own close would wait forever for the megabytes pending to it to be flushed)
         assertConnectionReset(neverReads);
+        assertWebSocketConnectionReset(neverReadsSockJs);
         assertThat(BridgeProbes.openConnections(node.httpPort())).isEqualTo(2);
     }
 
