@@ -638,7 +638,7 @@ class GatewayOptionsTest {
     @Test
     void toJsonWritesEverySectionAndLeavesOutTheAbsentOptionalOnes() {
         assertThat(parse("{}").toJson().fieldNames())
-            .containsExactlyInAnyOrder("http", "stomp", "kafka", "routes", "bridge", "demo", "limits");
+            .containsExactlyInAnyOrder("http", "stomp", "kafka", "routes", "bridge", "demo", "limits", "resume");
     }
 
     // ---- topic patterns are combined into one subscription ----

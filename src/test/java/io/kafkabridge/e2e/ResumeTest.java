@@ -323,4 +323,30 @@ class ResumeTest {
         assertThat(first.position()).isEqualTo(ofR1);
         assertThat(((JsonObject) first.body()).getString("room")).isEqualTo("r1");
     }
+
+    @Test
+    void aNodeShuttingDownTellsEveryClientWhereEachSubscriptionResumes() {
+        deployNodes(new JsonObject());
+        RawSockJsClient sockJs = RawSockJsClient.connect(clients, nodeA.httpPort(), null);
+        closing.add(sockJs);
+        sockJs.send(new JsonObject().put("type", "register").put("address", "room.r1")
+            .put("headers", new JsonObject(new HashMap<>(fromNow()))));
+        RawStompClient stomp = RawStompClient.connectWebSocket(clients, nodeA.httpPort(), "/stomp", new WebSocketClientOptions());
+        closing.add(stomp);
+        BridgeProbes.stompConnect(stomp, "0,0");
+        stomp.send("SUBSCRIBE", "id", "s7", "destination", "room.r1", "since", fromNow().get("since"));
+        produce("r1", 1, "k", 1);
+        String sockJsToken = BridgeProbes.nextSockJsMessage(sockJs, f -> true, "a record over SockJS").getJsonObject("headers")
+            .getString("resume");
+        String stompToken = BridgeProbes.nextStompMessage(stomp, f -> true, DELIVERY, "a record over STOMP").header("resume");
+
+        GatewayNode.await(nodeA.shutdownGracefully(), DELIVERY);
+
+        JsonObject notice = sockJs.awaitError(null, BridgeProbes.TIMEOUT);
+        assertThat(notice.getString("failureType")).isEqualTo("node_shutdown");
+        assertThat(notice.getJsonObject("resume").getString("room.r1")).isEqualTo(sockJsToken);
+        RawStompClient.Received error = BridgeProbes.awaitStompRefusal(stomp, BridgeProbes.TIMEOUT);
+        assertThat(error.header("message")).isEqualTo("node_shutdown");
+        assertThat(error.header("resume.s7")).isEqualTo(stompToken);
+    }
 }

@@ -517,28 +517,36 @@ class SinkTest {
         String marker = unique("refused-" + refusal.name().toLowerCase());
         String barrier = unique("barrier");
         Map<TopicPartition, Long> before = endOffsets(ORDERS_TOPIC);
-        // access_denied is about the address sent to, not the reply: vertx-eventbus.js hands it to onerror
-        boolean replied = refusal != Refusal.NOT_PERMITTED;
+        // every refusal of a send with a reply handler fails that handler (access_denied included)
         try (NodeClient client = eventBusClient("alice",
-            sendStep("refused", refusal.address(), refusal.body(marker), null, replied),
+            sendStep("refused", refusal.address(), refusal.body(marker), null, true),
             sendStep("barrier", ORDERS, order(barrier, 1), null, true))) {
-            JsonObject error;
-            if (replied) {
-                JsonObject failed = client.await(event("failed", "refused").or(event("reply", "refused")), TIMEOUT, "the refusal");
-                assertThat(failed.getString("event")).as("outcome %s", failed).isEqualTo("failed");
-                error = failed.getJsonObject("error");
-            } else {
-                JsonObject event = client.awaitEvent("error", TIMEOUT);
-                error = event.getJsonObject("error");
-                assertThat(error.getString("body")).isEqualTo(refusal.code);
-                assertThat(error.getString("address")).isEqualTo(refusal.address());
-            }
+            JsonObject failed = client.await(event("failed", "refused").or(event("reply", "refused")), TIMEOUT, "the refusal");
+            assertThat(failed.getString("event")).as("outcome %s", failed).isEqualTo("failed");
+            JsonObject error = failed.getJsonObject("error");
             assertThat(error.getString("failureType")).as("error %s", error).isEqualTo(refusal.code);
             assertThat(error.getInteger("failureCode")).as("error %s", error).isEqualTo(refusal.status);
             assertThat(error.getString("message")).as("error %s", error).contains(refusal.reason);
 
             JsonObject barrierReply = client.await(event("reply", "barrier").or(event("failed", "barrier")), TIMEOUT, "the barrier");
             assertThat(barrierReply.getString("event")).as("the connection still sends: %s", barrierReply).isEqualTo("reply");
+        }
+        assertOnlyTheBarrierWasProduced(before, barrier, marker);
+    }
+
+    @Test
+    void aForbiddenEventBusSendWithoutAReplyHandlerIsReportedToOnerror() {
+        String marker = unique("refused-unreplied");
+        Map<TopicPartition, Long> before = endOffsets(ORDERS_TOPIC);
+        String barrier = unique("barrier");
+        try (NodeClient client = eventBusClient("alice",
+            sendStep("refused", Refusal.NOT_PERMITTED.address(), Refusal.NOT_PERMITTED.body(marker), null, false),
+            sendStep("barrier", ORDERS, order(barrier, 1), null, true))) {
+            JsonObject error = client.awaitEvent("error", TIMEOUT).getJsonObject("error");
+            assertThat(error.getString("body")).isEqualTo("access_denied");
+            assertThat(error.getString("address")).isEqualTo(Refusal.NOT_PERMITTED.address());
+            assertThat(client.await(event("reply", "barrier").or(event("failed", "barrier")), TIMEOUT, "the barrier")
+                .getString("event")).isEqualTo("reply");
         }
         assertOnlyTheBarrierWasProduced(before, barrier, marker);
     }
