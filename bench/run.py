@@ -57,6 +57,10 @@ OVERLOAD_FACTOR = float(os.environ.get("OVERLOAD_FACTOR", "10"))
 OVERLOAD_SECONDS = int(os.environ.get("OVERLOAD_SECONDS", "30"))
 # 0: only the overload bursts, at the rates OVERLOAD gives (transport:policy:records/s)
 FLOW_KNEES = os.environ.get("FLOW_KNEES", "1") == "1"
+# PARTS=resume: records missed per resume, resumes one after the other per run, simultaneous resumes per burst
+RESUME_MISSED = int(os.environ.get("RESUME_MISSED", "1000"))
+RESUME_SEQUENTIAL = int(os.environ.get("RESUME_SEQUENTIAL", "20"))
+RESUME_CONCURRENT = int(os.environ.get("RESUME_CONCURRENT", "100"))
 CLK_TCK = int(subprocess.run(["getconf", "CLK_TCK"], capture_output=True, text=True).stdout.strip() or 100)
 DATE = datetime.datetime.utcnow().strftime("%Y-%m-%d")
 WORK = tempfile.mkdtemp(prefix="kebb-bench-")
@@ -447,6 +451,69 @@ def flowcontrol():
     return flow_report(knees, overloads)
 
 
+def resume():
+    """Replays from Kafka (since a resume token): the time to resume MISSED records of one address while
+    10,000 records/s go to other addresses (RESUME_SEQUENTIAL times, one after the other), and the live subscribers'
+    latency without resumes and during bursts of RESUME_CONCURRENT simultaneous resumes; RUNS runs on one node."""
+    topic = "bench.resume"
+    bootstrap, _ = start_broker([topic], "kafka-resume")
+    config = json.load(open("bench/fanout.json"))
+    config["kafka"] = {"bootstrapServers": bootstrap, "groupId": "bench-resume"}
+    config["routes"] = [{"topic": topic, "address": "bench.resume.{key}"}]
+    config["bridge"]["outboundPermitteds"] = [{"addressRegex": "bench\\.resume\\..+"}]
+    gw = start_gateway("gateway-resume", config)
+    log("gateway (resume)", gw)
+    runs = []
+    for run in range(1, RUNS + 1):
+        wait_idle(gw["pid"])
+        cmd = pinned(1, ["java", "-Xmx1g", f"-DstompPort={gw['stomp']}", f"-Dbootstrap={bootstrap}", f"-Dtopic={topic}",
+                         f"-Dmissed={RESUME_MISSED}", f"-Dsequential={RESUME_SEQUENTIAL}",
+                         f"-Dconcurrent={RESUME_CONCURRENT}", "-cp", JAR, "bench/ResumeBench.java"])
+        errlog = os.path.join(WORK, f"gen-resume-{run}.log")
+        with open(errlog, "w") as err:
+            out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=err, text=True, timeout=1800, preexec_fn=raise_nofile)
+        lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
+        if out.returncode != 0 or not lines:
+            log(f"resume run {run} failed (exit {out.returncode}):", open(errlog, errors="replace").read()[-2000:])
+            runs.append({"failed": True, "run": run})
+            continue
+        r = json.loads(lines[-1])
+        r["run"] = run
+        log(f"run {run}: sequential resume ms {r['sequential']}, burst {r['burstResume']}, live p99 "
+            f"{r['liveQuiet']['p99']} -> {r['liveDuringBursts']['p99']} ms")
+        runs.append(r)
+    health_after = health(gw["http"]).get("replays")
+    with open(os.path.join(RESULTS, f"{DATE}-{NAME}-resume.jsonl"), "w") as f:
+        f.writelines(json.dumps(r) + "\n" for r in runs)
+    ok = [r for r in runs if not r.get("failed")]
+    seq_p99 = statistics.median([r["sequential"]["p99"] for r in ok]) if ok else None
+    ratio = statistics.median([r["liveP99Ratio"] for r in ok]) if ok else None
+    lines = [f"One gateway node (pinned to CPU 0), one topic of 1 partition routed to `bench.resume.{{key}}`; the generator "
+             f"(CPU 1) produces 10,000 records/s to 1,000 other keys and 100 records/s to 200 live STOMP/TCP "
+             f"subscribers of `bench.resume.live` throughout. Resume: a client takes a `resume` token on its own address and "
+             f"leaves, {RESUME_MISSED} records are produced for it, a client subscribes with `since: <token>`; time from "
+             f"SUBSCRIBE to the last replayed record ({RESUME_SEQUENTIAL} one after the other per run). Live impact: the "
+             f"live subscribers' latency (produce to receive) over 20 s without resumes, then during 3 bursts of "
+             f"{RESUME_CONCURRENT} simultaneous resumes of {RESUME_MISSED} records each. {RUNS} runs; raw: "
+             f"`{DATE}-{NAME}-resume.jsonl`. `/health` `replays` after the runs: `{json.dumps(health_after)}`.\n",
+             "| run | resume ms p50 / p99 / max (target p99 < 500) | burst resumes ms p50 / p99 / max | burst s | live p99 ms, "
+             "quiet / during bursts | ratio (target <= 1.2) |",
+             "|---|---|---|---|---|---|"]
+    for r in runs:
+        if r.get("failed"):
+            lines.append(f"| {r['run']} | failed | | | | |")
+            continue
+        q, b, sq = r["sequential"], r["burstResume"], r["liveQuiet"]
+        lines.append(f"| {r['run']} | {q['p50']} / {q['p99']} / {q['max']} | {b['p50']} / {b['p99']} / {b['max']} | "
+                     f"{r['burstSeconds']} | {sq['p99']} / {r['liveDuringBursts']['p99']} | {r['liveP99Ratio']} |")
+    if ok:
+        lines.append("")
+        lines.append(f"Medians over the runs: resume p99 **{seq_p99} ms** "
+                     f"({'met' if seq_p99 < 500 else 'NOT met'}), live p99 ratio **{ratio}** "
+                     f"({'met' if ratio <= 1.2 else 'NOT met'}).")
+    return lines
+
+
 def throughput_knee(r):
     """Delivered msg/s of the highest step of a knee run with >= 99% delivered and no disconnect, p99 ignored (a lower
     bound of the throughput-only knee: the search's path still followed the p99 verdicts)."""
@@ -729,6 +796,13 @@ def main():
         if "flowcontrol" in PARTS:
             sections.append("## Flow control: stalled subscribers and a 10x overload\n\n")
             sections.extend(line + "\n" for line in flowcontrol())
+            sections.append("\n")
+            stop_all()
+            stoppers.clear()
+            processes.clear()
+        if "resume" in PARTS:
+            sections.append("## Resume from Kafka\n\n")
+            sections.extend(line + "\n" for line in resume())
             sections.append("\n")
             stop_all()
             stoppers.clear()
