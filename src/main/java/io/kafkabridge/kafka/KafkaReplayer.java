@@ -119,7 +119,8 @@ public final class KafkaReplayer implements ReplaySource {
      * Runs on a worker thread: the whole replay, with this thread's consumer.
      */
     private Replay read(String address, Since since, long requested) {
-        long deadline = requested + options.getTimeoutMs();
+        // the bound is on the reading: the wait for a reader is bounded by resume.maxPending
+        long deadline = System.currentTimeMillis() + options.getTimeoutMs();
         Duration timeout = Duration.ofMillis(Math.max(100, deadline - System.currentTimeMillis()));
         KafkaConsumer<byte[], byte[]> consumer = consumer();
         replays.increment();
