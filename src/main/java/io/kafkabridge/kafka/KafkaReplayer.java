@@ -8,7 +8,9 @@ import io.kafkabridge.delivery.ReplaySource;
 import io.kafkabridge.delivery.Since;
 import io.kafkabridge.routing.RecordRouter;
 import io.kafkabridge.routing.RoutedMessage;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonObject;
@@ -25,6 +27,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -47,6 +50,8 @@ public final class KafkaReplayer implements ReplaySource {
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaReplayer.class);
     private static final Duration POLL = Duration.ofMillis(200);
+    /** The most replays one pass reads. */
+    static final int MAX_BATCH = 500;
 
     private final Vertx vertx;
     private final RecordRouter router;
@@ -57,6 +62,8 @@ public final class KafkaReplayer implements ReplaySource {
     private final ThreadLocal<KafkaConsumer<byte[], byte[]>> consumers = new ThreadLocal<>();
     private final ConcurrentLinkedQueue<KafkaConsumer<byte[], byte[]>> opened = new ConcurrentLinkedQueue<>();
     private final AtomicInteger pending = new AtomicInteger();
+    private final ConcurrentLinkedQueue<Request> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger readers = new AtomicInteger();
     private final AtomicInteger clientIds = new AtomicInteger();
     private final LongAdder replays = new LongAdder();
     private final LongAdder replayed = new LongAdder();
@@ -86,6 +93,27 @@ public final class KafkaReplayer implements ReplaySource {
             options.getTimeoutMs() * 4, TimeUnit.MILLISECONDS);
     }
 
+    /** A replay asked for, waiting for a reader. */
+    private record Request(String address, Since since, Context context, Promise<Replay> promise) {
+    }
+
+    /** What one request of a batch reads, and what it has read so far. */
+    private static final class Plan {
+        final Request request;
+        final List<TopicPartition> partitions = new ArrayList<>();
+        final Map<TopicPartition, Long> start = new HashMap<>();
+        final ReplayCollector collector;
+        long baseline;
+        long deleted;
+        long skipped;
+        long read;
+
+        Plan(Request request, int maxRecords) {
+            this.request = request;
+            this.collector = new ReplayCollector(maxRecords, request.since().snapshot());
+        }
+    }
+
     @Override
     public Future<Replay> replay(String address, Since since) {
         if (pending.incrementAndGet() > options.getMaxConcurrent() + options.getMaxPending()) {
@@ -94,13 +122,62 @@ public final class KafkaReplayer implements ReplaySource {
             return Future.failedFuture(new IllegalStateException("the node runs " + options.getMaxConcurrent()
                 + " replays and has " + options.getMaxPending() + " waiting (resume.maxConcurrent, resume.maxPending)"));
         }
-        long requested = System.currentTimeMillis();
-        return workers.<Replay>executeBlocking(() -> read(address, since, requested), false)
+        Promise<Replay> promise = Promise.promise();
+        queue.add(new Request(address, since, vertx.getOrCreateContext(), promise));
+        startReader();
+        return promise.future()
             .onComplete(done -> pending.decrementAndGet())
             .onFailure(e -> {
                 failures.increment();
                 LOG.warn("Replay of {} failed: {}", address, e.toString());
             });
+    }
+
+    /**
+     * Starts a reader unless {@code resume.maxConcurrent} run already: a reader takes every request waiting (up to
+     * {@link #MAX_BATCH}) and reads them in one pass, then the next ones, until none waits.
+     */
+    private void startReader() {
+        while (true) {
+            int running = readers.get();
+            if (running >= options.getMaxConcurrent() || queue.isEmpty()) {
+                return;
+            }
+            if (readers.compareAndSet(running, running + 1)) {
+                workers.executeBlocking(() -> {
+                    drain();
+                    return null;
+                }, false);
+                return;
+            }
+        }
+    }
+
+    /**
+     * Runs on a worker thread: reads batches of waiting requests until none waits.
+     */
+    private void drain() {
+        try {
+            while (true) {
+                List<Request> batch = new ArrayList<>();
+                Request next;
+                while (batch.size() < MAX_BATCH && (next = queue.poll()) != null) {
+                    batch.add(next);
+                }
+                if (batch.isEmpty()) {
+                    return;
+                }
+                try {
+                    readBatch(batch);
+                } catch (RuntimeException e) {
+                    batch.forEach(request -> request.context().runOnContext(v -> request.promise().tryFail(e)));
+                }
+            }
+        } finally {
+            readers.decrementAndGet();
+            // a request that came while this reader was finishing
+            startReader();
+        }
     }
 
     private KafkaConsumer<byte[], byte[]> consumer() {
@@ -116,79 +193,54 @@ public final class KafkaReplayer implements ReplaySource {
     }
 
     /**
-     * Runs on a worker thread: the whole replay, with this thread's consumer.
+     * Reads the replays of a batch in one pass over the partitions they need, from the first position any of them needs
+     * up to the end every partition had when the pass began: each record is routed once and handed to the replays of
+     * the addresses it goes to whose range holds it.
      */
-    private Replay read(String address, Since since, long requested) {
+    private void readBatch(List<Request> batch) {
         // the bound is on the reading: the wait for a reader is bounded by resume.maxPending
         long deadline = System.currentTimeMillis() + options.getTimeoutMs();
-        Duration timeout = Duration.ofMillis(Math.max(100, deadline - System.currentTimeMillis()));
+        Duration timeout = Duration.ofMillis(options.getTimeoutMs());
         KafkaConsumer<byte[], byte[]> consumer = consumer();
-        replays.increment();
-        Set<String> topics = router.topicsFeeding(address, router.needsPatternSubscription()
-            ? consumer.listTopics(timeout).keySet() : router.topics());
-        List<TopicPartition> partitions = new ArrayList<>();
-        for (String topic : topics) {
-            List<PartitionInfo> infos = consumer.partitionsFor(topic, timeout);
-            if (infos != null) {
-                infos.forEach(info -> partitions.add(new TopicPartition(info.topic(), info.partition())));
+        replays.add(batch.size());
+        Collection<String> topicNames = router.needsPatternSubscription() ? consumer.listTopics(timeout).keySet() : router.topics();
+        Map<String, List<TopicPartition>> partitionsOf = new HashMap<>();
+        List<Plan> plans = new ArrayList<>();
+        Set<TopicPartition> all = new HashSet<>();
+        for (Request request : batch) {
+            Plan plan = new Plan(request, options.getMaxRecords());
+            for (String topic : router.topicsFeeding(request.address(), topicNames)) {
+                plan.partitions.addAll(partitionsOf.computeIfAbsent(topic, t -> {
+                    List<PartitionInfo> infos = consumer.partitionsFor(t, timeout);
+                    return infos == null ? List.of()
+                        : infos.stream().map(info -> new TopicPartition(info.topic(), info.partition())).toList();
+                }));
             }
+            all.addAll(plan.partitions);
+            plans.add(plan);
         }
-        Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
-        Map<TopicPartition, Long> begin = consumer.beginningOffsets(partitions, timeout);
-        long baseline = since.token() != null ? since.token().baselineMs() : since.timeMs();
+        // one end for the whole batch, taken after every request's subscription was registered for live messages
+        Map<TopicPartition, Long> end = consumer.endOffsets(all, timeout);
+        Map<TopicPartition, Long> begin = consumer.beginningOffsets(all, timeout);
+        for (Plan plan : plans) {
+            place(consumer, plan, begin, end, timeout);
+        }
 
-        // where each partition starts: the token's position, else the first offset at or after the time
-        Map<TopicPartition, Long> start = new HashMap<>();
-        Map<TopicPartition, Long> byTime = new HashMap<>();
-        for (TopicPartition partition : partitions) {
-            Long position = since.token() == null ? null : since.token().position(partition);
-            if (position != null) {
-                start.put(partition, position);
-            } else {
-                byTime.put(partition, baseline);
-            }
-        }
-        if (!byTime.isEmpty()) {
-            Map<TopicPartition, OffsetAndTimestamp> found = consumer.offsetsForTimes(byTime, timeout);
-            byTime.keySet().forEach(partition -> {
-                OffsetAndTimestamp offset = found.get(partition);
-                start.put(partition, offset == null ? end.get(partition) : offset.offset());
+        // where the pass starts: the first position any replay needs
+        Map<TopicPartition, Long> from = new HashMap<>();
+        Map<String, List<Plan>> byAddress = new HashMap<>();
+        for (Plan plan : plans) {
+            byAddress.computeIfAbsent(plan.request.address(), a -> new ArrayList<>()).add(plan);
+            plan.start.forEach((partition, offset) -> {
+                if (offset < end.get(partition)) {
+                    from.merge(partition, offset, Math::min);
+                }
             });
         }
-
-        // what Kafka no longer holds, and what the scan bound leaves out
-        long deleted = 0;
-        long toScan = 0;
-        for (TopicPartition partition : partitions) {
-            long from = Math.min(start.get(partition), end.get(partition));
-            if (from < begin.get(partition)) {
-                deleted += begin.get(partition) - from;
-                from = begin.get(partition);
-            }
-            start.put(partition, from);
-            toScan += end.get(partition) - from;
-        }
-        long skipped = 0;
-        if (toScan > options.getMaxScanRecords()) {
-            // the newest of every partition, in proportion
-            for (TopicPartition partition : partitions) {
-                long length = end.get(partition) - start.get(partition);
-                long kept = length * options.getMaxScanRecords() / toScan;
-                skipped += length - kept;
-                start.put(partition, end.get(partition) - kept);
-            }
-        }
-
-        ReplayCollector collector = new ReplayCollector(options.getMaxRecords(), since.snapshot());
-        Map<TopicPartition, Long> position = new HashMap<>(start);
-        Set<TopicPartition> reading = new HashSet<>();
-        for (TopicPartition partition : partitions) {
-            if (start.get(partition) < end.get(partition)) {
-                reading.add(partition);
-            }
-        }
+        Set<TopicPartition> reading = new HashSet<>(from.keySet());
+        Map<TopicPartition, Long> position = new HashMap<>(from);
         consumer.assign(reading);
-        reading.forEach(partition -> consumer.seek(partition, start.get(partition)));
+        reading.forEach(partition -> consumer.seek(partition, from.get(partition)));
         long read = 0;
         boolean timedOut = false;
         while (!reading.isEmpty()) {
@@ -199,18 +251,22 @@ public final class KafkaReplayer implements ReplaySource {
             ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
             for (ConsumerRecord<byte[], byte[]> record : records) {
                 TopicPartition partition = new TopicPartition(record.topic(), record.partition());
-                long last = end.get(partition);
-                if (!reading.contains(partition) || record.offset() >= last) {
+                if (!reading.contains(partition) || record.offset() >= end.get(partition)) {
                     continue;
                 }
                 read++;
                 position.put(partition, record.offset() + 1);
                 if (record.value() == null || record.value().length <= maxValueBytes) {
-                    for (RoutedMessage message : router.routeTo(record, address)) {
-                        collector.accept(message, partition, record.offset(), record.timestamp());
+                    for (RoutedMessage message : router.routeTo(record, byAddress::containsKey)) {
+                        for (Plan plan : byAddress.get(message.address())) {
+                            Long start = plan.start.get(partition);
+                            if (start != null && record.offset() >= start) {
+                                plan.collector.accept(message, partition, record.offset(), record.timestamp());
+                            }
+                        }
                     }
                 }
-                if (record.offset() + 1 >= last) {
+                if (record.offset() + 1 >= end.get(partition)) {
                     reading.remove(partition);
                 }
             }
@@ -222,24 +278,77 @@ public final class KafkaReplayer implements ReplaySource {
             }
             consumer.pause(consumer.assignment().stream().filter(p -> !reading.contains(p)).toList());
         }
-        long unread = 0;
-        for (TopicPartition partition : reading) {
-            unread += end.get(partition) - position.get(partition);
-        }
         consumer.assign(List.of());
         scanned.add(read);
 
-        List<RoutedMessage> messages = collector.messages();
-        replayed.add(messages.size());
-        JsonObject gap = gap(address, deleted, skipped, collector.dropped(), timedOut, unread, since.snapshot());
-        if (gap != null) {
-            gaps.increment();
+        for (Plan plan : plans) {
+            long unread = 0;
+            for (TopicPartition partition : plan.partitions) {
+                if (reading.contains(partition)) {
+                    unread += end.get(partition) - Math.max(position.get(partition), plan.start.get(partition));
+                }
+            }
+            List<RoutedMessage> messages = plan.collector.messages();
+            replayed.add(messages.size());
+            JsonObject gap = gap(plan.request.address(), plan.deleted, plan.skipped, plan.collector.dropped(), timedOut,
+                Math.max(0, unread), plan.request.since().snapshot());
+            if (gap != null) {
+                gaps.increment();
+            }
+            Map<TopicPartition, Long> planEnd = new HashMap<>();
+            plan.partitions.forEach(partition -> planEnd.put(partition, end.get(partition)));
+            LOG.info("Replay of {} from {}: {} partition(s), {} record(s) read in a pass for {} replay(s), {} delivered{}",
+                plan.request.address(), plan.request.since().token() != null ? "a resume token" : "time " + plan.request.since().timeMs(),
+                plan.partitions.size(), read, batch.size(), messages.size(),
+                gap == null ? "" : " (gap: " + gap.getString("reason") + ", " + gap.getLong("missing") + " missing)");
+            Replay replay = new Replay(messages, gap, Map.copyOf(plan.start), Map.copyOf(planEnd), plan.baseline);
+            plan.request.context().runOnContext(v -> plan.request.promise().tryComplete(replay));
         }
-        LOG.info("Replay of {} from {}: {} partition(s), {} record(s) read, {} delivered{} in {} ms", address,
-            since.token() != null ? "a resume token" : "time " + since.timeMs(), partitions.size(), read, messages.size(),
-            gap == null ? "" : " (gap: " + gap.getString("reason") + ", " + gap.getLong("missing") + " missing)",
-            System.currentTimeMillis() - requested);
-        return new Replay(messages, gap, Map.copyOf(start), Map.copyOf(end), baseline);
+    }
+
+    /**
+     * Where a replay starts in each of its partitions: the token's position, else the first offset at or after its
+     * time (or baseline); what Kafka no longer holds and what the scan bound leaves out are counted for its gap.
+     */
+    private void place(KafkaConsumer<byte[], byte[]> consumer, Plan plan, Map<TopicPartition, Long> begin,
+                       Map<TopicPartition, Long> end, Duration timeout) {
+        Since since = plan.request.since();
+        plan.baseline = since.token() != null ? since.token().baselineMs() : since.timeMs();
+        Map<TopicPartition, Long> byTime = new HashMap<>();
+        for (TopicPartition partition : plan.partitions) {
+            Long position = since.token() == null ? null : since.token().position(partition);
+            if (position != null) {
+                plan.start.put(partition, position);
+            } else {
+                byTime.put(partition, plan.baseline);
+            }
+        }
+        if (!byTime.isEmpty()) {
+            Map<TopicPartition, OffsetAndTimestamp> found = consumer.offsetsForTimes(byTime, timeout);
+            byTime.keySet().forEach(partition -> {
+                OffsetAndTimestamp offset = found.get(partition);
+                plan.start.put(partition, offset == null ? end.get(partition) : offset.offset());
+            });
+        }
+        long toScan = 0;
+        for (TopicPartition partition : plan.partitions) {
+            long from = Math.min(plan.start.get(partition), end.get(partition));
+            if (from < begin.get(partition)) {
+                plan.deleted += begin.get(partition) - from;
+                from = begin.get(partition);
+            }
+            plan.start.put(partition, from);
+            toScan += end.get(partition) - from;
+        }
+        if (toScan > options.getMaxScanRecords()) {
+            // the newest of every partition, in proportion
+            for (TopicPartition partition : plan.partitions) {
+                long length = end.get(partition) - plan.start.get(partition);
+                long kept = length * options.getMaxScanRecords() / toScan;
+                plan.skipped += length - kept;
+                plan.start.put(partition, end.get(partition) - kept);
+            }
+        }
     }
 
     private static JsonObject gap(String address, long deleted, long skipped, long dropped, boolean timedOut, long unread,

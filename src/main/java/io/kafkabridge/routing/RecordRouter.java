@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -115,7 +116,7 @@ public final class RecordRouter {
     }
 
     public RoutingResult route(ConsumerRecord<byte[], byte[]> record) {
-        return route(record, null);
+        return route(record, (Predicate<String>) null);
     }
 
     /**
@@ -123,10 +124,18 @@ public final class RecordRouter {
      * decoded
      */
     public List<RoutedMessage> routeTo(ConsumerRecord<byte[], byte[]> record, String address) {
-        return route(record, address).messages();
+        return route(record, address::equals).messages();
     }
 
-    private RoutingResult route(ConsumerRecord<byte[], byte[]> record, String onlyAddress) {
+    /**
+     * @return the messages of the record whose address is {@code wanted} (replays of those addresses): no other
+     * address's body is decoded
+     */
+    public List<RoutedMessage> routeTo(ConsumerRecord<byte[], byte[]> record, Predicate<String> wanted) {
+        return route(record, wanted).messages();
+    }
+
+    private RoutingResult route(ConsumerRecord<byte[], byte[]> record, Predicate<String> wanted) {
         List<RoutedMessage> messages = new ArrayList<>(1);
         List<Integer> unfilled = List.of();
         Map<PayloadFormat, Body> bodies = null;
@@ -145,7 +154,7 @@ public final class RecordRouter {
                 unfilled.add(route.index());
                 continue;
             }
-            if (onlyAddress != null && !onlyAddress.equals(address)) {
+            if (wanted != null && !wanted.test(address)) {
                 continue;
             }
             if (bodies == null) {

@@ -177,16 +177,21 @@ class SlowClientsTest {
     /** Reads flood messages until the last one, or until the connection ends (then the list ends with null). */
     private static List<Got> readStomp(RawStompClient stomp) {
         List<Got> got = new ArrayList<>();
+        String lastResume = null;
         while (true) {
             RawStompClient.Received frame = stomp.next(DELIVERY);
             if (!"MESSAGE".equals(frame.command())) {
                 if ("ERROR".equals(frame.command())) {
                     assertThat(frame.header("message")).isEqualTo(ErrorCodes.SLOW_CONSUMER);
+                    // where the subscription resumes: after the last message it was sent
+                    assertThat(frame.header("resume")).as("ERROR %s", frame).isEqualTo(lastResume);
+                    assertThat(frame.header("resume.feed")).as("ERROR %s", frame).isEqualTo(lastResume);
                     continue;
                 }
                 got.add(null);
                 return got;
             }
+            lastResume = frame.header("resume");
             if (frame.body().contains("\"n\"")) {
                 got.add(fromStomp(frame));
                 if (got.get(got.size() - 1).n() == FLOOD - 1) {
@@ -198,16 +203,22 @@ class SlowClientsTest {
 
     private static List<Got> readSockJs(RawSockJsClient client) {
         List<Got> got = new ArrayList<>();
+        String lastResume = null;
         while (true) {
             JsonObject frame = client.await(f -> true, DELIVERY, "a frame");
             if ("err".equals(frame.getString("type"))) {
                 assertThat(frame.getString("body")).isEqualTo(ErrorCodes.SLOW_CONSUMER);
+                // where each registered address resumes: after the last message it was sent
+                assertThat(frame.getJsonObject("headers").getString("resume")).as("err %s", frame).isEqualTo(lastResume);
+                assertThat(frame.getJsonObject("resume").getString(frame.getString("address"))).as("err %s", frame)
+                    .isEqualTo(lastResume);
                 continue;
             }
             if (!"rec".equals(frame.getString("type"))) {
                 got.add(null);
                 return got;
             }
+            lastResume = frame.getJsonObject("headers").getString("resume");
             if (frame.getValue("body") instanceof JsonObject body && body.containsKey("n")) {
                 got.add(fromSockJs(frame));
                 if (got.get(got.size() - 1).n() == FLOOD - 1) {
