@@ -6,7 +6,9 @@ import io.kafkabridge.delivery.ResumeToken;
 import io.kafkabridge.delivery.Since;
 import io.kafkabridge.delivery.SlowClientPolicy;
 import io.kafkabridge.routing.RoutedMessage;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
@@ -35,6 +37,8 @@ import java.util.function.Predicate;
 final class SubscriptionStream implements AddressFanout.Subscriber {
 
     private static final Logger LOG = LoggerFactory.getLogger(SubscriptionStream.class);
+    /** Replayed messages offered in one event-loop task. */
+    static final int REPLAY_SLICE = 16;
 
     private final String client;
     private final String address;
@@ -52,6 +56,8 @@ final class SubscriptionStream implements AddressFanout.Subscriber {
     private int next;
     private boolean cancelled;
     private String lastWritten;
+    /** The connection's event loop, for replaying a slice at a time. */
+    private Context context;
 
     /**
      * @param stompId the STOMP subscription id (escaped, UTF-8), or {@code null} on SockJS
@@ -97,6 +103,7 @@ final class SubscriptionStream implements AddressFanout.Subscriber {
      * @return completes once the subscription receives live messages
      */
     Future<Void> start(AddressFanout fanout, ReplaySource replays, Since since) {
+        context = Vertx.currentContext();
         if (since != null) {
             waiting = new ArrayDeque<>();
         }
@@ -231,7 +238,8 @@ final class SubscriptionStream implements AddressFanout.Subscriber {
         if (cancelled || replayed == null) {
             return;
         }
-        while (next < replayed.size() && outbound.hasRoom()) {
+        int slice = 0;
+        while (next < replayed.size() && outbound.hasRoom() && slice++ < REPLAY_SLICE) {
             Delivery delivery = replayed.get(next++);
             // the gap message is the bridge's own: only the connection's state decides
             if (delivery.headers().contains(Delivery.GAP_HEADER) ? isOpen.getAsBoolean() : accepts.test(delivery)) {
@@ -239,7 +247,12 @@ final class SubscriptionStream implements AddressFanout.Subscriber {
             }
         }
         if (next < replayed.size()) {
-            outbound.whenRoom(this::pushReplayed);
+            if (outbound.hasRoom() && context != null) {
+                // a slice at a time: the event loop's other work (live messages to everyone) goes in between
+                context.runOnContext(v -> pushReplayed());
+            } else {
+                outbound.whenRoom(this::pushReplayed);
+            }
             return;
         }
         replayed = null;
