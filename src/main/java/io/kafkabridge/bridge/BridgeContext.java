@@ -2,6 +2,7 @@ package io.kafkabridge.bridge;
 
 import io.kafkabridge.auth.Authenticator;
 import io.kafkabridge.config.LimitsOptions;
+import io.kafkabridge.delivery.ReplayPacer;
 import io.kafkabridge.delivery.ReplaySource;
 import io.kafkabridge.delivery.SlowClientStats;
 import io.kafkabridge.kafka.KafkaSinkVerticle;
@@ -26,10 +27,11 @@ import io.vertx.core.json.JsonObject;
  * @param sinkTimeoutMs how long a sender waits for Kafka's acknowledgement, at most
  * @param slowClients   what slow clients cost the node, counted
  * @param replays       reads what a subscription asks to replay ({@code since})
+ * @param replayPacer   paces the replayed messages of this verticle's connections
  */
 public record BridgeContext(Vertx vertx, Authenticator authenticator, PermissionRules rules, LimitsOptions limits,
                             AddressFanout fanout, ConnectionLimiter connections, SinkRoutes sinks, long sinkTimeoutMs,
-                            SlowClientStats slowClients, ReplaySource replays) {
+                            SlowClientStats slowClients, ReplaySource replays, ReplayPacer replayPacer) {
 
     /**
      * Hands a client message to the Kafka sink on this node.

@@ -264,7 +264,7 @@ final class SockJsSession {
         SubscriptionStream stream = new SubscriptionStream(client, address, rules.slowClientPolicy(address, null), null, outbound,
             this::accepts, () -> !closed && !closing, context.limits().getMaxQueuedMessagesPerConnection());
         registered.put(address, stream);
-        stream.start(context.fanout(), context.replays(), since).onFailure(e -> {
+        stream.start(context.fanout(), context.replays(), context.replayPacer(), since).onFailure(e -> {
             if (!closed && registered.get(address) == stream) {
                 registered.remove(address);
                 stream.cancel();

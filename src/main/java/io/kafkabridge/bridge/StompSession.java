@@ -153,7 +153,7 @@ final class StompSession {
             Delivery.encodeSubscriptionId(id), outbound, this::accepts, () -> !closed,
             context.limits().getMaxQueuedMessagesPerConnection());
         subscriptions.put(id, subscription);
-        return subscription.start(context.fanout(), context.replays(), since);
+        return subscription.start(context.fanout(), context.replays(), context.replayPacer(), since);
     }
 
     boolean unsubscribe(String id) {

@@ -1,6 +1,7 @@
 package io.kafkabridge.bridge;
 
 import io.kafkabridge.delivery.Replay;
+import io.kafkabridge.delivery.ReplayPacer;
 import io.kafkabridge.delivery.ReplaySource;
 import io.kafkabridge.delivery.ResumeToken;
 import io.kafkabridge.delivery.Since;
@@ -58,6 +59,7 @@ final class SubscriptionStream implements AddressFanout.Subscriber {
     private String lastWritten;
     /** The connection's event loop, for replaying a slice at a time. */
     private Context context;
+    private ReplayPacer pacer;
 
     /**
      * @param stompId the STOMP subscription id (escaped, UTF-8), or {@code null} on SockJS
@@ -102,8 +104,9 @@ final class SubscriptionStream implements AddressFanout.Subscriber {
      * @param since the replay asked for, or {@code null}
      * @return completes once the subscription receives live messages
      */
-    Future<Void> start(AddressFanout fanout, ReplaySource replays, Since since) {
+    Future<Void> start(AddressFanout fanout, ReplaySource replays, ReplayPacer pacer, Since since) {
         context = Vertx.currentContext();
+        this.pacer = pacer;
         if (since != null) {
             waiting = new ArrayDeque<>();
         }
@@ -239,7 +242,12 @@ final class SubscriptionStream implements AddressFanout.Subscriber {
             return;
         }
         int slice = 0;
+        boolean paced = false;
         while (next < replayed.size() && outbound.hasRoom() && slice++ < REPLAY_SLICE) {
+            if (pacer != null && !pacer.tryTake()) {
+                paced = true;
+                break;
+            }
             Delivery delivery = replayed.get(next++);
             // the gap message is the bridge's own: only the connection's state decides
             if (delivery.headers().contains(Delivery.GAP_HEADER) ? isOpen.getAsBoolean() : accepts.test(delivery)) {
@@ -247,7 +255,10 @@ final class SubscriptionStream implements AddressFanout.Subscriber {
             }
         }
         if (next < replayed.size()) {
-            if (outbound.hasRoom() && context != null) {
+            if (paced) {
+                // resume.maxReplayedPerSecond: the replays of this loop wait their turn
+                context.owner().setTimer(pacer.millisUntilNext(), id -> pushReplayed());
+            } else if (outbound.hasRoom() && context != null) {
                 // a slice at a time: the event loop's other work (live messages to everyone) goes in between
                 context.runOnContext(v -> pushReplayed());
             } else {

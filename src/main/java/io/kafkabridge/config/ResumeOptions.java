@@ -22,15 +22,22 @@ public class ResumeOptions {
     public static final int DEFAULT_MAX_CONCURRENT = 4;
     /** Default: replays waiting for a reader on a node, at most; beyond, a subscription is refused {@code replay_busy}. */
     public static final int DEFAULT_MAX_PENDING = 1_000;
+    /**
+     * Default: replayed messages per second and event loop, all replays together; live messages go in between (a burst
+     * of reconnecting clients does not take the loop from everyone else).
+     */
+    public static final int DEFAULT_MAX_REPLAYED_PER_SECOND = 10_000;
 
     static final String SECTION = "resume";
-    private static final Set<String> KEYS = Set.of("maxRecords", "maxScanRecords", "timeoutMs", "maxConcurrent", "maxPending");
+    private static final Set<String> KEYS = Set.of("maxRecords", "maxScanRecords", "timeoutMs", "maxConcurrent", "maxPending",
+        "maxReplayedPerSecond");
 
     private int maxRecords;
     private int maxScanRecords;
     private long timeoutMs;
     private int maxConcurrent;
     private int maxPending;
+    private int maxReplayedPerSecond;
 
     public ResumeOptions() {
         maxRecords = DEFAULT_MAX_RECORDS;
@@ -38,6 +45,7 @@ public class ResumeOptions {
         timeoutMs = DEFAULT_TIMEOUT_MS;
         maxConcurrent = DEFAULT_MAX_CONCURRENT;
         maxPending = DEFAULT_MAX_PENDING;
+        maxReplayedPerSecond = DEFAULT_MAX_REPLAYED_PER_SECOND;
     }
 
     public ResumeOptions(JsonObject json) {
@@ -48,6 +56,8 @@ public class ResumeOptions {
         applySetting(SECTION, "timeoutMs", () -> setTimeoutMs(readLong(json, "timeoutMs", SECTION, timeoutMs)));
         applySetting(SECTION, "maxConcurrent", () -> setMaxConcurrent(readInt(json, "maxConcurrent", SECTION, maxConcurrent)));
         applySetting(SECTION, "maxPending", () -> setMaxPending(readInt(json, "maxPending", SECTION, maxPending)));
+        applySetting(SECTION, "maxReplayedPerSecond", () -> setMaxReplayedPerSecond(readInt(json, "maxReplayedPerSecond", SECTION,
+            maxReplayedPerSecond)));
     }
 
     public int getMaxRecords() {
@@ -110,8 +120,20 @@ public class ResumeOptions {
         return this;
     }
 
+    public int getMaxReplayedPerSecond() {
+        return maxReplayedPerSecond;
+    }
+
+    public ResumeOptions setMaxReplayedPerSecond(int maxReplayedPerSecond) {
+        if (maxReplayedPerSecond < 1) {
+            throw new IllegalArgumentException("maxReplayedPerSecond must be >= 1, got " + maxReplayedPerSecond);
+        }
+        this.maxReplayedPerSecond = maxReplayedPerSecond;
+        return this;
+    }
+
     public JsonObject toJson() {
         return new JsonObject().put("maxRecords", maxRecords).put("maxScanRecords", maxScanRecords).put("timeoutMs", timeoutMs)
-            .put("maxConcurrent", maxConcurrent).put("maxPending", maxPending);
+            .put("maxConcurrent", maxConcurrent).put("maxPending", maxPending).put("maxReplayedPerSecond", maxReplayedPerSecond);
     }
 }

@@ -13,6 +13,7 @@ import io.kafkabridge.config.GatewayOptions;
 import io.kafkabridge.config.HttpEndpointOptions;
 import io.kafkabridge.config.TlsOptions;
 import io.kafkabridge.delivery.InFlightRecords;
+import io.kafkabridge.delivery.ReplayPacer;
 import io.kafkabridge.delivery.SlowClientStats;
 import io.kafkabridge.sink.SinkRoutes;
 import io.kafkabridge.kafka.KafkaHealthProbe;
@@ -83,7 +84,7 @@ public class GatewayServerVerticle extends VerticleBase {
         fanout = new AddressFanout(vertx);
         BridgeContext context = new BridgeContext(vertx, authenticator, new PermissionRules(options.getBridge()),
             options.getLimits(), fanout, connections, new SinkRoutes(options.getSinks()), options.getKafka().getProducerTimeoutMs(),
-            slowClients, replays);
+            slowClients, replays, new ReplayPacer(options.getResume().getMaxReplayedPerSecond()));
         sockJsBridge = new SockJsBridge(context);
         stompBridge = new StompBridge(context, options.getStomp(), tls);
 
