@@ -455,11 +455,11 @@ def resume():
     """Replays from Kafka (since a resume token): the time to resume MISSED records of one address while
     10,000 records/s go to other addresses (RESUME_SEQUENTIAL times, one after the other), and the live subscribers'
     latency without resumes and during bursts of RESUME_CONCURRENT simultaneous resumes; RUNS runs on one node."""
-    topic = "bench.resume"
-    bootstrap, _ = start_broker([topic], "kafka-resume")
+    topic, live_topic = "bench.resume", "bench.resume.live"
+    bootstrap, _ = start_broker([topic, live_topic], "kafka-resume")
     config = json.load(open("bench/fanout.json"))
     config["kafka"] = {"bootstrapServers": bootstrap, "groupId": "bench-resume"}
-    config["routes"] = [{"topic": topic, "address": "bench.resume.{key}"}]
+    config["routes"] = [{"topic": topic, "address": "bench.resume.{key}"}, {"topic": live_topic, "address": "bench.resume.{key}"}]
     config["bridge"]["outboundPermitteds"] = [{"addressRegex": "bench\\.resume\\..+"}]
     gw = start_gateway("gateway-resume", config)
     log("gateway (resume)", gw)
@@ -467,7 +467,7 @@ def resume():
     for run in range(1, RUNS + 1):
         wait_idle(gw["pid"])
         cmd = pinned(1, ["java", "-Xmx1g", f"-DstompPort={gw['stomp']}", f"-Dbootstrap={bootstrap}", f"-Dtopic={topic}",
-                         f"-Dmissed={RESUME_MISSED}", f"-Dsequential={RESUME_SEQUENTIAL}",
+                         f"-DliveTopic={live_topic}", f"-Dmissed={RESUME_MISSED}", f"-Dsequential={RESUME_SEQUENTIAL}",
                          f"-Dconcurrent={RESUME_CONCURRENT}", "-cp", JAR, "bench/ResumeBench.java"])
         errlog = os.path.join(WORK, f"gen-resume-{run}.log")
         with open(errlog, "w") as err:
@@ -489,8 +489,9 @@ def resume():
     seq_p99 = statistics.median([r["sequential"]["p99"] for r in ok]) if ok else None
     ratio = statistics.median([r["liveP99Ratio"] for r in ok]) if ok else None
     lines = [f"One gateway node (pinned to CPU 0), one topic of 1 partition routed to `bench.resume.{{key}}`; the generator "
-             f"(CPU 1) produces 10,000 records/s to 1,000 other keys and 100 records/s to 200 live STOMP/TCP "
-             f"subscribers of `bench.resume.live` throughout. Resume: a client takes a `resume` token on its own address and "
+             f"(CPU 1) produces 10,000 records/s to 1,000 other keys of it and, on a topic of its own, 100 records/s to "
+             f"200 live STOMP/TCP subscribers of `bench.resume.live` throughout. Each burst starts once the node has "
+             f"published the burst's records (a record produced after them arrived). Resume: a client takes a `resume` token on its own address and "
              f"leaves, {RESUME_MISSED} records are produced for it, a client subscribes with `since: <token>`; time from "
              f"SUBSCRIBE to the last replayed record ({RESUME_SEQUENTIAL} one after the other per run). Live impact: the "
              f"live subscribers' latency (produce to receive) over 20 s without resumes, then during 3 bursts of "

@@ -325,6 +325,7 @@ class GatewayOptionsTest {
         "{\"resume\":{\"maxConcurrent\":0}}       | resume.maxConcurrent:",
         "{\"resume\":{\"maxConcurrent\":65}}      | resume.maxConcurrent:",
         "{\"resume\":{\"maxPending\":-1}}         | resume.maxPending:",
+        "{\"resume\":{\"maxReplayedPerSecond\":0}} | resume.maxReplayedPerSecond:",
         "{\"resume\":{\"history\":1}}             | resume.history: unknown key",
         "{\"resume\":[]}                          | resume:",
         "{\"demo\":{\"users\":[]}}                 | demo.users:",
@@ -395,14 +396,16 @@ class GatewayOptionsTest {
         assertThat(defaults.getMaxScanRecords()).isEqualTo(1_000_000);
         assertThat(defaults.getTimeoutMs()).isEqualTo(10_000);
         assertThat(defaults.getMaxConcurrent()).isEqualTo(4);
+        assertThat(defaults.getMaxReplayedPerSecond()).isEqualTo(10_000);
 
         ResumeOptions resume = parse("{\"resume\":{\"maxRecords\":40,\"maxScanRecords\":5000,\"timeoutMs\":2000,"
-            + "\"maxConcurrent\":2,\"maxPending\":10}}").getResume();
+            + "\"maxConcurrent\":2,\"maxPending\":10,\"maxReplayedPerSecond\":500}}").getResume();
         assertThat(resume.getMaxRecords()).isEqualTo(40);
         assertThat(resume.getMaxScanRecords()).isEqualTo(5000);
         assertThat(resume.getTimeoutMs()).isEqualTo(2000);
         assertThat(resume.getMaxConcurrent()).isEqualTo(2);
         assertThat(resume.getMaxPending()).isEqualTo(10);
+        assertThat(resume.getMaxReplayedPerSecond()).isEqualTo(500);
         assertThat(new ResumeOptions(resume.toJson()).toJson()).isEqualTo(resume.toJson());
     }
 
