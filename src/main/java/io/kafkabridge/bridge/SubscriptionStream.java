@@ -257,7 +257,7 @@ final class SubscriptionStream implements AddressFanout.Subscriber {
         if (next < replayed.size()) {
             if (paced) {
                 // resume.maxReplayedPerSecond: the replays of this loop wait their turn
-                context.owner().setTimer(pacer.millisUntilNext(), id -> pushReplayed());
+                pacer.await(this::pushReplayed);
             } else if (outbound.hasRoom() && context != null) {
                 // a slice at a time: the event loop's other work (live messages to everyone) goes in between
                 context.runOnContext(v -> pushReplayed());

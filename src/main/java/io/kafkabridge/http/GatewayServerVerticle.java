@@ -84,7 +84,8 @@ public class GatewayServerVerticle extends VerticleBase {
         fanout = new AddressFanout(vertx);
         BridgeContext context = new BridgeContext(vertx, authenticator, new PermissionRules(options.getBridge()),
             options.getLimits(), fanout, connections, new SinkRoutes(options.getSinks()), options.getKafka().getProducerTimeoutMs(),
-            slowClients, replays, new ReplayPacer(options.getResume().getMaxReplayedPerSecond()));
+            slowClients, replays, new ReplayPacer(options.getResume().getMaxReplayedPerSecond(),
+                (ms, task) -> vertx.setTimer(ms, id -> task.run())));
         sockJsBridge = new SockJsBridge(context);
         stompBridge = new StompBridge(context, options.getStomp(), tls);
 
