@@ -134,7 +134,8 @@ public class ResumeBench {
     }
 
     /**
-     * A client of {@code bench.resume.<key>} takes a token (subscribed from now, one record) and leaves.
+     * A client of {@code bench.resume.<key>} subscribes from now ({@code since: time:}), a record is produced for the
+     * key, and the client takes the {@code resume} token that comes with it and leaves.
      */
     static Future<String> takeToken(String key) {
         return connect().compose(client -> {
@@ -147,6 +148,9 @@ public class ResumeBench {
                 }
             };
             client.send("SUBSCRIBE", "id", "s", "destination", "bench.resume." + key, "since", "time:" + System.currentTimeMillis());
+            // produced after the SUBSCRIBE: its timestamp is at or after the since time, so its replay or its live
+            // stream gets it, whichever comes first
+            produce(key, 0);
             return token.future().onComplete(done -> client.socket.close());
         });
     }
@@ -269,7 +273,7 @@ public class ResumeBench {
         List<Double> sequentialMs = new ArrayList<>();
         for (int i = 0; i < sequential; i++) {
             String key = "seq-" + i;
-            String token = await(takeTokenAfterRecord(key), 30);
+            String token = await(takeToken(key), 30);
             for (int m = 0; m < missed; m++) {
                 produce(key, 0);
             }
@@ -291,7 +295,7 @@ public class ResumeBench {
         for (int b = 0; b < bursts; b++) {
             List<Future<String>> tokens = new ArrayList<>();
             for (int c = 0; c < concurrent; c++) {
-                tokens.add(takeTokenAfterRecord("burst-" + b + "-" + c));
+                tokens.add(takeToken("burst-" + b + "-" + c));
             }
             await(Future.all(tokens), 120);
             for (int m = 0; m < missed; m++) {
@@ -302,7 +306,7 @@ public class ResumeBench {
             producer.flush();
             // the resumes start once the node has published the burst's records (a record after them arrived): the
             // window measures the replays, not the source catching up
-            await(takeTokenAfterRecord("marker-" + b), 120);
+            await(takeToken("marker-" + b), 120);
             long start = System.nanoTime();
             recording.set(true);
             List<Future<Double>> resumes = new ArrayList<>();
@@ -334,14 +338,4 @@ public class ResumeBench {
         System.exit(0);
     }
 
-    /**
-     * {@link #takeToken}, then one record for the key so that the token is taken after it: the token's subscription
-     * is from now, and the record confirms it is live.
-     */
-    static Future<String> takeTokenAfterRecord(String key) {
-        Future<String> token = takeToken(key);
-        // the subscription's replay (from now) or its live stream gets this record, whichever comes first
-        vertx.setTimer(200, t -> produce(key, 0));
-        return token;
-    }
 }
