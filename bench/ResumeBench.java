@@ -332,7 +332,7 @@ public class ResumeBench {
             .put("concurrent", concurrent).put("bursts", bursts).put("burstResume", stats(burstMs))
             .put("burstSeconds", round(burstNanos / 1e9))
             .put("liveQuiet", quietStats).put("liveDuringBursts", duringStats)
-            .put("liveP99Ratio", round(duringStats.getDouble("p99") / quietStats.getDouble("p99") * 100) / 100.0)
+            .put("liveP99Ratio", Math.round(duringStats.getDouble("p99") / quietStats.getDouble("p99") * 100) / 100.0)
             .encode());
         producer.close();
         System.exit(0);
