@@ -794,27 +794,16 @@ def main():
             stop_all()
             stoppers.clear()
             processes.clear()
-        if "flowcontrol" in PARTS:
-            sections.append("## Flow control: stalled subscribers and a 10x overload\n\n")
-            sections.extend(line + "\n" for line in flowcontrol())
-            sections.append("\n")
-            stop_all()
-            stoppers.clear()
-            processes.clear()
-        if "resume" in PARTS:
-            sections.append("## Resume from Kafka\n\n")
-            sections.extend(line + "\n" for line in resume())
-            sections.append("\n")
-            stop_all()
-            stoppers.clear()
-            processes.clear()
-        if "compression" in PARTS:
-            sections.append("## WebSocket compression\n\n")
-            sections.extend(line + "\n" for line in compression())
-            sections.append("\n")
-            stop_all()
-            stoppers.clear()
-            processes.clear()
+        for part, title, measure in (("flowcontrol", "Flow control: stalled subscribers and a 10x overload", flowcontrol),
+                                     ("resume", "Resume from Kafka", resume),
+                                     ("compression", "WebSocket compression", compression)):
+            if part in PARTS:
+                sections.append(f"## {title}\n\n")
+                sections.extend(line + "\n" for line in measure())
+                sections.append("\n")
+                stop_all()
+                stoppers.clear()
+                processes.clear()
         for part, cmd in (("peruser", ["bench/run-peruser.sh", "stomp", "10000"]),
                           ("peruser", ["bench/run-peruser.sh", "sockjs", "10000"]),
                           ("connections", ["bench/run-connections.sh", "sockjs", "19000"]),
