@@ -600,11 +600,7 @@ public class FanoutBench {
         target = prop("target", "stomp-tcp");
         String host = prop("host", "127.0.0.1");
         int port = Integer.parseInt(prop("port", "0"));
-        String path = prop("path", switch (target) {
-            case "sockjs" -> "/eventbus";
-            case "stomp-ws" -> "/stomp";
-            default -> "/ws";
-        });
+        String path = path();
         String destination = prop("destination", "bench.fanout");
         subscribers = Integer.parseInt(prop("subscribers", "1000"));
         serverPid = Long.parseLong(prop("pid", "0"));
@@ -760,6 +756,17 @@ public class FanoutBench {
 
     static Vertx vertx;
     static NetClient stalledNet;
+
+    /**
+     * @return the HTTP path of the target ({@code -Dpath}, else the target's usual one)
+     */
+    static String path() {
+        return prop("path", switch (target) {
+            case "sockjs" -> "/eventbus";
+            case "stomp-ws" -> "/stomp";
+            default -> "/ws";
+        });
+    }
     static int stalledCount;
     static Feed fillFeed;
     static final ConcurrentLinkedQueue<Runnable> closeActions = new ConcurrentLinkedQueue<>();
@@ -771,11 +778,7 @@ public class FanoutBench {
     static void connect(int id, boolean stalled, boolean reconnected, Semaphore inFlight) {
         String host = prop("host", "127.0.0.1");
         int port = Integer.parseInt(prop("port", "0"));
-        String path = prop("path", switch (target) {
-            case "sockjs" -> "/eventbus";
-            case "stomp-ws" -> "/stomp";
-            default -> "/ws";
-        });
+        String path = path();
         String destination = prop("destination", "bench.fanout");
         (stalled ? stalledNet : net).connect(port, host).onSuccess(socket -> {
             closeActions.add(socket::close);

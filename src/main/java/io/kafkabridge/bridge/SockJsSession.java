@@ -495,12 +495,12 @@ final class SockJsSession {
                 resume.put(registeredAddress, stream.lastWritten());
             }
         });
-        Buffer frame = errorFrame(code, address, message, headers);
+        JsonObject frame = errorJson(code, address, message, headers);
         if (!resume.isEmpty()) {
             // where every registered address continues from ({"address": token}), to register again with since
-            frame = new JsonObject(frame).put(Delivery.RESUME_HEADER, resume).toBuffer();
+            frame.put(Delivery.RESUME_HEADER, resume);
         }
-        socket.write(frame).onComplete(written -> {
+        socket.write(frame.toBuffer()).onComplete(written -> {
             context.vertx().cancelTimer(fallback);
             close();
         });
@@ -538,6 +538,10 @@ final class SockJsSession {
     }
 
     static Buffer errorFrame(String code, String address, String message, Map<String, String> headers) {
+        return errorJson(code, address, message, headers).toBuffer();
+    }
+
+    private static JsonObject errorJson(String code, String address, String message, Map<String, String> headers) {
         JsonObject frame = new JsonObject().put("type", "err").put("body", code).put("failureType", code)
             .put("failureCode", ErrorCodes.statusOf(code)).put("message", message);
         if (address != null) {
@@ -546,7 +550,7 @@ final class SockJsSession {
         if (!headers.isEmpty()) {
             frame.put("headers", new JsonObject(new LinkedHashMap<>(headers)));
         }
-        return frame.toBuffer();
+        return frame;
     }
 
     private static String tokenFromQuery(String uri) {

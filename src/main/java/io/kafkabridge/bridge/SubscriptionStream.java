@@ -183,12 +183,7 @@ final class SubscriptionStream implements AddressFanout.Subscriber {
                 break;
             }
         }
-        if (!behind) {
-            return null;
-        }
-        Map<TopicPartition, Long> merged = new HashMap<>(positions);
-        floor.forEach((partition, offset) -> merged.merge(partition, offset, Math::max));
-        return ResumeToken.encode(delivery.baselineMs(), merged);
+        return behind ? new ResumeToken(delivery.baselineMs(), positions).merge(floor).encode() : null;
     }
 
     private OutboundMessage message(Delivery delivery, String resume) {

@@ -129,7 +129,7 @@ public record ResumeToken(long baselineMs, Map<TopicPartition, Long> positions) 
     }
 
     /**
-     * @return this token's positions, raised to {@code other}'s where {@code other} is further; the older baseline
+     * @return this token's positions, raised to {@code other}'s where {@code other} is further; this token's baseline
      */
     public ResumeToken merge(Map<TopicPartition, Long> other) {
         Map<TopicPartition, Long> merged = new LinkedHashMap<>(positions);

@@ -106,7 +106,6 @@ public final class KafkaReplayer implements ReplaySource {
         long baseline;
         long deleted;
         long skipped;
-        long read;
 
         Plan(Request request, int maxRecords) {
             this.request = request;
