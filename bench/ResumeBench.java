@@ -12,9 +12,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -49,7 +47,65 @@ public class ResumeBench {
         return value == null || value.isEmpty() ? fallback : value;
     }
 
-    record Frame(String command, Map<String, String> headers) {
+    /**
+     * A STOMP frame, read only as far as asked: the generator reads tens of thousands of frames a second on the core it
+     * shares with the broker, and a frame it only counts must cost it no more than finding its end.
+     */
+    static final class Frame {
+        private final Buffer bytes;
+        private final int headersEnd;
+        final String command;
+
+        Frame(Buffer bytes) {
+            int at = 0;
+            while (at < bytes.length() && (bytes.getByte(at) == '\n' || bytes.getByte(at) == '\r')) {
+                at++;
+            }
+            int eol = indexOf(bytes, "\n", at);
+            this.bytes = bytes;
+            this.command = bytes.getString(at, eol < 0 ? bytes.length() : eol, "UTF-8");
+            int end = indexOf(bytes, "\n\n", at);
+            this.headersEnd = end < 0 ? bytes.length() : end;
+        }
+
+        String command() {
+            return command;
+        }
+
+        /**
+         * @return the first value of the header, or {@code null}
+         */
+        String header(String name) {
+            int at = indexOf(bytes.slice(0, headersEnd), "\n" + name + ":", 0);
+            if (at < 0) {
+                return null;
+            }
+            int from = at + name.length() + 2;
+            int eol = indexOf(bytes, "\n", from);
+            return bytes.getString(from, eol < 0 ? headersEnd : Math.min(eol, headersEnd), "UTF-8");
+        }
+
+        String body() {
+            return headersEnd + 2 <= bytes.length() ? bytes.getString(headersEnd + 2, bytes.length(), "UTF-8") : "";
+        }
+
+        @Override
+        public String toString() {
+            return bytes.getString(0, headersEnd, "UTF-8");
+        }
+
+        private static int indexOf(Buffer bytes, String ascii, int from) {
+            outer:
+            for (int i = from; i <= bytes.length() - ascii.length(); i++) {
+                for (int j = 0; j < ascii.length(); j++) {
+                    if (bytes.getByte(i + j) != ascii.charAt(j)) {
+                        continue outer;
+                    }
+                }
+                return i;
+            }
+            return -1;
+        }
     }
 
     /** A STOMP connection over TCP; frames are handed to {@link #onFrame} on its event loop. */
@@ -68,32 +124,11 @@ public class ResumeBench {
             int start = 0;
             for (int i = 0; i < pending.length(); i++) {
                 if (pending.getByte(i) == 0) {
-                    String frame = pending.getString(start, i, "UTF-8");
+                    onFrame.accept(new Frame(pending.getBuffer(start, i)));
                     start = i + 1;
-                    parse(frame);
                 }
             }
             pending = pending.getBuffer(start, pending.length());
-        }
-
-        void parse(String text) {
-            int at = 0;
-            while (at < text.length() && (text.charAt(at) == '\n' || text.charAt(at) == '\r')) {
-                at++;
-            }
-            int end = text.indexOf("\n\n", at);
-            String[] lines = text.substring(at, end < 0 ? text.length() : end).split("\n");
-            Map<String, String> headers = new HashMap<>();
-            for (int i = 1; i < lines.length; i++) {
-                int colon = lines[i].indexOf(':');
-                if (colon > 0) {
-                    headers.putIfAbsent(lines[i].substring(0, colon), lines[i].substring(colon + 1));
-                }
-            }
-            if (lines[0].equals("MESSAGE") && end >= 0) {
-                headers.put("body", text.substring(end + 2));
-            }
-            onFrame.accept(new Frame(lines[0], headers));
         }
 
         void send(String command, String... headerPairs) {
@@ -113,7 +148,7 @@ public class ResumeBench {
                 if (f.command().equals("CONNECTED")) {
                     connected.tryComplete(client);
                 } else {
-                    connected.tryFail(f.command() + " " + f.headers());
+                    connected.tryFail(f.toString());
                 }
             };
             client.send("CONNECT", "accept-version", "1.2", "host", "localhost", "heart-beat", "0,0");
@@ -142,9 +177,9 @@ public class ResumeBench {
             Promise<String> token = Promise.promise();
             client.onFrame = f -> {
                 if (f.command().equals("MESSAGE")) {
-                    token.tryComplete(f.headers().get("resume"));
+                    token.tryComplete(f.header("resume"));
                 } else if (f.command().equals("ERROR")) {
-                    token.tryFail("ERROR " + f.headers());
+                    token.tryFail(f.toString());
                 }
             };
             client.send("SUBSCRIBE", "id", "s", "destination", "bench.resume." + key, "since", "time:" + System.currentTimeMillis());
@@ -166,13 +201,13 @@ public class ResumeBench {
             long start = System.nanoTime();
             client.onFrame = f -> {
                 if (f.command().equals("MESSAGE")) {
-                    if ("true".equals(f.headers().get("gap"))) {
-                        done.tryFail("gap: " + f.headers().get("body"));
+                    if ("true".equals(f.header("gap"))) {
+                        done.tryFail("gap: " + f.body());
                     } else if (++received[0] == count) {
                         done.tryComplete((System.nanoTime() - start) / 1e6);
                     }
                 } else if (f.command().equals("ERROR")) {
-                    done.tryFail("ERROR " + f.headers());
+                    done.tryFail(f.toString());
                 }
             };
             client.send("SUBSCRIBE", "id", "s", "destination", "bench.resume." + key, "since", token);
@@ -196,6 +231,9 @@ public class ResumeBench {
 
     /** The live subscribers' latencies (ms) while {@link #recording} is set. */
     static final List<Double> liveLatencies = new ArrayList<>();
+    /** When each of {@link #liveLatencies} was received, in ns since the start of its burst (or of the quiet window). */
+    static final List<Long> liveReceivedAt = new ArrayList<>();
+    static volatile long windowStartNs;
     static final AtomicBoolean recording = new AtomicBoolean();
     static final AtomicLong liveReceived = new AtomicLong();
 
@@ -225,13 +263,14 @@ public class ResumeBench {
             client.onFrame = f -> {
                 if (f.command().equals("MESSAGE")) {
                     liveReceived.incrementAndGet();
-                    String body = f.headers().get("body");
+                    String body = f.body();
                     int at = body.indexOf("\"sentNs\":");
                     long sentNs = Long.parseLong(body.substring(at + 9, body.indexOf(',', at)));
                     if (recording.get()) {
                         double ms = (System.nanoTime() - sentNs) / 1e6;
                         synchronized (liveLatencies) {
                             liveLatencies.add(ms);
+                            liveReceivedAt.add(System.nanoTime() - windowStartNs);
                         }
                     }
                 }
@@ -282,6 +321,7 @@ public class ResumeBench {
         }
 
         // 2. live latency without, then with bursts of simultaneous resumes
+        windowStartNs = System.nanoTime();
         recording.set(true);
         Thread.sleep(windowSeconds * 1000L);
         recording.set(false);
@@ -289,6 +329,7 @@ public class ResumeBench {
         synchronized (liveLatencies) {
             quiet = new ArrayList<>(liveLatencies);
             liveLatencies.clear();
+            liveReceivedAt.clear();
         }
         List<Double> burstMs = new ArrayList<>();
         long burstNanos = 0;
@@ -308,6 +349,7 @@ public class ResumeBench {
             // window measures the replays, not the source catching up
             await(takeToken("marker-" + b), 120);
             long start = System.nanoTime();
+            windowStartNs = start;
             recording.set(true);
             List<Future<Double>> resumes = new ArrayList<>();
             for (int c = 0; c < concurrent; c++) {
@@ -319,8 +361,15 @@ public class ResumeBench {
             resumes.forEach(r -> burstMs.add(r.result()));
         }
         List<Double> during;
+        // the live p99 per second since the start of a burst, the bursts together: where the latency comes from
+        JsonArray timeline = new JsonArray();
         synchronized (liveLatencies) {
             during = new ArrayList<>(liveLatencies);
+            Map<Long, List<Double>> bySecond = new java.util.TreeMap<>();
+            for (int i = 0; i < during.size(); i++) {
+                bySecond.computeIfAbsent(liveReceivedAt.get(i) / 1_000_000_000L, k -> new ArrayList<>()).add(during.get(i));
+            }
+            bySecond.forEach((second, values) -> timeline.add(stats(values).put("second", second)));
         }
         running.set(false);
         feed.join();
@@ -331,7 +380,7 @@ public class ResumeBench {
             .put("sequential", stats(sequentialMs)).put("sequentialMs", new JsonArray(sequentialMs))
             .put("concurrent", concurrent).put("bursts", bursts).put("burstResume", stats(burstMs))
             .put("burstSeconds", round(burstNanos / 1e9))
-            .put("liveQuiet", quietStats).put("liveDuringBursts", duringStats)
+            .put("liveQuiet", quietStats).put("liveDuringBursts", duringStats).put("liveDuringBurstsBySecond", timeline)
             .put("liveP99Ratio", Math.round(duringStats.getDouble("p99") / quietStats.getDouble("p99") * 100) / 100.0)
             .encode());
         producer.close();

@@ -53,8 +53,14 @@ final class SubscriptionStream implements AddressFanout.Subscriber {
     private ArrayDeque<Delivery> waiting;
     /** Where the replay ended, per partition the live stream has not passed yet; {@code null} when none. */
     private Map<TopicPartition, Long> floor;
-    private List<Delivery> replayed;
+    /** The replay's gap message, sent before its messages, or {@code null}. */
+    private Delivery gap;
+    /** The replay's messages, each made a delivery as it goes out. */
+    private List<RoutedMessage> replayed;
     private int next;
+    /** The subscription's position after the last replayed message that went out. */
+    private Map<TopicPartition, Long> progress;
+    private long replayBaselineMs;
     private boolean cancelled;
     private String lastWritten;
     /** The connection's event loop, for replaying a slice at a time. */
@@ -130,6 +136,7 @@ final class SubscriptionStream implements AddressFanout.Subscriber {
         cancelled = true;
         waiting = null;
         replayed = null;
+        gap = null;
     }
 
     @Override
@@ -193,25 +200,17 @@ final class SubscriptionStream implements AddressFanout.Subscriber {
 
     /**
      * The replay was read: its gap message and messages go out as the connection's queue has room, then the live
-     * messages that waited.
+     * messages that waited. Each message becomes a delivery only when it goes out: a burst of replays completing at
+     * once costs the event loop nothing until their turn comes.
      */
     private void replayed(Replay replay) {
         if (cancelled) {
             return;
         }
-        Map<TopicPartition, Long> progress = new HashMap<>(replay.start());
-        replayed = new java.util.ArrayList<>(replay.messages().size() + 1);
-        if (replay.gap() != null) {
-            replayed.add(Delivery.gap(address, replay.gap(), replay.baselineMs(), Map.copyOf(progress)));
-        }
-        for (RoutedMessage message : replay.messages()) {
-            Delivery delivery = new Delivery(address, message.body(), message.headers(), replay.baselineMs(), Map.of());
-            if (delivery.partition() != null) {
-                progress.merge(delivery.partition(), delivery.offset() + 1, Math::max);
-            }
-            delivery.placeAfter(Map.copyOf(progress));
-            replayed.add(delivery);
-        }
+        progress = new HashMap<>(replay.start());
+        replayBaselineMs = replay.baselineMs();
+        gap = replay.gap() == null ? null : Delivery.gap(address, replay.gap(), replay.baselineMs(), Map.copyOf(progress));
+        replayed = replay.messages();
         floor = new HashMap<>(replay.end());
         next = 0;
         pushReplayed();
@@ -224,9 +223,10 @@ final class SubscriptionStream implements AddressFanout.Subscriber {
         if (cancelled) {
             return;
         }
-        JsonObject gap = new JsonObject().put("reason", Replay.UNAVAILABLE).put("missing", -1)
+        JsonObject why = new JsonObject().put("reason", Replay.UNAVAILABLE).put("missing", -1)
             .put("message", "the replay of " + address + " could not be read: " + cause.getMessage());
-        replayed = List.of(Delivery.gap(address, gap, baselineMs, Map.of()));
+        gap = Delivery.gap(address, why, baselineMs, Map.of());
+        replayed = List.of();
         floor = null;
         next = 0;
         pushReplayed();
@@ -238,18 +238,25 @@ final class SubscriptionStream implements AddressFanout.Subscriber {
         }
         int slice = 0;
         boolean paced = false;
-        while (next < replayed.size() && outbound.hasRoom() && slice++ < REPLAY_SLICE) {
+        while ((gap != null || next < replayed.size()) && outbound.hasRoom() && slice++ < REPLAY_SLICE) {
             if (pacer != null && !pacer.tryTake()) {
                 paced = true;
                 break;
             }
-            Delivery delivery = replayed.get(next++);
-            // the gap message is the bridge's own: only the connection's state decides
-            if (delivery.headers().contains(Delivery.GAP_HEADER) ? isOpen.getAsBoolean() : accepts.test(delivery)) {
+            if (gap != null) {
+                // the gap message is the bridge's own: only the connection's state decides
+                if (isOpen.getAsBoolean()) {
+                    outbound.offer(message(gap, null), SlowClientPolicy.DISCONNECT);
+                }
+                gap = null;
+                continue;
+            }
+            Delivery delivery = replayedDelivery(replayed.get(next++));
+            if (accepts.test(delivery)) {
                 outbound.offer(message(delivery, null), SlowClientPolicy.DISCONNECT);
             }
         }
-        if (next < replayed.size()) {
+        if (gap != null || next < replayed.size()) {
             if (paced) {
                 // resume.maxReplayedPerSecond: the replays of this loop wait their turn
                 pacer.await(this::pushReplayed);
@@ -261,6 +268,7 @@ final class SubscriptionStream implements AddressFanout.Subscriber {
             }
             return;
         }
+        progress = null;
         replayed = null;
         ArrayDeque<Delivery> live = waiting;
         waiting = null;
@@ -270,5 +278,17 @@ final class SubscriptionStream implements AddressFanout.Subscriber {
         while (live != null && !live.isEmpty() && !cancelled) {
             sendLive(live.poll());
         }
+    }
+
+    /**
+     * @return the replayed message as a delivery placed after the subscription's position so far
+     */
+    private Delivery replayedDelivery(RoutedMessage message) {
+        Delivery delivery = new Delivery(address, message.body(), message.headers(), replayBaselineMs, Map.of());
+        if (delivery.partition() != null) {
+            progress.merge(delivery.partition(), delivery.offset() + 1, Math::max);
+        }
+        delivery.placeAfter(Map.copyOf(progress));
+        return delivery;
     }
 }
