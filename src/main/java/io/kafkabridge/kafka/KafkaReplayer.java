@@ -52,6 +52,8 @@ public final class KafkaReplayer implements ReplaySource {
     private static final Duration POLL = Duration.ofMillis(200);
     /** The most replays one pass reads. */
     static final int MAX_BATCH = 500;
+    /** Records a pass reads between two yields to the event loops. */
+    static final int YIELD_EVERY = 256;
 
     private final Vertx vertx;
     private final RecordRouter router;
@@ -59,6 +61,7 @@ public final class KafkaReplayer implements ReplaySource {
     private final int maxValueBytes;
     private final Map<String, Object> consumerConfig;
     private final WorkerExecutor workers;
+    private final EventLoopBarrier loops;
     private final ThreadLocal<KafkaConsumer<byte[], byte[]>> consumers = new ThreadLocal<>();
     private final ConcurrentLinkedQueue<KafkaConsumer<byte[], byte[]>> opened = new ConcurrentLinkedQueue<>();
     private final AtomicInteger pending = new AtomicInteger();
@@ -89,6 +92,7 @@ public final class KafkaReplayer implements ReplaySource {
         // a replay reads what exists: asking for a routed topic that does not exist must not create it
         config.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
         this.consumerConfig = config;
+        this.loops = new EventLoopBarrier(vertx);
         this.workers = vertx.createSharedWorkerExecutor("kafka-eventbus-bridge-replay", options.getMaxConcurrent(),
             options.getTimeoutMs() * 4, TimeUnit.MILLISECONDS);
     }
@@ -241,14 +245,22 @@ public final class KafkaReplayer implements ReplaySource {
         consumer.assign(reading);
         reading.forEach(partition -> consumer.seek(partition, from.get(partition)));
         long read = 0;
+        int sinceYield = 0;
         boolean timedOut = false;
         while (!reading.isEmpty()) {
-            if (System.currentTimeMillis() > deadline) {
+            if (System.currentTimeMillis() > deadline || !yieldToLoops(deadline)) {
                 timedOut = true;
                 break;
             }
             ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
             for (ConsumerRecord<byte[], byte[]> record : records) {
+                if (++sinceYield == YIELD_EVERY) {
+                    sinceYield = 0;
+                    if (!yieldToLoops(deadline)) {
+                        timedOut = true;
+                        break;
+                    }
+                }
                 TopicPartition partition = new TopicPartition(record.topic(), record.partition());
                 if (!reading.contains(partition) || record.offset() >= end.get(partition)) {
                     continue;
@@ -302,6 +314,21 @@ public final class KafkaReplayer implements ReplaySource {
                 gap == null ? "" : " (gap: " + gap.getString("reason") + ", " + gap.getLong("missing") + " missing)");
             Replay replay = new Replay(messages, gap, Map.copyOf(plan.start), Map.copyOf(planEnd), plan.baseline);
             plan.request.context().runOnContext(v -> plan.request.promise().tryComplete(replay));
+        }
+    }
+
+    /**
+     * Waits until the event loops ran what they had queued: a pass reads in chunks between the live messages, never
+     * taking the core from them for longer than a chunk.
+     *
+     * @return {@code false} when the deadline passed first
+     */
+    private boolean yieldToLoops(long deadline) {
+        try {
+            return loops.awaitDrained(Math.max(0, deadline - System.currentTimeMillis()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 
