@@ -230,9 +230,49 @@ public class ResumeBench {
     }
 
     /** The live subscribers' latencies (ms) while {@link #recording} is set. */
-    static final List<Double> liveLatencies = new ArrayList<>();
-    /** When each of {@link #liveLatencies} was received, in ns since the start of its burst (or of the quiet window). */
-    static final List<Long> liveReceivedAt = new ArrayList<>();
+    static final Samples liveLatencies = new Samples();
+
+    /**
+     * Latencies and when each was received (ns since the start of its burst, or of the quiet window), in arrays: a
+     * million boxed samples would cost the generator's collector more than the measurement is worth.
+     */
+    static final class Samples {
+        private double[] ms = new double[1 << 16];
+        private long[] at = new long[1 << 16];
+        private int size;
+
+        synchronized void add(double latencyMs, long receivedAt) {
+            if (size == ms.length) {
+                ms = java.util.Arrays.copyOf(ms, size * 2);
+                at = java.util.Arrays.copyOf(at, size * 2);
+            }
+            ms[size] = latencyMs;
+            at[size++] = receivedAt;
+        }
+
+        synchronized List<Double> latencies() {
+            List<Double> out = new ArrayList<>(size);
+            for (int i = 0; i < size; i++) {
+                out.add(ms[i]);
+            }
+            return out;
+        }
+
+        /**
+         * @return the latencies by the second they were received in
+         */
+        synchronized Map<Long, List<Double>> bySecond() {
+            Map<Long, List<Double>> out = new java.util.TreeMap<>();
+            for (int i = 0; i < size; i++) {
+                out.computeIfAbsent(at[i] / 1_000_000_000L, k -> new ArrayList<>()).add(ms[i]);
+            }
+            return out;
+        }
+
+        synchronized void clear() {
+            size = 0;
+        }
+    }
     static volatile long windowStartNs;
     static final AtomicBoolean recording = new AtomicBoolean();
     static final AtomicLong liveReceived = new AtomicLong();
@@ -268,10 +308,7 @@ public class ResumeBench {
                     long sentNs = Long.parseLong(body.substring(at + 9, body.indexOf(',', at)));
                     if (recording.get()) {
                         double ms = (System.nanoTime() - sentNs) / 1e6;
-                        synchronized (liveLatencies) {
-                            liveLatencies.add(ms);
-                            liveReceivedAt.add(System.nanoTime() - windowStartNs);
-                        }
+                        liveLatencies.add(ms, System.nanoTime() - windowStartNs);
                     }
                 }
             };
@@ -325,12 +362,8 @@ public class ResumeBench {
         recording.set(true);
         Thread.sleep(windowSeconds * 1000L);
         recording.set(false);
-        List<Double> quiet;
-        synchronized (liveLatencies) {
-            quiet = new ArrayList<>(liveLatencies);
-            liveLatencies.clear();
-            liveReceivedAt.clear();
-        }
+        List<Double> quiet = liveLatencies.latencies();
+        liveLatencies.clear();
         List<Double> burstMs = new ArrayList<>();
         long burstNanos = 0;
         for (int b = 0; b < bursts; b++) {
@@ -360,17 +393,10 @@ public class ResumeBench {
             burstNanos += System.nanoTime() - start;
             resumes.forEach(r -> burstMs.add(r.result()));
         }
-        List<Double> during;
+        List<Double> during = liveLatencies.latencies();
         // the live p99 per second since the start of a burst, the bursts together: where the latency comes from
         JsonArray timeline = new JsonArray();
-        synchronized (liveLatencies) {
-            during = new ArrayList<>(liveLatencies);
-            Map<Long, List<Double>> bySecond = new java.util.TreeMap<>();
-            for (int i = 0; i < during.size(); i++) {
-                bySecond.computeIfAbsent(liveReceivedAt.get(i) / 1_000_000_000L, k -> new ArrayList<>()).add(during.get(i));
-            }
-            bySecond.forEach((second, values) -> timeline.add(stats(values).put("second", second)));
-        }
+        liveLatencies.bySecond().forEach((second, values) -> timeline.add(stats(values).put("second", second)));
         running.set(false);
         feed.join();
         JsonObject quietStats = stats(quiet);

@@ -31,6 +31,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 os.chdir(ROOT)
 JAR = "target/kafka-eventbus-bridge.jar"
 RUNS = int(os.environ.get("RUNS", "3"))
+# JVM options of every gateway under test besides -Xmx (its GC log is written next to its node.log)
+GATEWAY_JAVA_OPTS = os.environ.get("GATEWAY_JAVA_OPTS", "").split()
 SUBSCRIBERS = [int(n) for n in os.environ.get("SUBSCRIBERS", "100 1000 10000").split()]
 PEER_SUBSCRIBERS = [int(n) for n in os.environ.get("PEER_SUBSCRIBERS", "1000").split()]
 PARTS = os.environ.get("PARTS", "fanout compression peruser connections inbound").split()
@@ -156,7 +158,9 @@ def start_gateway(name, config, heap="1g"):
     with open(os.path.join(d, "config.json"), "w") as f:
         json.dump(config, f)
     logfile = os.path.join(d, "node.log")
-    p = start(pinned(0, ["java", f"-Xmx{heap}", "-jar", os.path.join(ROOT, JAR), "-conf", "config.json"]), logfile, cwd=d)
+    gc_log = f"-Xlog:gc:file={os.path.join(d, 'gc.log')}"
+    p = start(pinned(0, ["java", f"-Xmx{heap}", gc_log] + GATEWAY_JAVA_OPTS + ["-jar", os.path.join(ROOT, JAR), "-conf", "config.json"]),
+              logfile, cwd=d)
     line = wait_for(logfile, r"Gateway node started.*", p).group(0)
     http = int(re.search(r"HTTP on port (\d+)", line).group(1))
     stomp = int(re.search(r"STOMP over TCP on port (\d+)", line).group(1))

@@ -1,7 +1,5 @@
 package io.kafkabridge.delivery;
 
-import io.kafkabridge.routing.RecordRouter;
-import io.kafkabridge.routing.RoutedMessage;
 import org.apache.kafka.common.TopicPartition;
 
 import java.util.ArrayDeque;
@@ -20,19 +18,21 @@ import java.util.PriorityQueue;
  * each partition in offset order.
  * <p>
  * Records of one partition must be offered in offset order.
+ *
+ * @param <T> what is kept of a record (the routed message, or its bytes)
  */
-public final class ReplayCollector {
+public final class ReplayCollector<T> {
 
-    private record Kept(RoutedMessage message, TopicPartition partition, long offset, long timestamp) {
+    private record Kept<T>(T message, TopicPartition partition, long offset, long timestamp) {
     }
 
     private static final Object NO_KEY = new Object();
 
     private final int maxRecords;
     private final boolean snapshot;
-    private final Map<TopicPartition, ArrayDeque<Kept>> byPartition = new LinkedHashMap<>();
+    private final Map<TopicPartition, ArrayDeque<Kept<T>>> byPartition = new LinkedHashMap<>();
     /** With {@link #snapshot}: the newest record of each key, the key updated longest ago first. */
-    private final LinkedHashMap<Object, Kept> byKey = new LinkedHashMap<>();
+    private final LinkedHashMap<Object, Kept<T>> byKey = new LinkedHashMap<>();
     private int kept;
     private long matched;
     private long dropped;
@@ -44,12 +44,13 @@ public final class ReplayCollector {
 
     /**
      * A record routed to the address.
+     *
+     * @param key its Kafka key as the address's messages show it ({@code kafka.key}), or {@code null}
      */
-    public void accept(RoutedMessage message, TopicPartition partition, long offset, long timestamp) {
+    public void accept(T message, Object key, TopicPartition partition, long offset, long timestamp) {
         matched++;
-        Kept record = new Kept(message, partition, offset, timestamp);
+        Kept<T> record = new Kept<>(message, partition, offset, timestamp);
         if (snapshot) {
-            Object key = message.headers().get(RecordRouter.HEADER_KEY);
             // removed first: the key moves to the end of the order
             byKey.remove(key == null ? NO_KEY : key);
             byKey.put(key == null ? NO_KEY : key, record);
@@ -67,8 +68,8 @@ public final class ReplayCollector {
     }
 
     private void dropOldest() {
-        ArrayDeque<Kept> oldest = null;
-        for (ArrayDeque<Kept> records : byPartition.values()) {
+        ArrayDeque<Kept<T>> oldest = null;
+        for (ArrayDeque<Kept<T>> records : byPartition.values()) {
             if (!records.isEmpty() && (oldest == null || records.peekFirst().timestamp() < oldest.peekFirst().timestamp())) {
                 oldest = records;
             }
@@ -95,25 +96,25 @@ public final class ReplayCollector {
     /**
      * @return the kept messages, the partitions merged by timestamp, each in offset order
      */
-    public List<RoutedMessage> messages() {
+    public List<T> messages() {
         if (snapshot) {
             byPartition.clear();
             byKey.values().stream().sorted(Comparator.comparingLong(Kept::offset))
                 .forEach(k -> byPartition.computeIfAbsent(k.partition(), p -> new ArrayDeque<>()).add(k));
             kept = byKey.size();
         }
-        List<RoutedMessage> merged = new ArrayList<>(kept);
-        PriorityQueue<ArrayDeque<Kept>> heads = new PriorityQueue<>(Comparator
-            .comparingLong((ArrayDeque<Kept> q) -> q.peekFirst().timestamp())
+        List<T> merged = new ArrayList<>(kept);
+        PriorityQueue<ArrayDeque<Kept<T>>> heads = new PriorityQueue<>(Comparator
+            .comparingLong((ArrayDeque<Kept<T>> q) -> q.peekFirst().timestamp())
             .thenComparing(q -> q.peekFirst().partition().topic())
             .thenComparingInt(q -> q.peekFirst().partition().partition()));
-        for (ArrayDeque<Kept> records : byPartition.values()) {
+        for (ArrayDeque<Kept<T>> records : byPartition.values()) {
             if (!records.isEmpty()) {
                 heads.add(new ArrayDeque<>(records));
             }
         }
         while (!heads.isEmpty()) {
-            ArrayDeque<Kept> next = heads.poll();
+            ArrayDeque<Kept<T>> next = heads.poll();
             merged.add(next.pollFirst().message());
             if (!next.isEmpty()) {
                 heads.add(next);

@@ -106,14 +106,14 @@ public final class KafkaReplayer implements ReplaySource {
         final Request request;
         final List<TopicPartition> partitions = new ArrayList<>();
         final Map<TopicPartition, Long> start = new HashMap<>();
-        final ReplayCollector collector;
+        final ReplayCollector<byte[]> collector;
         long baseline;
         long deleted;
         long skipped;
 
         Plan(Request request, int maxRecords) {
             this.request = request;
-            this.collector = new ReplayCollector(maxRecords, request.since().snapshot());
+            this.collector = new ReplayCollector<>(maxRecords, request.since().snapshot());
         }
     }
 
@@ -268,11 +268,20 @@ public final class KafkaReplayer implements ReplaySource {
                 read++;
                 position.put(partition, record.offset() + 1);
                 if (record.value() == null || record.value().length <= maxValueBytes) {
-                    for (RoutedMessage message : router.routeTo(record, byAddress::containsKey)) {
+                    List<RoutedMessage> routed = router.routeTo(record, byAddress::containsKey);
+                    Map<String, Integer> perAddress = routed.size() > 1 ? new HashMap<>() : null;
+                    for (RoutedMessage message : routed) {
+                        // which of the record's messages to its address (several routes may give it one address)
+                        int index = perAddress == null ? 0 : perAddress.merge(message.address(), 1, Integer::sum) - 1;
+                        Object key = message.headers().get(RecordRouter.HEADER_KEY);
+                        byte[] kept = null;
                         for (Plan plan : byAddress.get(message.address())) {
                             Long start = plan.start.get(partition);
                             if (start != null && record.offset() >= start) {
-                                plan.collector.accept(message, partition, record.offset(), record.timestamp());
+                                if (kept == null) {
+                                    kept = ReplayedRecords.encode(record, index);
+                                }
+                                plan.collector.accept(kept, key, partition, record.offset(), record.timestamp());
                             }
                         }
                     }
@@ -299,7 +308,7 @@ public final class KafkaReplayer implements ReplaySource {
                     unread += end.get(partition) - Math.max(position.get(partition), plan.start.get(partition));
                 }
             }
-            List<RoutedMessage> messages = plan.collector.messages();
+            List<RoutedMessage> messages = new ReplayedRecords(plan.collector.messages(), router, plan.request.address());
             replayed.add(messages.size());
             JsonObject gap = gap(plan.request.address(), plan.deleted, plan.skipped, plan.collector.dropped(), timedOut,
                 Math.max(0, unread), plan.request.since().snapshot());

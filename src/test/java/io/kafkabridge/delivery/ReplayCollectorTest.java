@@ -23,19 +23,19 @@ class ReplayCollectorTest {
         return new RoutedMessage("a", body, headers, 0);
     }
 
-    private static List<Object> bodies(ReplayCollector collector) {
+    private static List<Object> bodies(ReplayCollector<RoutedMessage> collector) {
         return collector.messages().stream().map(RoutedMessage::body).toList();
     }
 
     @Test
     void partitionsAreMergedByTimestampEachInOffsetOrder() {
-        ReplayCollector collector = new ReplayCollector(100, false);
-        collector.accept(message("p0-a", null), P0, 0, 10);
-        collector.accept(message("p0-b", null), P0, 1, 30);
+        ReplayCollector<RoutedMessage> collector = new ReplayCollector<>(100, false);
+        collector.accept(message("p0-a", null), null, P0, 0, 10);
+        collector.accept(message("p0-b", null), null, P0, 1, 30);
         // a timestamp going back within a partition keeps the partition's order
-        collector.accept(message("p0-c", null), P0, 2, 5);
-        collector.accept(message("p1-a", null), P1, 0, 20);
-        collector.accept(message("p1-b", null), P1, 1, 40);
+        collector.accept(message("p0-c", null), null, P0, 2, 5);
+        collector.accept(message("p1-a", null), null, P1, 0, 20);
+        collector.accept(message("p1-b", null), null, P1, 1, 40);
 
         assertThat(bodies(collector)).containsExactly("p0-a", "p1-a", "p0-b", "p0-c", "p1-b");
         assertThat(collector.matched()).isEqualTo(5);
@@ -44,10 +44,10 @@ class ReplayCollectorTest {
 
     @Test
     void overTheBoundTheOldestAreLeftOutAndCounted() {
-        ReplayCollector collector = new ReplayCollector(3, false);
+        ReplayCollector<RoutedMessage> collector = new ReplayCollector<>(3, false);
         for (int i = 0; i < 5; i++) {
-            collector.accept(message("p0-" + i, null), P0, i, 100 + 10L * i);
-            collector.accept(message("p1-" + i, null), P1, i, 105 + 10L * i);
+            collector.accept(message("p0-" + i, null), null, P0, i, 100 + 10L * i);
+            collector.accept(message("p1-" + i, null), null, P1, i, 105 + 10L * i);
         }
 
         assertThat(bodies(collector)).containsExactly("p1-3", "p0-4", "p1-4");
@@ -57,13 +57,13 @@ class ReplayCollectorTest {
 
     @Test
     void aSnapshotKeepsTheNewestRecordOfEachKey() {
-        ReplayCollector collector = new ReplayCollector(100, true);
-        collector.accept(message("o1-placed", "o1"), P0, 0, 1);
-        collector.accept(message("o2-placed", "o2"), P1, 0, 2);
-        collector.accept(message("o1-shipped", "o1"), P0, 1, 3);
-        collector.accept(message("none-1", null), P1, 1, 4);
-        collector.accept(message("none-2", null), P1, 2, 5);
-        collector.accept(message("o2-paid", "o2"), P1, 3, 6);
+        ReplayCollector<RoutedMessage> collector = new ReplayCollector<>(100, true);
+        collector.accept(message("o1-placed", "o1"), "o1", P0, 0, 1);
+        collector.accept(message("o2-placed", "o2"), "o2", P1, 0, 2);
+        collector.accept(message("o1-shipped", "o1"), "o1", P0, 1, 3);
+        collector.accept(message("none-1", null), null, P1, 1, 4);
+        collector.accept(message("none-2", null), null, P1, 2, 5);
+        collector.accept(message("o2-paid", "o2"), "o2", P1, 3, 6);
 
         assertThat(bodies(collector)).containsExactly("o1-shipped", "none-2", "o2-paid");
         assertThat(collector.dropped()).isZero();
@@ -71,11 +71,11 @@ class ReplayCollectorTest {
 
     @Test
     void aSnapshotOverTheBoundLeavesOutTheKeysUpdatedLongestAgo() {
-        ReplayCollector collector = new ReplayCollector(2, true);
-        collector.accept(message("k1", "k1"), P0, 0, 1);
-        collector.accept(message("k2", "k2"), P0, 1, 2);
-        collector.accept(message("k1-again", "k1"), P0, 2, 3);
-        collector.accept(message("k3", "k3"), P0, 3, 4);
+        ReplayCollector<RoutedMessage> collector = new ReplayCollector<>(2, true);
+        collector.accept(message("k1", "k1"), "k1", P0, 0, 1);
+        collector.accept(message("k2", "k2"), "k2", P0, 1, 2);
+        collector.accept(message("k1-again", "k1"), "k1", P0, 2, 3);
+        collector.accept(message("k3", "k3"), "k3", P0, 3, 4);
 
         assertThat(bodies(collector)).containsExactly("k1-again", "k3");
         assertThat(collector.dropped()).isEqualTo(1);
