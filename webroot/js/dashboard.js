@@ -1,7 +1,8 @@
 /*
- * Live dashboard: subscribes dashboard.metrics over STOMP (WebSocket at /stomp) twice: the newest value of every metric
- * (snapshot: latest-per-key, from a day back), and the last minutes of values for the sparklines, then live (resumed
- * exactly after a reconnect).
+ * Live dashboard: subscribes dashboard.metrics over STOMP twice: the newest value of every metric (snapshot:
+ * latest-per-key, from a day back), and the last minutes of values for the sparklines, then live (resumed exactly after
+ * a reconnect). STOMP goes over a WebSocket at /stomp, or over SockJS at /stomp when the browser has no WebSocket or the
+ * page asks for it (?transport=sockjs, or one transport: ?transport=xhr-streaming, xhr-polling).
  */
 'use strict';
 
@@ -119,11 +120,32 @@
     return;
   }
 
+  // the transport: ?transport= picks SockJS (any of its transports, or one); a browser without WebSocket gets SockJS
+  const picker = document.getElementById('transport');
+  const transportUsed = document.getElementById('transport-used');
+  const asked = new URLSearchParams(location.search).get('transport') || '';
+  picker.value = asked;
+  picker.addEventListener('change', () => {
+    const url = new URL(location.href);
+    if (picker.value) url.searchParams.set('transport', picker.value); else url.searchParams.delete('transport');
+    location.href = url.toString();
+  });
+  const overSockJs = asked !== '' || typeof window.WebSocket === 'undefined';
+  if (overSockJs && typeof SockJS === 'undefined') {
+    setState('error', 'error: /lib/sockjs.min.js not loaded');
+    return;
+  }
+  const endpoint = overSockJs
+    ? { webSocketFactory: () => new SockJS('/stomp', null, asked && asked !== 'sockjs' ? { transports: [asked] } : {}) }
+    : { brokerURL: (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/stomp' };
+
   const client = new StompJs.Client({
-    brokerURL: (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/stomp',
+    ...endpoint,
     reconnectDelay: 2000,
     onConnect: () => {
       showError('');
+      // sockjs-client names the transport it settled on
+      transportUsed.textContent = overSockJs ? 'SockJS ' + (client.webSocket && client.webSocket.transport) : 'WebSocket';
       const handle = addPoint => frame => {
         const headers = frame.headers || {};
         if (headers.gap === 'true') { // some history could not be replayed
@@ -151,7 +173,7 @@
       setState('error', 'error: ' + message);
       showError(frame.body ? message + ' — ' + frame.body : message);
     },
-    onWebSocketError: () => showError('WebSocket error (is the server running?)'),
+    onWebSocketError: () => showError((overSockJs ? 'SockJS' : 'WebSocket') + ' error (is the server running?)'),
     onWebSocketClose: () => setState(client.active ? 'reconnecting' : 'error', client.active ? 'reconnecting' : 'error: disconnected'),
   });
   setState('connecting');

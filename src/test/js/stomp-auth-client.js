@@ -1,5 +1,6 @@
 // A real @stomp/stompjs client over WebSocket that authenticates, for the end-to-end tests.
-// usage: node stomp-auth-client.js <ws-url> <passcode|header|login|none> <credential> <action> [<action> ...]
+// usage: node stomp-auth-client.js <url> <passcode|header|login|none> <credential> <action> [<action> ...]
+//   url:      ws://.../stomp, or sockjs+<transport>:http://.../stomp (see stomp-endpoint.js)
 //   passcode: CONNECT login:anyone, passcode:<token>
 //   header:   CONNECT Authorization:Bearer <token>
 //   login:    CONNECT login/passcode from the credential "<login>:<password>"
@@ -8,10 +9,10 @@
 //             {"from":"stomp-auth-client"} with the header user:mallory (which the server must replace)
 // Prints one JSON object per line on stdout: connected, message, sent, error, close.
 'use strict';
-Object.assign(global, { WebSocket: require('ws') });
 const { Client } = require('@stomp/stompjs');
+const endpoint = require('./stomp-endpoint');
 
-const [brokerURL, mode, credential, ...actions] = process.argv.slice(2);
+const [url, mode, credential, ...actions] = process.argv.slice(2);
 const print = (event) => process.stdout.write(JSON.stringify(event) + '\n');
 
 let connectHeaders = {};
@@ -25,7 +26,7 @@ if (mode === 'passcode') {
 }
 
 const client = new Client({
-  brokerURL,
+  ...endpoint(url),
   connectHeaders,
   reconnectDelay: 0,
   heartbeatIncoming: 0,

@@ -1,8 +1,11 @@
-// A real @stomp/stompjs client over WebSocket that sends to the bus (and so to Kafka sinks), for the end-to-end tests.
-// usage: node stomp-send.js <ws-url> <token|-> <steps-json>
+// A real @stomp/stompjs client over WebSocket, or over SockJS (sockjs-client, as Spring users write it), that
+// subscribes and sends to the bus (and so to Kafka sinks), for the end-to-end tests.
+// usage: node stomp-send.js <url> <token|-> <steps-json>
+//   url: ws://.../stomp, or sockjs+<transport>:http://.../stomp (see stomp-endpoint.js)
 //   token: sent as the CONNECT passcode (login "anyone"); "-" for none
 //   steps: a JSON array run in order once connected, each step finishing before the next starts:
 //     {"op":"subscribe","destination":D}                 subscribes; every MESSAGE on D is printed
+//     {"op":"subscribe","destination":D,"receipt":R}     the same, waiting for the RECEIPT (printed as "subscribed")
 //     {"op":"await","destination":D,"signal":S}          waits until a MESSAGE on D (subscribed before) has JSON body.signal === S
 //     {"op":"send","id":I,"destination":D,"body":"text","headers":H,"receipt":R}
 //                                                        SEND with receipt R: waits for the RECEIPT (an ERROR ends the client)
@@ -10,10 +13,10 @@
 // Prints one JSON object per line on stdout: connected, message, receipt, sent, error, done, close. Each line carries
 // "at" (epoch ms when printed).
 'use strict';
-Object.assign(global, { WebSocket: require('ws') });
 const { Client } = require('@stomp/stompjs');
+const endpoint = require('./stomp-endpoint');
 
-const [brokerURL, token, stepsJson] = process.argv.slice(2);
+const [url, token, stepsJson] = process.argv.slice(2);
 const steps = JSON.parse(stepsJson || '[]');
 const print = (event) => process.stdout.write(JSON.stringify(Object.assign(event, { at: Date.now() })) + '\n');
 const waiters = [];
@@ -30,7 +33,7 @@ const signalOf = (body) => {
 const run = async (client) => {
   for (const step of steps) {
     if (step.op === 'subscribe') {
-      client.subscribe(step.destination, (message) => {
+      const onMessage = (message) => {
         print({ event: 'message', destination: message.headers.destination, body: message.body, headers: message.headers });
         const signal = signalOf(message.body);
         for (let i = waiters.length - 1; i >= 0; i--) {
@@ -38,6 +41,17 @@ const run = async (client) => {
             waiters.splice(i, 1)[0].resolve();
           }
         }
+      };
+      if (!step.receipt) {
+        client.subscribe(step.destination, onMessage);
+        continue;
+      }
+      await new Promise((resolve) => {
+        client.watchForReceipt(step.receipt, () => {
+          print({ event: 'subscribed', destination: step.destination, receipt: step.receipt });
+          resolve();
+        });
+        client.subscribe(step.destination, onMessage, { receipt: step.receipt });
       });
     } else if (step.op === 'await') {
       await new Promise((resolve) => waiters.push({ destination: step.destination, signal: step.signal, resolve }));
@@ -61,13 +75,14 @@ const run = async (client) => {
 };
 
 const client = new Client({
-  brokerURL,
+  ...endpoint(url),
   connectHeaders: token && token !== '-' ? { login: 'anyone', passcode: token } : {},
   reconnectDelay: 0,
   heartbeatIncoming: 0,
   heartbeatOutgoing: 0,
   onConnect: (frame) => {
-    print({ event: 'connected', headers: frame.headers });
+    // sockjs-client names the transport it settled on (undefined over a plain WebSocket)
+    print({ event: 'connected', headers: frame.headers, transport: client.webSocket && client.webSocket.transport });
     run(client).catch((e) => print({ event: 'error', error: String(e) }));
   },
   onStompError: (frame) => print({ event: 'error', headers: frame.headers, body: frame.body }),

@@ -25,10 +25,11 @@ import io.vertx.ext.stomp.StompServer;
 import io.vertx.ext.stomp.StompServerConnection;
 import io.vertx.ext.stomp.StompServerHandler;
 import io.vertx.ext.stomp.StompServerOptions;
-import io.vertx.ext.stomp.impl.FrameParser;
-import io.vertx.ext.stomp.impl.StompServerTCPConnectionImpl;
-import io.vertx.ext.stomp.impl.StompServerWebSocketConnectionImpl;
 import io.vertx.ext.stomp.utils.Headers;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.sockjs.SockJSHandler;
+import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
+import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -121,13 +122,48 @@ public final class StompBridge {
         }
         accept(String.valueOf(socket.remoteAddress()), new Transport(address, socket::write, socket::close, () -> ConnectionAbort.abort(socket),
                 socket::handler, releasingOnClose(address, socket::closeHandler), e -> socket.exceptionHandler(e)),
-            // Vert.x closes a client silent for twice its heart-beat without an ERROR: the bridge's idle check does it
-            () -> new StompServerWebSocketConnectionImpl(socket, protocol, this::onWrite) {
-                @Override
-                public synchronized void configureHeartbeat(long ping, long pong, Handler<StompServerConnection> pingHandler) {
-                    super.configureHeartbeat(ping, 0, pingHandler);
-                }
-            });
+            () -> StompConnections.overWebSocket(socket, protocol, this::onWrite));
+    }
+
+    /**
+     * @return the router to mount under the STOMP path: STOMP over SockJS, on every transport Vert.x's SockJS serves
+     * (websocket, xhr-streaming, xhr-polling, eventsource, iframe variants)
+     */
+    public Router createSockJsRouter() {
+        SockJSHandlerOptions sockJsOptions = new SockJSHandlerOptions()
+            .setRegisterWriteHandler(false)
+            .setInsertJSESSIONID(false);
+        return SockJSHandler.create(context.vertx(), sockJsOptions).socketHandler(this::acceptSockJs);
+    }
+
+    private void acceptSockJs(SockJSSocket socket) {
+        String address = ConnectionLimiter.hostOf(socket.remoteAddress());
+        if (!admit(address, socket::write, closing(socket))) {
+            return;
+        }
+        boolean[] closed = {false};
+        Consumer<Handler<Void>> onClose = releasingOnClose(address, socket::closeHandler);
+        onClose.accept(v -> closed[0] = true);
+        // the session's HTTP connection may serve other requests of the client by now: reset it only for a session
+        // that did not close (a client that never collected its ERROR frame)
+        Runnable abort = () -> {
+            if (!closed[0]) {
+                ConnectionAbort.abort(socket);
+            }
+        };
+        accept(String.valueOf(socket.remoteAddress()), new Transport(address, socket::write, closing(socket), abort,
+                socket::handler, onClose, e -> socket.exceptionHandler(e)),
+            () -> StompConnections.overSockJs(socket, protocol, this::onWrite));
+    }
+
+    /**
+     * @return closes the SockJS session (which sends what it queued first)
+     */
+    private static Supplier<Future<Void>> closing(SockJSSocket socket) {
+        return () -> {
+            socket.close();
+            return Future.succeededFuture();
+        };
     }
 
     private void acceptTcp(NetSocket socket) {
@@ -137,12 +173,7 @@ public final class StompBridge {
         }
         accept(String.valueOf(socket.remoteAddress()), new Transport(address, socket::write, socket::close, () -> ConnectionAbort.abort(socket),
                 socket::handler, releasingOnClose(address, socket::closeHandler), e -> socket.exceptionHandler(e)),
-            () -> new StompServerTCPConnectionImpl(socket, protocol, this::onWrite) {
-                @Override
-                public synchronized void configureHeartbeat(long ping, long pong, Handler<StompServerConnection> pingHandler) {
-                    super.configureHeartbeat(ping, 0, pingHandler);
-                }
-            });
+            () -> StompConnections.overTcp(socket, protocol, this::onWrite));
     }
 
     /**
@@ -221,9 +252,8 @@ public final class StompBridge {
      * its error handler) also end in an ERROR frame
      */
     private Handler<Buffer> createParser(StompSession session) {
-        FrameParser parser = new FrameParser(serverOptions);
-        parser.errorHandler(e -> session.fail(ErrorCodes.INVALID_FRAME, null, "Invalid frame: " + e.getMessage()));
-        parser.handler(frame -> receive(session, frame));
+        Handler<Buffer> parser = StompConnections.createParser(serverOptions, frame -> receive(session, frame),
+            e -> session.fail(ErrorCodes.INVALID_FRAME, null, "Invalid frame: " + e.getMessage()));
         StompInputGuard guard = new StompInputGuard(context.limits().getMaxFrameBytes(), serverOptions.getMaxHeaderLength());
         return data -> {
             if (session.isClosed()) {

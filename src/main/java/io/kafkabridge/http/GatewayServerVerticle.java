@@ -25,6 +25,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.PemKeyCertOptions;
@@ -96,12 +97,16 @@ public class GatewayServerVerticle extends VerticleBase {
         router.get("/ready").handler(this::handleReady);
         // SockJS's HTTP transports (xhr_send, jsonp_send) read request bodies: bound them (413 beyond)
         OriginCheck origins = new OriginCheck(http.getAllowedOrigins());
-        router.route(http.getEventbusPath() + "/*").handler(origins::check);
-        router.route(http.getStompPath()).handler(origins::check);
-        router.post(http.getEventbusPath() + "/*").handler(BodyHandler.create(false)
-            .setBodyLimit(2L * options.getLimits().getMaxFrameBytes() + 1024));
+        long maxSockJsBody = 2L * options.getLimits().getMaxFrameBytes() + 1024;
+        for (String path : List.of(http.getEventbusPath(), http.getStompPath())) {
+            // "/path/*" matches the path itself too
+            router.route(path + "/*").handler(origins::check);
+            router.post(path + "/*").handler(BodyHandler.create(false).setBodyLimit(maxSockJsBody));
+        }
         router.route(http.getEventbusPath() + "/*").subRouter(sockJsBridge.createRouter());
+        // exactly the STOMP path: STOMP over a plain WebSocket; below it: STOMP over SockJS
         router.get(http.getStompPath()).handler(this::upgradeToStomp);
+        router.route(http.getStompPath() + "/*").subRouter(stompBridge.createSockJsRouter());
         router.route().handler(StaticHandler.create("webroot").setIndexPage("index.html").setCachingEnabled(false));
 
         HttpServerOptions serverOptions = new HttpServerOptions()
@@ -135,7 +140,7 @@ public class GatewayServerVerticle extends VerticleBase {
                 stompPort = tcpPort;
                 listening = true;
                 String scheme = tls != null ? "HTTPS" : "HTTP";
-                LOG.info("{} server listening on {}:{} (SockJS bridge {}, STOMP over WebSocket {}, pages /)", scheme,
+                LOG.info("{} server listening on {}:{} (SockJS bridge {}, STOMP over WebSocket and SockJS {}, pages /)", scheme,
                     http.getHost(), httpPort, http.getEventbusPath(), http.getStompPath());
                 if (tcpPort >= 0) {
                     LOG.info("STOMP over {} listening on {}:{}", tls != null ? "TLS" : "TCP", options.getStomp().getHost(), tcpPort);

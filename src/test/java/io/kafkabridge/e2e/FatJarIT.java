@@ -90,6 +90,16 @@ class FatJarIT {
                 assertThat(dashboard.getString("state")).contains("live");
                 assertThat(dashboard.getInteger("count")).isGreaterThanOrEqualTo(2);
                 assertThat(dashboard.getJsonArray("metrics")).isNotEmpty();
+                // the same page in a browser without WebSocket: STOMP over SockJS, live records arriving
+                JsonObject sockJs = browser.await(e -> Set.of("dashboard-sockjs", "failure").contains(e.getString("event")), STARTUP,
+                    "the dashboard without WebSocket");
+                assertThat(sockJs.getString("event")).as(sockJs.encode()).isEqualTo("dashboard-sockjs");
+                assertThat(sockJs.getString("webSocket")).isEqualTo("undefined");
+                assertThat(sockJs.getString("state")).contains("live");
+                assertThat(sockJs.getString("transport")).as("an HTTP transport of SockJS").isIn("SockJS xhr-streaming", "SockJS xhr-polling",
+                    "SockJS eventsource", "SockJS iframe-eventsource", "SockJS iframe-htmlfile", "SockJS iframe-xhr-polling");
+                assertThat(sockJs.getInteger("count")).isGreaterThan(sockJs.getInteger("before") + 2);
+                assertThat(sockJs.getJsonArray("metrics")).isNotEmpty();
                 JsonObject chat = browser.await(e -> Set.of("chat", "failure").contains(e.getString("event")), STARTUP, "the chat");
                 assertThat(chat.getString("event")).as(chat.encode()).isEqualTo("chat");
                 assertThat(chat.getJsonArray("messages").getList()).contains(chat.getString("text"));

@@ -301,24 +301,30 @@ class HostileConnectionsTest {
             + (origin == null ? "" : "Origin: " + origin + "\r\n") + "\r\n";
     }
 
-    private String xhrOpen(String origin) {
-        return "POST /eventbus/000/" + System.nanoTime() + "/xhr HTTP/1.1\r\nHost: 127.0.0.1:" + node.httpPort()
+    private String xhrOpen(String base, String origin) {
+        return "POST " + base + "/000/" + System.nanoTime() + "/xhr HTTP/1.1\r\nHost: 127.0.0.1:" + node.httpPort()
             + "\r\nContent-Length: 0\r\n" + (origin == null ? "" : "Origin: " + origin + "\r\n") + "\r\n";
     }
 
     @Test
     void requestsFromOriginsNotAllowedAreRefusedOnEveryBridgeEndpoint() {
         String own = "http://127.0.0.1:" + node.httpPort();
-        for (String path : List.of("/stomp", "/eventbus/websocket")) {
+        for (String path : List.of("/stomp", "/stomp/websocket", "/stomp/000/" + System.nanoTime() + "/websocket",
+            "/eventbus/websocket")) {
             assertThat(statusOf(webSocketUpgrade(path, "https://evil.test"))).as("%s from evil.test", path).isEqualTo(403);
             assertThat(statusOf(webSocketUpgrade(path, "https://app.example.com.evil.test"))).as("%s, suffix trick", path).isEqualTo(403);
             assertThat(statusOf(webSocketUpgrade(path, "https://app.example.com"))).as("%s from an allowed origin", path).isEqualTo(101);
             assertThat(statusOf(webSocketUpgrade(path, own))).as("%s from the gateway's own pages", path).isEqualTo(101);
             assertThat(statusOf(webSocketUpgrade(path, null))).as("%s without Origin", path).isEqualTo(101);
         }
-        assertThat(statusOf(xhrOpen("https://evil.test"))).as("xhr from evil.test").isEqualTo(403);
-        assertThat(statusOf(xhrOpen("https://a.b.example.com"))).as("xhr from a subdomain").isEqualTo(200);
-        assertThat(statusOf("GET /eventbus/info HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: https://evil.test\r\n\r\n")).isEqualTo(403);
+        for (String base : List.of("/eventbus", "/stomp")) {
+            assertThat(statusOf(xhrOpen(base, "https://evil.test"))).as("%s xhr from evil.test", base).isEqualTo(403);
+            assertThat(statusOf(xhrOpen(base, "https://a.b.example.com"))).as("%s xhr from a subdomain", base).isEqualTo(200);
+            assertThat(statusOf("GET " + base + "/info HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: https://evil.test\r\n\r\n"))
+                .as("%s/info from evil.test", base).isEqualTo(403);
+            assertThat(statusOf("GET " + base + "/info HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")).as("%s/info without Origin", base)
+                .isEqualTo(200);
+        }
         assertThat(statusOf("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: https://evil.test\r\n\r\n"))
             .as("pages and health are not bridge endpoints").isEqualTo(200);
     }

@@ -7,6 +7,7 @@ import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 
@@ -20,7 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
- * A byte-level STOMP client over TCP or WebSocket for tests that must send what a well-behaved client library never
+ * A byte-level STOMP client over TCP, WebSocket or SockJS for tests that must send what a well-behaved client library never
  * would (frames before CONNECT, oversized bodies, nothing at all), or stop reading. It also sees what the server sends
  * right after accepting the connection (a refusal such as {@code too_many_connections}, a TLS failure): its handlers
  * are installed on the event loop as the connection completes (Vert.x drops data, and a close, that arrive before a
@@ -44,6 +45,9 @@ public final class RawStompClient implements AutoCloseable {
     private final StringBuilder partial = new StringBuilder();
     private final AtomicInteger framesReceived = new AtomicInteger();
     private volatile Consumer<Buffer> writer;
+    /** Over SockJS: writes one WebSocket message as it is (a SockJS array of messages). */
+    private volatile Consumer<String> sockJsWriter;
+    private final LinkedBlockingQueue<Long> sockJsHeartBeats = new LinkedBlockingQueue<>();
     private volatile Runnable closer;
     private volatile io.vertx.core.streams.ReadStream<Buffer> input;
     private volatile String webSocketExtensions;
@@ -89,14 +93,37 @@ public final class RawStompClient implements AutoCloseable {
      */
     public static RawStompClient connectWebSocket(Vertx vertx, String host, int httpPort, String path,
                                                       WebSocketClientOptions options) {
+        return connectWebSocket(vertx, host, httpPort, path, options, false);
+    }
+
+    /**
+     * STOMP over the SockJS endpoint under {@code path} ({@code /stomp}), on SockJS's WebSocket transport
+     * ({@code <path>/<server>/<session>/websocket}): each {@link #sendRaw} is one SockJS message, {@link #sendSockJs}
+     * sends several in one WebSocket message; every SockJS message received is read as STOMP, and SockJS's own
+     * heart-beats ({@code h}) are counted apart ({@link #nextSockJsHeartBeat}).
+     */
+    public static RawStompClient connectSockJs(Vertx vertx, int httpPort, String path) {
+        String session = Long.toString(System.nanoTime(), 36);
+        return connectWebSocket(vertx, "127.0.0.1", httpPort, path + "/000/" + session + "/websocket",
+            new WebSocketClientOptions(), true);
+    }
+
+    private static RawStompClient connectWebSocket(Vertx vertx, String host, int httpPort, String path,
+                                                   WebSocketClientOptions options, boolean sockJs) {
         WebSocketClient client = vertx.createWebSocketClient(options);
         RawStompClient stomp = new RawStompClient();
         // handlers set before connecting: a refusal sent right after the handshake (an ERROR, then the close) is seen
         ClientWebSocket socket = client.webSocket();
-        socket.handler(stomp::parse);
+        if (sockJs) {
+            socket.textMessageHandler(stomp::receiveSockJs);
+            stomp.writer = data -> socket.writeTextMessage(new JsonArray().add(data.toString()).encode());
+            stomp.sockJsWriter = socket::writeTextMessage;
+        } else {
+            socket.handler(stomp::parse);
+            stomp.writer = data -> socket.writeTextMessage(data.toString());
+        }
         socket.closeHandler(v -> stomp.closed());
         stomp.input = socket;
-        stomp.writer = data -> socket.writeTextMessage(data.toString());
         stomp.closer = () -> {
             socket.close();
             client.close();
@@ -161,6 +188,37 @@ public final class RawStompClient implements AutoCloseable {
     public RawStompClient sendRaw(String data) {
         writer.accept(Buffer.buffer(data));
         return this;
+    }
+
+    /**
+     * Over SockJS: sends the messages in one WebSocket message (one SockJS array).
+     */
+    public RawStompClient sendSockJs(String... messages) {
+        sockJsWriter.accept(new JsonArray(List.of((Object[]) messages)).encode());
+        return this;
+    }
+
+    /**
+     * A SockJS frame: {@code o} (open), {@code h} (heart-beat), {@code a[...]} (messages), {@code c[...]} (close, which
+     * the socket's close follows).
+     */
+    private void receiveSockJs(String frame) {
+        if (frame.startsWith("h")) {
+            sockJsHeartBeats.add(System.nanoTime());
+        } else if (frame.startsWith("a")) {
+            for (Object message : new JsonArray(frame.substring(1))) {
+                parse(Buffer.buffer((String) message));
+            }
+        }
+    }
+
+    /**
+     * Waits for the next SockJS heart-beat frame ({@code h}) from the server.
+     *
+     * @throws AssertionError when none arrives in time
+     */
+    public long nextSockJsHeartBeat(Duration timeout) {
+        return poll(sockJsHeartBeats, timeout, "SockJS heart-beat");
     }
 
     /**
@@ -272,10 +330,14 @@ public final class RawStompClient implements AutoCloseable {
      * @throws AssertionError when none arrives in time
      */
     public long nextHeartBeat(Duration timeout) {
+        return poll(heartBeats, timeout, "heart-beat");
+    }
+
+    private static long poll(LinkedBlockingQueue<Long> queue, Duration timeout, String what) {
         try {
-            Long at = heartBeats.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            Long at = queue.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
             if (at == null) {
-                throw new AssertionError("no heart-beat within " + timeout);
+                throw new AssertionError("no " + what + " within " + timeout);
             }
             return at;
         } catch (InterruptedException e) {
