@@ -5,39 +5,51 @@ import java.util.function.BiConsumer;
 import java.util.function.LongSupplier;
 
 /**
- * Paces replayed messages on one event loop ({@code resume.maxReplayedPerSecond}): a token bucket of one second's
- * worth, so that a burst of clients resuming at once does not take the loop from the live messages of everyone else.
+ * Paces replayed messages on one event loop so that replays take only what the loop can spare from the live messages
+ * of everyone else: a token bucket of a few milliseconds' worth at a rate of at most {@code resume.maxReplayedPerSecond},
+ * which halves whenever the pacer's own timer fires more than {@link #LAG_NANOS} late (the loop has a backlog: live
+ * messages wait) and climbs back by a fiftieth of the maximum on every timely one (additive increase, multiplicative
+ * decrease).
  * <p>
  * Confined to the event loop of the server verticle whose connections it paces.
  */
 public final class ReplayPacer {
 
-    private final double perNano;
-    private final double capacity;
+    /** How late the pacer's timer may fire before the loop counts as busy. */
+    static final long LAG_NANOS = 5_000_000;
+    /** The bucket holds this fraction of a second's worth (at least {@link #MIN_BURST}). */
+    private static final double BURST_SECONDS = 0.02;
+    private static final int MIN_BURST = 16;
+
+    private final double maxPerSecond;
+    private final double minPerSecond;
     private final BiConsumer<Long, Runnable> timer;
     private final LongSupplier clock;
     private final ArrayDeque<Runnable> waiting = new ArrayDeque<>();
+    private double perSecond;
     private boolean scheduled;
+    private long dueAt;
     private double tokens;
     private long refilledAt;
 
     /**
-     * @param perSecond replayed messages per second
-     * @param timer     runs a task after that many milliseconds on the same event loop
+     * @param maxPerSecond replayed messages per second at most
+     * @param timer        runs a task after that many milliseconds on the same event loop
      */
-    public ReplayPacer(int perSecond, BiConsumer<Long, Runnable> timer) {
-        this(perSecond, timer, System::nanoTime);
+    public ReplayPacer(int maxPerSecond, BiConsumer<Long, Runnable> timer) {
+        this(maxPerSecond, timer, System::nanoTime);
     }
 
     /**
      * @param clock the time in nanoseconds (tests)
      */
-    public ReplayPacer(int perSecond, BiConsumer<Long, Runnable> timer, LongSupplier clock) {
-        this.perNano = perSecond / 1e9;
-        this.capacity = perSecond;
+    public ReplayPacer(int maxPerSecond, BiConsumer<Long, Runnable> timer, LongSupplier clock) {
+        this.maxPerSecond = maxPerSecond;
+        this.minPerSecond = Math.max(1, maxPerSecond / 100.0);
+        this.perSecond = maxPerSecond;
         this.timer = timer;
         this.clock = clock;
-        this.tokens = perSecond;
+        this.tokens = capacity();
         this.refilledAt = clock.getAsLong();
     }
 
@@ -53,12 +65,15 @@ public final class ReplayPacer {
     private void schedule() {
         if (!scheduled && !waiting.isEmpty()) {
             scheduled = true;
-            timer.accept(millisUntilNext(), this::wake);
+            long delay = millisUntilNext();
+            dueAt = clock.getAsLong() + delay * 1_000_000;
+            timer.accept(delay, this::wake);
         }
     }
 
     private void wake() {
         scheduled = false;
+        adapt(clock.getAsLong() - dueAt);
         refill();
         int turns = waiting.size();
         // every replay waiting now gets a turn while tokens last; those that are paced again wait anew
@@ -66,6 +81,16 @@ public final class ReplayPacer {
             waiting.poll().run();
         }
         schedule();
+    }
+
+    private void adapt(long lateNanos) {
+        refill();
+        if (lateNanos > LAG_NANOS) {
+            perSecond = Math.max(minPerSecond, perSecond / 2);
+        } else {
+            perSecond = Math.min(maxPerSecond, perSecond + maxPerSecond / 50);
+        }
+        tokens = Math.min(tokens, capacity());
     }
 
     /**
@@ -88,16 +113,27 @@ public final class ReplayPacer {
     }
 
     /**
+     * @return the rate replays go at now, in messages per second
+     */
+    public long perSecond() {
+        return Math.round(perSecond);
+    }
+
+    /**
      * @return the milliseconds until a token is there (at least 1)
      */
     public long millisUntilNext() {
         refill();
-        return Math.max(1, (long) Math.ceil((1 - tokens) / perNano / 1e6));
+        return Math.max(1, (long) Math.ceil((1 - tokens) / perSecond * 1e3));
+    }
+
+    private double capacity() {
+        return Math.max(MIN_BURST, perSecond * BURST_SECONDS);
     }
 
     private void refill() {
         long now = clock.getAsLong();
-        tokens = Math.min(capacity, tokens + (now - refilledAt) * perNano);
+        tokens = Math.min(capacity(), tokens + (now - refilledAt) * perSecond / 1e9);
         refilledAt = now;
     }
 }

@@ -54,6 +54,7 @@ public class GatewayServerVerticle extends VerticleBase {
     private final SlowClientStats slowClients;
     private final InFlightRecords inFlight;
     private final KafkaReplayer replays;
+    private ReplayPacer replayPacer;
 
     private HttpServer httpServer;
     private HttpConnectionGuard httpGuard;
@@ -83,10 +84,10 @@ public class GatewayServerVerticle extends VerticleBase {
         HttpEndpointOptions http = options.getHttp();
         PemKeyCertOptions tls = pemOf(options.getTls());
         fanout = new AddressFanout(vertx);
+        replayPacer = new ReplayPacer(options.getResume().getMaxReplayedPerSecond(), (ms, task) -> vertx.setTimer(ms, id -> task.run()));
         BridgeContext context = new BridgeContext(vertx, authenticator, new PermissionRules(options.getBridge()),
             options.getLimits(), fanout, connections, new SinkRoutes(options.getSinks()), options.getKafka().getProducerTimeoutMs(),
-            slowClients, replays, new ReplayPacer(options.getResume().getMaxReplayedPerSecond(),
-                (ms, task) -> vertx.setTimer(ms, id -> task.run())));
+            slowClients, replays, replayPacer);
         sockJsBridge = new SockJsBridge(context);
         stompBridge = new StompBridge(context, options.getStomp(), tls);
 
@@ -209,7 +210,7 @@ public class GatewayServerVerticle extends VerticleBase {
             .put("auth", authenticator.isRequired() ? "required" : "anonymous")
             .put("slowClients", slowClients.toJson())
             .put("source", inFlight.toJson())
-            .put("replays", replays.toJson())
+            .put("replays", replays.toJson().put("pacedPerSecond", replayPacer.perSecond()))
             .put("cluster", cluster.toJson())
             .put("topics", stats.toJson())
             .put("routes", stats.routesToJson());

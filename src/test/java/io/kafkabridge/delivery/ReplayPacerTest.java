@@ -11,14 +11,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ReplayPacerTest {
 
     @Test
-    void aSecondsWorthGoesAtOnceThenOneTokenPerPeriod() {
+    void aFewMillisecondsWorthGoesAtOnceThenOneTokenPerPeriod() {
         AtomicLong now = new AtomicLong();
         ReplayPacer pacer = new ReplayPacer(100, (ms, task) -> { }, now::get);
         int taken = 0;
         while (pacer.tryTake()) {
             taken++;
         }
-        assertThat(taken).isEqualTo(100);
+        assertThat(taken).as("the smallest burst").isEqualTo(16);
+        ReplayPacer fast = new ReplayPacer(10_000, (ms, task) -> { }, now::get);
+        taken = 0;
+        while (fast.tryTake()) {
+            taken++;
+        }
+        assertThat(taken).as("20 ms worth at 10,000/s").isEqualTo(200);
         // one token every 10 ms at 100/s
         assertThat(pacer.millisUntilNext()).isEqualTo(10);
         now.addAndGet(10_000_000);
@@ -43,5 +49,44 @@ class ReplayPacerTest {
         assertThat(ran).containsExactly("first", "second");
         assertThat(pacer.waiting()).isZero();
         assertThat(timers).isEmpty();
+    }
+
+    @Test
+    void aLateTimerHalvesTheRateAndTimelyOnesBringItBack() {
+        AtomicLong now = new AtomicLong();
+        List<Runnable> timers = new ArrayList<>();
+        List<Long> delays = new ArrayList<>();
+        ReplayPacer pacer = new ReplayPacer(1000, (ms, task) -> {
+            delays.add(ms);
+            timers.add(task);
+        }, now::get);
+        while (pacer.tryTake()) {
+            // the burst
+        }
+        List<String> ran = new ArrayList<>();
+        Runnable replay = new Runnable() {
+            @Override
+            public void run() {
+                ran.add("turn");
+                while (pacer.tryTake()) {
+                    // this replay's messages
+                }
+                pacer.await(this);
+            }
+        };
+        pacer.await(replay);
+        // the loop was busy: the timer fires 20 ms late, twice
+        for (int i = 0; i < 2; i++) {
+            now.addAndGet(delays.get(delays.size() - 1) * 1_000_000 + 20_000_000);
+            timers.remove(0).run();
+        }
+        assertThat(pacer.perSecond()).isEqualTo(250);
+        // the loop keeps up again: the rate climbs back by 20/s per timely wake, to the maximum and no further
+        for (int i = 0; i < 100; i++) {
+            now.addAndGet(delays.get(delays.size() - 1) * 1_000_000);
+            timers.remove(0).run();
+        }
+        assertThat(pacer.perSecond()).isEqualTo(1000);
+        assertThat(ran).hasSize(102);
     }
 }
