@@ -8,8 +8,8 @@ import java.util.function.LongSupplier;
  * Paces replayed messages on one event loop so that replays take only what the loop can spare from the live messages
  * of everyone else: a token bucket of a few milliseconds' worth at a rate of at most {@code resume.maxReplayedPerSecond},
  * which halves whenever the pacer's own timer fires more than {@link #LAG_NANOS} late (the loop has a backlog: live
- * messages wait) and climbs back by a fiftieth of the maximum on every timely one (additive increase, multiplicative
- * decrease).
+ * messages wait) and climbs back while it fires on time, from the least to the most in {@link #RECOVERY_NANOS} (additive
+ * increase with the time, multiplicative decrease).
  * <p>
  * Confined to the event loop of the server verticle whose connections it paces.
  */
@@ -20,6 +20,8 @@ public final class ReplayPacer {
     /** The bucket holds this fraction of a second's worth (at least {@link #MIN_BURST}). */
     private static final double BURST_SECONDS = 0.02;
     private static final int MIN_BURST = 16;
+    /** How long timely wakes take to bring the rate from its least to its most. */
+    static final long RECOVERY_NANOS = 500_000_000;
 
     private final double maxPerSecond;
     private final double minPerSecond;
@@ -29,6 +31,7 @@ public final class ReplayPacer {
     private double perSecond;
     private boolean scheduled;
     private long dueAt;
+    private long adaptedAt;
     private double tokens;
     private long refilledAt;
 
@@ -51,6 +54,7 @@ public final class ReplayPacer {
         this.clock = clock;
         this.tokens = capacity();
         this.refilledAt = clock.getAsLong();
+        this.adaptedAt = refilledAt;
     }
 
     /**
@@ -85,11 +89,13 @@ public final class ReplayPacer {
 
     private void adapt(long lateNanos) {
         refill();
+        long now = clock.getAsLong();
         if (lateNanos > LAG_NANOS) {
             perSecond = Math.max(minPerSecond, perSecond / 2);
         } else {
-            perSecond = Math.min(maxPerSecond, perSecond + maxPerSecond / 50);
+            perSecond = Math.min(maxPerSecond, perSecond + maxPerSecond * (now - adaptedAt) / RECOVERY_NANOS);
         }
+        adaptedAt = now;
         tokens = Math.min(tokens, capacity());
     }
 
