@@ -62,8 +62,9 @@ final class FuzzSession implements AutoCloseable {
     /**
      * Fuzzes the node with the drivers' kinds (concurrently) and asserts, softly (every failure reported together):
      * <ul>
-     *   <li>{@code /health} answers 200 after the run, and its SockJS connection / STOMP subscription counts come back to
-     *   their values before the run once the fuzz clients are gone;</li>
+     *   <li>{@code /health} answers 200 after the run, and its counts of SockJS and STOMP sessions, of connections and of
+     *   event-bus subscriptions ({@link HealthCheck#COUNTERS}) come back to their values before the run once the fuzz
+     *   clients are gone;</li>
      *   <li>the well-behaved clients (STOMP over TCP and SockJS, subscribed before the run) received every Kafka record
      *   produced during the run exactly once, in offset order per partition, with no error and no disconnection;</li>
      *   <li>new clients (STOMP over TCP, SockJS, STOMP over WebSocket) subscribe and receive a new record after the run;</li>

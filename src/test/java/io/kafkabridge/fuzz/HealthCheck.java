@@ -11,16 +11,31 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.Objects;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 
-/** The node's {@code /health}: its status, and its connection counts compared with those before a run. */
+/** The node's {@code /health}: its status, and its connection and subscription counts compared with those before a run. */
 final class HealthCheck {
 
     private static final Logger LOG = LoggerFactory.getLogger(HealthCheck.class);
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+    /**
+     * The counters of {@code /health} (GatewayServerVerticle's status: {@code section.key}) that must come back to their
+     * values before a run once its fuzz clients are gone: the SockJS bridge's and the STOMP server's open sessions (every
+     * STOMP transport), the connections counted against the node's limit, and the event-bus subscriptions of the
+     * clients. The well-behaved clients, open before and after, are in both values.
+     */
+    static final List<String[]> COUNTERS = List.of(new String[] {"sockjs", "connections"}, new String[] {"stomp", "connections"},
+        new String[] {"connections", "open"}, new String[] {"subscriptions", "total"});
+    static final long SETTLE_TIMEOUT_MS = 6_000;
+    static final long POLL_EVERY_MS = 100;
 
     record Health(int status, JsonObject body) {
     }
@@ -29,8 +44,7 @@ final class HealthCheck {
     }
 
     static Health fetch(FuzzNode node) throws Exception {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(node.httpBase() + "/health"))
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(node.httpBase() + "/health"))
             .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
         JsonObject body;
         try {
@@ -41,37 +55,57 @@ final class HealthCheck {
         return new Health(response.statusCode(), body);
     }
 
-    /** The SockJS connection count and STOMP subscription count must come back to their pre-fuzz values. */
+    /**
+     * Waits until every counter of {@link #COUNTERS} shows its value of {@code before} (read again every
+     * {@value #POLL_EVERY_MS} ms, from at once, for at most {@value #SETTLE_TIMEOUT_MS} ms): a connection or subscription
+     * left open by the run keeps one above and fails the check. A counter missing from {@code /health} fails it too.
+     */
     static void assertCountsAsBefore(FuzzNode node, JsonObject before, SoftAssertions softly) throws Exception {
-        Object sockBefore = readValue(before, "sockjs", "connections");
-        Object stompBefore = readValue(before, "stomp", "subscriptions");
-        if (sockBefore == null && stompBefore == null) {
-            LOG.info("[fuzz] /health reports no sockjs.connections / stomp.subscriptions: connection-leak check skipped");
+        Map<String, Object> want = readCounters(before);
+        List<String> missing = new ArrayList<>();
+        want.forEach((name, value) -> {
+            if (!(value instanceof Number)) {
+                missing.add(name);
+            }
+        });
+        if (!missing.isEmpty()) {
+            softly.fail("/health before the run reports no number for " + missing + " (body: " + before.encode() + "): the "
+                + "connection-leak check cannot run");
             return;
         }
-        CompletableFuture<JsonObject> settled = new CompletableFuture<>();
-        AtomicReference<JsonObject> last = new AtomicReference<>();
-        Vertx vertx = node.vertx();
-        long timer = vertx.setPeriodic(200, id -> vertx.executeBlocking(() -> {
-            JsonObject now = fetch(node).body();
+        CompletableFuture<Map<String, Object>> settled = new CompletableFuture<>();
+        AtomicReference<Map<String, Object>> last = new AtomicReference<>();
+        Vertx vertx = node.clientVertx();
+        Runnable check = () -> vertx.executeBlocking(() -> {
+            Map<String, Object> now = readCounters(fetch(node).body());
             last.set(now);
-            if (Objects.equals(readValue(now, "sockjs", "connections"), sockBefore)
-                && Objects.equals(readValue(now, "stomp", "subscriptions"), stompBefore)) {
+            if (now.equals(want)) {
                 settled.complete(now);
             }
             return null;
-        }, false));
+        }, true);
+        check.run();
+        long timer = vertx.setPeriodic(POLL_EVERY_MS, id -> check.run());
+        long start = System.nanoTime();
         try {
-            settled.get(6, TimeUnit.SECONDS);
-            LOG.info("[fuzz] health after the run: sockjs.connections={} stomp.subscriptions={} (as before)", sockBefore, stompBefore);
+            settled.get(SETTLE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            LOG.info("[fuzz] health after the run: {} as before (settled in {} ms)", want, (System.nanoTime() - start) / 1_000_000);
         } catch (TimeoutException e) {
-            JsonObject seen = last.get();
-            softly.fail("after the fuzz clients closed, /health did not come back to sockjs.connections=" + sockBefore
-                + " stomp.subscriptions=" + stompBefore + " within 6 s; last: sockjs=" + (seen == null ? null : seen.getValue("sockjs"))
-                + " stomp=" + (seen == null ? null : seen.getValue("stomp")));
+            softly.fail("after the fuzz clients closed, /health did not come back to " + want + " within " + SETTLE_TIMEOUT_MS
+                + " ms; last: " + last.get());
         } finally {
             vertx.cancelTimer(timer);
         }
+    }
+
+    /** The values of {@link #COUNTERS} in a {@code /health} body, by {@code section.key} (null when absent). */
+    static Map<String, Object> readCounters(JsonObject health) {
+        Map<String, Object> values = new LinkedHashMap<>();
+        for (String[] counter : COUNTERS) {
+            Object value = readValue(health, counter[0], counter[1]);
+            values.put(counter[0] + "." + counter[1], value instanceof Number ? ((Number) value).longValue() : value);
+        }
+        return values;
     }
 
     /** {@code json.section.key}, or null. */

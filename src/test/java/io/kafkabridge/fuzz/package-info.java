@@ -44,10 +44,11 @@
  * <p>
  * <b>A protocol's test fails on</b> ({@link FuzzSession#fuzzAndAssert}): a REJECT input with outcome OK, NOREPLY or
  * TIMEOUT; an ACCEPT input with outcome TIMEOUT or NOREPLY; a fresh connection that cannot be opened; a harness error;
- * {@code /health} not answering 200 after the run, or its SockJS connection / STOMP subscription counts not back to their
- * pre-fuzz values once the fuzz clients are gone; new clients (STOMP over TCP, SockJS, STOMP over WebSocket) that cannot
- * subscribe and receive a new record after the run; a well-behaved client (STOMP over TCP and SockJS, subscribed before
- * fuzzing) that does not receive every Kafka record produced during the run (a batch of
+ * {@code /health} not answering 200 after the run, or its counts of SockJS and STOMP sessions, connections and event-bus
+ * subscriptions ({@link HealthCheck#COUNTERS}) not back to their pre-fuzz values once the fuzz clients are gone; new
+ * clients (STOMP over TCP, SockJS, STOMP over WebSocket) that cannot subscribe and receive a new record after the run; a
+ * well-behaved client (STOMP over TCP and SockJS, subscribed before fuzzing) that does not receive every Kafka record
+ * produced during the run (a batch of
  * {@value FuzzSettings#RECORDS_PER_BATCH} every {@value FuzzSettings#PRODUCE_EVERY_INPUTS} inputs) exactly once and in
  * offset order per partition, or that gets an error or is disconnected; the used heap after forced GCs above the
  * pre-fuzz baseline (of the run, and of the node's first run) + {@value FuzzSettings#HEAP_HEADROOM_MIB} MiB.
