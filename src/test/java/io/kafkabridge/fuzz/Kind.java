@@ -6,7 +6,7 @@ package io.kafkabridge.fuzz;
  */
 enum Kind {
     SOCKJS_WS("(a) SockJS over WebSocket", 16, 2), STOMP_TCP("(b) STOMP over TCP", 64, 2), STOMP_WS("(c) STOMP over WebSocket", 64, 2),
-    RAW_STOMP_TCP("(d) raw TCP", 48, 1), RAW_HTTP_TCP("(d) raw TCP", 8, 1);
+    RAW_STOMP_TCP("(d) raw TCP", 48, 1), RAW_HTTP_TCP("(d) raw TCP", 8, 1), STOMP_SOCKJS("(e) STOMP over SockJS", 64, 2);
 
     final String protocol;
     final int workers;

@@ -67,9 +67,15 @@ final class StompDriver implements FuzzDriver {
                 }
             }
             StompGen.Input input = opening ? StompGen.generateOpening(r) : StompGen.generateConnected(r, state);
-            StompOracle.Judgement j = StompOracle.judge(input.bytes(), state, true);
-            byte[] payload = Texts.concat(input.bytes(), j.completer);
+            // judged as the server will receive it: a transport of text carries octets that are not UTF-8 otherwise
+            byte[] carried = wire.carry(input.bytes());
+            StompOracle.Judgement j = StompOracle.judge(carried, state, true);
+            byte[] payload = Texts.concat(carried, j.completer);
             StringBuilder seen = new StringBuilder();
+            if (carried != input.bytes()) {
+                seen.append("[input not UTF-8, sent as text: ").append(input.bytes().length).append(" octets carried as ")
+                    .append(carried.length).append("] ");
+            }
             Outcome outcome = exchange(pacing, wire, payload, r, j, worker, markerSeq, seen);
             markerSeq += 2;
             stats.record(index, input.category(), j.verdict, outcome, payload, seen.toString());
@@ -113,7 +119,7 @@ final class StompDriver implements FuzzDriver {
             seen.append("[input sent in ").append(splits).append(" writes] ");
         }
         try {
-            wire.send(payload, splits, preferBinary);
+            wire.send(payload, splits, preferBinary, r);
         } catch (IOException e) {
             seen.append("[write failed: ").append(e.getMessage()).append("] ");
         }

@@ -13,8 +13,11 @@ import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
-/** A Vert.x WebSocket whose received messages are queued for a blocking worker thread. */
-final class WsWire implements StompWire {
+/**
+ * A Vert.x WebSocket whose received messages are queued for a blocking worker thread: STOMP over WebSocket as it is, and
+ * the base of {@link SockJsStompWire}, which frames what it sends and unwraps what it receives ({@link #receive}).
+ */
+class WsWire implements StompWire {
     final LinkedBlockingQueue<Object> events = new LinkedBlockingQueue<>();
     final StompReader reader = new StompReader();
     volatile WebSocket ws;
@@ -23,23 +26,28 @@ final class WsWire implements StompWire {
 
     static WsWire open(WebSocketClient client, int port, String uri, List<String> subProtocols) {
         WsWire wire = new WsWire();
+        return wire.connect(client, port, uri, subProtocols) ? wire : null;
+    }
+
+    /** Opens this wire's WebSocket: false when it cannot. */
+    final boolean connect(WebSocketClient client, int port, String uri, List<String> subProtocols) {
         WebSocketConnectOptions options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri);
         if (subProtocols != null) {
             options.setSubProtocols(subProtocols);
         }
         try {
-            wire.ws = GatewayNode.await(client.connect(options).map(ws -> {
-                ws.handler(b -> wire.events.add(b));
-                ws.closeHandler(v -> {
-                    wire.closed = true;
-                    wire.events.add(CLOSED);
+            ws = GatewayNode.await(client.connect(options).map(socket -> {
+                socket.handler(b -> events.add(b));
+                socket.closeHandler(v -> {
+                    closed = true;
+                    events.add(CLOSED);
                 });
-                ws.exceptionHandler(e -> { });
-                return ws;
+                socket.exceptionHandler(e -> { });
+                return socket;
             }), Duration.ofSeconds(10));
-            return wire;
+            return true;
         } catch (RuntimeException e) {
-            return null;
+            return false;
         }
     }
 
@@ -63,7 +71,7 @@ final class WsWire implements StompWire {
         }
     }
 
-    /** For SockJS: the next raw message (Buffer), CLOSED, or null. */
+    /** The next raw message (Buffer), CLOSED, or null; CLOSED for good once the connection was seen to end. */
     Object pollRaw(long deadlineNanos) throws InterruptedException {
         if (eof) {
             return CLOSED;
@@ -101,13 +109,21 @@ final class WsWire implements StompWire {
             if (ev == null || ev == CLOSED) {
                 return ev;
             }
-            reader.feed(((Buffer) ev).getBytes());
+            receive((Buffer) ev);
         }
+    }
+
+    /**
+     * Takes one received WebSocket message into {@link #reader}: here, its bytes are STOMP bytes. A wire that frames
+     * STOMP in another protocol unwraps it, and sets {@link #eof} when the message closes the connection.
+     */
+    void receive(Buffer message) {
+        reader.feed(message.getBytes());
     }
 
     @Override
     public boolean isClosed() {
-        return closed;
+        return closed || eof;
     }
 
     @Override

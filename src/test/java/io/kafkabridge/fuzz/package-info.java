@@ -2,7 +2,7 @@
  * Protocol fuzzing of ONE live gateway node ({@link io.kafkabridge.fuzz.FuzzNode}, deployed once per run with
  * {@link io.kafkabridge.testing.GatewayNode} on the shared real broker and shared by the protocols' test classes), one
  * test class per protocol so that a failure names its protocol: {@code SockJsFuzzTest}, {@code StompTcpFuzzTest},
- * {@code StompWebSocketFuzzTest}, {@code RawTcpFuzzTest}.
+ * {@code StompWebSocketFuzzTest}, {@code RawTcpFuzzTest}, {@code StompSockJsFuzzTest}.
  * <p>
  * <b>Inputs.</b> {@value FuzzSettings#DEFAULT_INPUTS_PER_KIND} per protocol by default ({@code -Dfuzz.inputsPerKind=N}),
  * generated from the fixed seed {@value FuzzSettings#SEED} ({@code new Random(SEED)} gives one seed per kind, input
@@ -19,9 +19,13 @@
  *   <li>{@code STOMP_WS}: the same generator over WebSocket {@code /stomp} (subprotocol {@code v12.stomp}), an input
  *   sometimes split over several WebSocket messages;</li>
  *   <li>raw TCP ({@link RawGen}): garbage on a fresh connection, half to the STOMP port ({@code RAW_STOMP_TCP}), half to
- *   the HTTP port ({@code RAW_HTTP_TCP}, garbage and HTTP-ish requests).</li>
+ *   the HTTP port ({@code RAW_HTTP_TCP}, garbage and HTTP-ish requests);</li>
+ *   <li>{@code STOMP_SOCKJS}: the STOMP generator over SockJS's WebSocket transport
+ *   ({@code /stomp/000/<session>/websocket}, {@link SockJsStompWire}), an input sometimes cut into several SockJS
+ *   messages, those sometimes batched into one WebSocket message; SockJS carries text, so an input that is not UTF-8 is
+ *   sent, and judged, as its text with U+FFFD for each malformed sequence ({@link SockJsStompWire#carry}).</li>
  * </ol>
- * A STOMP transport is a {@link StompWire}: another one (say STOMP over SockJS) is one more wire, one more {@link Kind}
+ * A STOMP transport is a {@link StompWire}: another one is one more wire, one more {@link Kind} (at the end of the enum)
  * and one more test class running a {@link StompDriver} over it.
  * <p>
  * <b>Expectation</b> of every input, from a test-side oracle ({@link SockJsOracle}, {@link StompOracle} on the
