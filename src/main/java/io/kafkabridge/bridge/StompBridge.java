@@ -45,7 +45,8 @@ import java.util.function.Supplier;
 
 /**
  * The STOMP bridge: destinations are event-bus addresses, reached over WebSocket ({@link #acceptWebSocket}, mounted
- * by the HTTP server) and over TCP ({@link #listenTcp()}).
+ * by the HTTP server on exactly the STOMP path), over SockJS ({@link #createSockJsRouter()}, mounted below it) and over
+ * TCP ({@link #listenTcp()}). All three go through the same connection handling below.
  * <p>
  * The bridge owns the connections: it counts them against {@code limits.maxConnectionsPerNode}, authenticates the
  * CONNECT frame before anything else is processed, refuses every other frame before CONNECTED, cuts clients that do

@@ -15,7 +15,7 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * One STOMP connection of the bridge (TCP or WebSocket): its identity, subscriptions, rate limiter and clocks.
+ * One STOMP connection of the bridge (TCP, WebSocket or SockJS): its identity, subscriptions, rate limiter and clocks.
  * Confined to the server verticle's event loop.
  */
 final class StompSession {

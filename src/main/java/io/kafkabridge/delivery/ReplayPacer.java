@@ -7,16 +7,19 @@ import java.util.function.LongSupplier;
 /**
  * Paces replayed messages on one event loop so that replays take only what the loop can spare from the live messages
  * of everyone else: a token bucket of a few milliseconds' worth at a rate of at most {@code resume.maxReplayedPerSecond},
- * which halves whenever the pacer's own timer fires more than {@link #LAG_NANOS} late (the loop has a backlog: live
- * messages wait) and climbs back while it fires on time, from the least to the most in {@link #RECOVERY_NANOS} (additive
- * increase with the time, multiplicative decrease).
+ * which halves when the pacer's own timer fires late by more than {@link #LAG_NANOS} on average (an exponentially
+ * weighted average of its wakes: one long task on the loop is not a backlog, several late wakes in a row are, and then
+ * live messages wait) and climbs back while it fires on time, from the least to the most in {@link #RECOVERY_NANOS}
+ * (additive increase with the time, multiplicative decrease).
  * <p>
  * Confined to the event loop of the server verticle whose connections it paces.
  */
 public final class ReplayPacer {
 
-    /** How late the pacer's timer may fire before the loop counts as busy. */
+    /** How late the pacer's timer may fire on average before the loop counts as busy. */
     static final long LAG_NANOS = 5_000_000;
+    /** The weight of the last wake in the average lateness. */
+    private static final double LAG_WEIGHT = 0.25;
     /** The bucket holds this fraction of a second's worth (at least {@link #MIN_BURST}). */
     private static final double BURST_SECONDS = 0.02;
     private static final int MIN_BURST = 16;
@@ -32,6 +35,7 @@ public final class ReplayPacer {
     private boolean scheduled;
     private long dueAt;
     private long adaptedAt;
+    private double lateNanos;
     private double tokens;
     private long refilledAt;
 
@@ -87,12 +91,15 @@ public final class ReplayPacer {
         schedule();
     }
 
-    private void adapt(long lateNanos) {
+    private void adapt(long late) {
         refill();
         long now = clock.getAsLong();
+        lateNanos += LAG_WEIGHT * (Math.max(0, late) - lateNanos);
         if (lateNanos > LAG_NANOS) {
             perSecond = Math.max(minPerSecond, perSecond / 2);
-        } else {
+            // the next halving takes late wakes of its own
+            lateNanos = 0;
+        } else if (late <= LAG_NANOS) {
             perSecond = Math.min(maxPerSecond, perSecond + maxPerSecond * (now - adaptedAt) / RECOVERY_NANOS);
         }
         adaptedAt = now;

@@ -75,9 +75,13 @@ class ReplayPacerTest {
             }
         };
         pacer.await(replay);
-        // the loop was busy: the timer fires 20 ms late, twice
-        for (int i = 0; i < 2; i++) {
-            now.addAndGet(delays.get(delays.size() - 1) * 1_000_000 + 20_000_000);
+        // one long task on the loop: a wake 10 ms late is not a backlog
+        now.addAndGet(delays.get(delays.size() - 1) * 1_000_000 + 10_000_000);
+        timers.remove(0).run();
+        assertThat(pacer.perSecond()).isEqualTo(1000);
+        // the loop was busy: wakes 12 ms late, four times in a row, halve the rate twice
+        for (int i = 0; i < 4; i++) {
+            now.addAndGet(delays.get(delays.size() - 1) * 1_000_000 + 12_000_000);
             timers.remove(0).run();
         }
         assertThat(pacer.perSecond()).isEqualTo(250);
@@ -94,6 +98,6 @@ class ReplayPacerTest {
         now.addAndGet(delays.get(delays.size() - 1) * 1_000_000);
         timers.remove(0).run();
         assertThat(pacer.perSecond()).isEqualTo(1000);
-        assertThat(ran).hasSize(2 + wakes + 1);
+        assertThat(ran).hasSize(5 + wakes + 1);
     }
 }
