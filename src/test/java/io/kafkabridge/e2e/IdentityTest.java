@@ -52,6 +52,7 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -274,6 +275,7 @@ class IdentityTest {
         private final WebSocketClient client;
         private final ClientWebSocket socket;
         private final LinkedBlockingQueue<JsonObject> received = new LinkedBlockingQueue<>();
+        private final CountDownLatch closed = new CountDownLatch(1);
 
         private SockJsWire(WebSocketClient client) {
             this.client = client;
@@ -281,7 +283,10 @@ class IdentityTest {
             this.socket = client.webSocket();
             socket.textMessageHandler(this::add);
             socket.binaryMessageHandler(data -> add(data.toString(StandardCharsets.UTF_8)));
-            socket.closeHandler(v -> received.add(new JsonObject().put("type", "closed")));
+            socket.closeHandler(v -> {
+                received.add(new JsonObject().put("type", "closed"));
+                closed.countDown();
+            });
         }
 
         private void add(String text) {
@@ -299,8 +304,14 @@ class IdentityTest {
                     .setURI("/eventbus/websocket" + (query == null ? "" : "?" + query))), TIMEOUT);
             } catch (IllegalStateException e) {
                 // a refusal right after the handshake can close the socket before the client calls it connected: what
-                // arrived (the err, then the close) is in the queue for the test to judge
-                if (wire.received.stream().noneMatch(f -> "closed".equals(f.getString("type")))) {
+                // arrived (the err, then the close) is in the queue for the test to judge; the close handler may run
+                // just after the connection attempt failed
+                try {
+                    if (!wire.closed.await(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                        throw e;
+                    }
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
                     throw e;
                 }
             }
