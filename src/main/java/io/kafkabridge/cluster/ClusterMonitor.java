@@ -201,6 +201,13 @@ public final class ClusterMonitor {
     }
 
     /**
+     * @return {@code true} unless the node is clustered and its cluster manager is no longer active
+     */
+    public boolean isJoined() {
+        return clusterManager == null || clusterManager.isActive();
+    }
+
+    /**
      * Ticks every {@link #TICK_MS}; a tick that comes {@link #PAUSE_MS} late means the process stood still.
      */
     private void watchForPauses() {

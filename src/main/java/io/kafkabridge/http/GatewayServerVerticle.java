@@ -184,21 +184,28 @@ public class GatewayServerVerticle extends VerticleBase {
         return done.future();
     }
 
+    /**
+     * Liveness: 200 while the process serves, whatever Kafka does (a liveness probe that failed during a broker outage
+     * would restart every node of the cluster and cut all their clients for nothing).
+     */
     private void handleHealth(RoutingContext ctx) {
-        respond(ctx, listening && kafkaHealth.isReachable(), status());
+        respond(ctx, listening, status());
     }
 
     /**
-     * Ready: Kafka reachable, servers listening, and, when clustered, in a cluster.
+     * Readiness: Kafka reachable, servers listening, not shutting down, and, when clustered, a member of the cluster.
      */
     private void handleReady(RoutingContext ctx) {
-        respond(ctx, listening && kafkaHealth.isReachable() && !connections.isDraining(), status());
+        respond(ctx, isReady(), status());
+    }
+
+    private boolean isReady() {
+        return listening && kafkaHealth.isReachable() && !connections.isDraining() && cluster.isJoined();
     }
 
     private JsonObject status() {
-        boolean up = listening && kafkaHealth.isReachable();
         return new JsonObject()
-            .put("status", up ? "UP" : "DOWN")
+            .put("ready", isReady())
             .put("kafka", kafkaHealth.toJson())
             .put("http", new JsonObject().put("port", httpPort).put("listening", listening).put("tls", options.getTls() != null)
                 .put("connections", httpGuard.open()).put("headerTimeouts", httpGuard.headerTimeouts())

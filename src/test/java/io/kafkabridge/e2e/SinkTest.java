@@ -29,6 +29,10 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -140,6 +144,28 @@ class SinkTest {
             ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
             ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName(),
             ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName()));
+    }
+
+    private static final HttpClient PROBES = HttpClient.newHttpClient();
+
+    /**
+     * @return the status of {@code GET path} on the node
+     */
+    private static int probe(GatewayNode on, String path) throws IOException, InterruptedException {
+        return PROBES.send(HttpRequest.newBuilder(URI.create(on.httpBase() + path)).timeout(Duration.ofSeconds(10)).build(),
+            HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    /**
+     * Asks {@code path} every 200 ms until it answers {@code status} (the node probes Kafka every 5 s).
+     */
+    private static void awaitProbe(GatewayNode on, String path, int status, Duration timeout) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        int last;
+        while ((last = probe(on, path)) != status) {
+            assertThat(System.nanoTime()).as("%s answering %d within %s (last %d)", path, status, timeout, last).isLessThan(deadline);
+            Thread.sleep(200);
+        }
     }
 
     private static List<TopicPartition> partitions(KafkaConsumer<String, String> consumer, String topic) {
@@ -599,7 +625,7 @@ class SinkTest {
     }
 
     @Test
-    void whileKafkaIsDownSendsFailWithKafkaTimeoutAndOnceItIsBackTheySucceedAgain() throws Throwable {
+    void whileKafkaIsDownSendsFailWithKafkaTimeoutTheNodeIsAliveButNotReadyAndOnceItIsBackAllRecover() throws Throwable {
         final String topic = "sink-outage.events";
         final String address = "outage.in";
         final long producerTimeoutMs = 2000;
@@ -636,6 +662,8 @@ class SinkTest {
                     acknowledged.add(upStomp);
                 }
 
+                assertThat(probe(outageNode, "/ready")).as("/ready while Kafka is up").isEqualTo(200);
+
                 // down
                 broker.close();
                 brokerRunning = false;
@@ -666,9 +694,15 @@ class SinkTest {
                     assertThat(stomp.next(TIMEOUT).command()).isEqualTo("CLOSED");
                 }
 
+                // liveness stays, readiness goes: a liveness probe must not restart nodes for a broker outage
+                awaitProbe(outageNode, "/ready", 503, Duration.ofSeconds(15));
+                assertThat(probe(outageNode, "/health")).as("/health while Kafka is down").isEqualTo(200);
+
                 // back
                 broker = EmbeddedKafka.start(brokerOptions);
                 brokerRunning = true;
+                awaitProbe(outageNode, "/ready", 200, Duration.ofSeconds(60));
+                assertThat(probe(outageNode, "/health")).as("/health once Kafka is back").isEqualTo(200);
                 long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
                 JsonObject answer;
                 do {
