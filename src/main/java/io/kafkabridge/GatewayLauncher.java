@@ -1,5 +1,7 @@
 package io.kafkabridge;
 
+import io.kafkabridge.logging.LogFormat;
+
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Launcher;
 import io.vertx.core.Vertx;
@@ -22,6 +24,12 @@ public class GatewayLauncher extends Launcher {
     public static final int SHUTDOWN_TIMEOUT_SECONDS = 30;
 
     public static void main(String[] args) {
+        String badFormat = LogFormat.checkEnvironment(System.getenv(LogFormat.ENV));
+        if (badFormat != null) {
+            // before any logging: with no appender of that name, Logback would write nothing at all
+            System.err.println("Startup failed, exiting: " + badFormat);
+            System.exit(STARTUP_FAILURE_STATUS);
+        }
         System.setProperty("hazelcast.phone.home.enabled", System.getProperty("hazelcast.phone.home.enabled", "false"));
         System.setProperty("hazelcast.logging.type", System.getProperty("hazelcast.logging.type", "slf4j"));
         System.setProperty("vertx.logger-delegate-factory-class-name", "io.vertx.core.logging.SLF4JLogDelegateFactory");

@@ -12,6 +12,7 @@ import io.kafkabridge.delivery.InFlightRecords;
 import io.kafkabridge.delivery.SlowClientStats;
 import io.kafkabridge.demo.DemoFeedVerticle;
 import io.kafkabridge.http.GatewayServerVerticle;
+import io.kafkabridge.logging.LogFormat;
 import io.kafkabridge.kafka.EmbeddedKafka;
 import io.kafkabridge.kafka.KafkaHealthProbe;
 import io.kafkabridge.kafka.KafkaReplayer;
@@ -108,6 +109,8 @@ public class MainVerticle extends VerticleBase {
         connections = new ConnectionLimiter(options.getLimits().getMaxConnectionsPerNode(),
             options.getLimits().getMaxConnectionsPerAddress());
         cluster = ClusterMonitor.start(vertx);
+        // every JSON log line names its node
+        LogFormat.describeNode("node", cluster.isClustered() ? cluster.toJson().getString("nodeId") : null);
         kafkaHealth = new KafkaHealthProbe(vertx, bootstrapServers);
         InFlightRecords inFlight = new InFlightRecords(options.getLimits().getMaxInFlightRecords(), options.getLimits().getMaxInFlightBytes());
         replayer = new KafkaReplayer(vertx, options.getKafka(), bootstrapServers, router, options.getResume(),
@@ -136,10 +139,12 @@ public class MainVerticle extends VerticleBase {
                 demoDeployment = id;
                 current = this;
             })
-            .onSuccess(id -> LOG.info("Gateway node started: HTTP on port {}, STOMP over TCP on {}, Kafka {}{}, {} route(s){}",
-                server.httpPort(), server.stompPort() < 0 ? "(disabled)" : "port " + server.stompPort(), bootstrapServers,
-                options.getKafka().isEmbedded() ? " (embedded dev broker)" : "", options.getRoutes().size(),
-                options.getDemo().isEnabled() ? ", demo feed on" : ""));
+            .onSuccess(id -> LOG.atInfo().addKeyValue("httpPort", server.httpPort()).addKeyValue("stompPort", server.stompPort())
+                .addKeyValue("kafka", bootstrapServers)
+                .log("Gateway node started: HTTP on port {}, STOMP over TCP on {}, Kafka {}{}, {} route(s){}",
+                    server.httpPort(), server.stompPort() < 0 ? "(disabled)" : "port " + server.stompPort(), bootstrapServers,
+                    options.getKafka().isEmbedded() ? " (embedded dev broker)" : "", options.getRoutes().size(),
+                    options.getDemo().isEnabled() ? ", demo feed on" : ""));
     }
 
     /**

@@ -250,7 +250,8 @@ final class SockJsSession {
             return;
         }
         if (!rules.permitsSubscription(address)) {
-            LOG.info("SockJS client {} ({}) refused: register on {} is not permitted", client, identity.describe(), address);
+            LOG.atInfo().addKeyValue("client", client).addKeyValue("address", address).addKeyValue("code", ErrorCodes.ACCESS_DENIED)
+                .log("SockJS client {} ({}) refused: register on {} is not permitted", client, identity.describe(), address);
             sendError(ErrorCodes.ACCESS_DENIED, address, "Access denied: register on '" + address + "' is not permitted");
             return;
         }
@@ -311,7 +312,8 @@ final class SockJsSession {
             return;
         }
         if (!rules.permitsSend(address, body)) {
-            LOG.info("SockJS client {} ({}) refused: {} to {} is not permitted", client, identity.describe(), type, address);
+            LOG.atInfo().addKeyValue("client", client).addKeyValue("address", address).addKeyValue("code", ErrorCodes.ACCESS_DENIED)
+                .log("SockJS client {} ({}) refused: {} to {} is not permitted", client, identity.describe(), type, address);
             sendError(ErrorCodes.ACCESS_DENIED, refusalAddress, "Access denied: " + type + " to '" + address + "' is not permitted");
             return;
         }
@@ -414,7 +416,8 @@ final class SockJsSession {
             if (result.failed()) {
                 AuthFailure failure = result.cause() instanceof AuthFailure ? (AuthFailure) result.cause()
                     : new AuthFailure(AuthFailure.INVALID_TOKEN, String.valueOf(result.cause().getMessage()));
-                LOG.info("SockJS client {} refused: {} ({})", client, failure.code(), failure.getMessage());
+                LOG.atInfo().addKeyValue("client", client).addKeyValue("code", failure.code())
+                    .log("SockJS client {} refused: {} ({})", client, failure.code(), failure.getMessage());
                 closeWithError(failure.code(), null, failure.getMessage());
                 return;
             }

@@ -360,7 +360,8 @@ public final class StompBridge {
             if (result.failed()) {
                 AuthFailure failure = result.cause() instanceof AuthFailure ? (AuthFailure) result.cause()
                     : new AuthFailure(AuthFailure.INVALID_TOKEN, String.valueOf(result.cause().getMessage()));
-                LOG.info("STOMP client {} refused at CONNECT: {} ({})", session.client(), failure.code(), failure.getMessage());
+                LOG.atInfo().addKeyValue("client", session.client()).addKeyValue("code", failure.code())
+                    .log("STOMP client {} refused at CONNECT: {} ({})", session.client(), failure.code(), failure.getMessage());
                 session.fail(failure.code(), null, failure.getMessage());
                 return;
             }
@@ -413,7 +414,8 @@ public final class StompBridge {
             return;
         }
         if (!session.rules().permitsSubscription(address)) {
-            LOG.info("STOMP client {} ({}) refused: SUBSCRIBE to {} is not permitted", session.client(),
+            LOG.atInfo().addKeyValue("client", session.client()).addKeyValue("address", address).addKeyValue("code", ErrorCodes.ACCESS_DENIED)
+                .log("STOMP client {} ({}) refused: SUBSCRIBE to {} is not permitted", session.client(),
                 session.identity().describe(), address);
             session.fail(ErrorCodes.ACCESS_DENIED, address, "Access denied: destination '" + address
                 + "' is not permitted by the bridge rules");
@@ -476,7 +478,8 @@ public final class StompBridge {
         }
         String body = frame.getBody() == null ? null : frame.getBodyAsString();
         if (!session.rules().permitsSend(address, frame.getBody())) {
-            LOG.info("STOMP client {} ({}) refused: SEND to {} is not permitted", session.client(),
+            LOG.atInfo().addKeyValue("client", session.client()).addKeyValue("address", address).addKeyValue("code", ErrorCodes.ACCESS_DENIED)
+                .log("STOMP client {} ({}) refused: SEND to {} is not permitted", session.client(),
                 session.identity().describe(), address);
             session.fail(ErrorCodes.ACCESS_DENIED, address, "Access denied: sending to destination '" + address
                 + "' is not permitted by the bridge rules");

@@ -111,6 +111,44 @@ class FatJarIT {
     }
 
     @Test
+    void jsonLogsAreOneJsonObjectPerLineWithTheNodesAndTheClientsFields(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("other.json"), smallConfig(1).encodePrettily());
+        try (GatewayProcess node = GatewayProcess.start(JAR, dir, Map.of("LOG_FORMAT", "json"), "-conf", "other.json")) {
+            String started = node.awaitLine(line -> line.contains("Gateway node started"), STARTUP);
+            JsonObject startup = new JsonObject(started);
+            assertThat(startup.getString("level")).isEqualTo("INFO");
+            assertThat(startup.getString("logger_name")).isEqualTo("io.kafkabridge.MainVerticle");
+            assertThat(startup.getString("message")).startsWith("Gateway node started: HTTP on port");
+            int port = startup.getInteger("httpPort");
+            assertThat(startup.getString("message")).contains("HTTP on port " + port);
+
+            // a client refused: its line names the client, the address and the code as fields of their own
+            HttpClient http = HttpClient.newHttpClient();
+            java.net.http.WebSocket socket = http.newWebSocketBuilder()
+                .buildAsync(URI.create("ws://127.0.0.1:" + port + "/eventbus/websocket"), new java.net.http.WebSocket.Listener() { })
+                .get(30, java.util.concurrent.TimeUnit.SECONDS);
+            socket.sendText(new JsonObject().put("type", "register").put("address", "secret.plans").encode(), true)
+                .get(30, java.util.concurrent.TimeUnit.SECONDS);
+            JsonObject refused = new JsonObject(node.awaitLine(line -> line.contains("is not permitted"), STARTUP));
+            assertThat(refused.getString("address")).isEqualTo("secret.plans");
+            assertThat(refused.getString("code")).isEqualTo("access_denied");
+            assertThat(refused.getString("client")).startsWith("127.0.0.1:");
+            socket.abort();
+
+            for (String line : node.output().split("\n")) {
+                if (!line.isBlank()) {
+                    assertThat(new JsonObject(line)).as("every line is a JSON object: %s", line).isNotNull();
+                }
+            }
+        }
+        // any other format is a startup failure naming LOG_FORMAT, not a node that logs nothing
+        try (GatewayProcess bad = GatewayProcess.start(JAR, dir, Map.of("LOG_FORMAT", "yaml"), "-conf", "other.json")) {
+            assertThat(bad.awaitExit(STARTUP)).isEqualTo(1);
+            assertThat(bad.output()).contains("LOG_FORMAT must be \"text\" or \"json\", got \"yaml\"");
+        }
+    }
+
+    @Test
     void confOptionReplacesTheDefaultConfig(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("other.json"), smallConfig(1).encodePrettily());
         try (GatewayProcess node = GatewayProcess.start(JAR, dir, Map.of(), "-conf", "other.json")) {
