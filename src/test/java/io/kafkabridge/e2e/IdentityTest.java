@@ -303,16 +303,15 @@ class IdentityTest {
                 GatewayNode.await(wire.socket.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(httpPort)
                     .setURI("/eventbus/websocket" + (query == null ? "" : "?" + query))), TIMEOUT);
             } catch (IllegalStateException e) {
-                // a refusal right after the handshake can close the socket before the client calls it connected: what
-                // arrived (the err, then the close) is in the queue for the test to judge; the close handler may run
-                // just after the connection attempt failed
-                try {
-                    if (!wire.closed.await(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-                        throw e;
-                    }
-                } catch (InterruptedException interrupted) {
-                    Thread.currentThread().interrupt();
+                // a refusal right after the handshake can close the socket before the client calls it connected: the
+                // frames that arrived (the err) are in the queue for the test to judge, and the failed attempt is the
+                // close (Vert.x then calls no close handler)
+                if (!String.valueOf(e.getMessage()).contains("WebSocket is closed")) {
                     throw e;
+                }
+                if (wire.closed.getCount() > 0) {
+                    wire.received.add(new JsonObject().put("type", "closed"));
+                    wire.closed.countDown();
                 }
             }
             return wire;
