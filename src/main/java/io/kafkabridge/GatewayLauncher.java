@@ -1,6 +1,9 @@
 package io.kafkabridge;
 
 import io.kafkabridge.logging.LogFormat;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.VertxPrometheusOptions;
 
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Launcher;
@@ -34,6 +37,16 @@ public class GatewayLauncher extends Launcher {
         System.setProperty("hazelcast.logging.type", System.getProperty("hazelcast.logging.type", "slf4j"));
         System.setProperty("vertx.logger-delegate-factory-class-name", "io.vertx.core.logging.SLF4JLogDelegateFactory");
         new GatewayLauncher().dispatch(args);
+    }
+
+    /**
+     * Vert.x's own metrics (HTTP servers, event bus, pools, JVM) on a Prometheus registry, which {@code /metrics}
+     * serves with the gateway's; when {@code metrics.enabled} is false the node serves none of them.
+     */
+    @Override
+    public void beforeStartingVertx(VertxOptions options) {
+        options.setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)
+            .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
     }
 
     /**

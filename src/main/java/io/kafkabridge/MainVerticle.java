@@ -208,6 +208,13 @@ public class MainVerticle extends VerticleBase {
         return server.stompPort();
     }
 
+    /**
+     * @return the port {@code /metrics} is served on ({@code http.port} or {@code metrics.port}), or -1 when off
+     */
+    public int metricsPort() {
+        return server.metricsPort();
+    }
+
     @Override
     public Future<?> stop() {
         if (current == this) {

@@ -97,6 +97,13 @@ public final class SockJsBridge {
     }
 
     /**
+     * @return the addresses registered by the SockJS connections open on this verticle
+     */
+    public int subscriptions() {
+        return sessions.stream().mapToInt(SockJsSession::registrations).sum();
+    }
+
+    /**
      * Sends every client an {@code err} with the code, and with the {@code resume} token of each address it registered,
      * and closes its connection.
      */

@@ -509,6 +509,13 @@ final class SockJsSession {
         });
     }
 
+    /**
+     * @return the addresses this connection registered
+     */
+    int registrations() {
+        return registered.size();
+    }
+
     void close() {
         if (!closed) {
             socket.close();

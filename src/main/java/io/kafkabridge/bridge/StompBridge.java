@@ -4,6 +4,7 @@ import io.kafkabridge.auth.AuthFailure;
 import io.kafkabridge.auth.Authenticator;
 import io.kafkabridge.auth.Identity;
 import io.kafkabridge.kafka.KafkaSinkVerticle;
+import io.kafkabridge.metrics.GatewayMetrics;
 import io.kafkabridge.config.StompEndpointOptions;
 import io.kafkabridge.delivery.Since;
 import io.kafkabridge.sink.SinkRoutes;
@@ -121,8 +122,9 @@ public final class StompBridge {
         if (!admit(address, socket::write, socket::close)) {
             return;
         }
-        accept(String.valueOf(socket.remoteAddress()), new Transport(address, socket::write, socket::close, () -> ConnectionAbort.abort(socket),
-                socket::handler, releasingOnClose(address, socket::closeHandler), e -> socket.exceptionHandler(e)),
+        accept(String.valueOf(socket.remoteAddress()), new Transport(GatewayMetrics.STOMP_WS, address, socket::write, socket::close,
+                () -> ConnectionAbort.abort(socket), socket::handler, releasingOnClose(address, socket::closeHandler),
+                e -> socket.exceptionHandler(e)),
             () -> StompConnections.overWebSocket(socket, protocol, this::onWrite));
     }
 
@@ -152,7 +154,7 @@ public final class StompBridge {
                 ConnectionAbort.abort(socket);
             }
         };
-        accept(String.valueOf(socket.remoteAddress()), new Transport(address, socket::write, closing(socket), abort,
+        accept(String.valueOf(socket.remoteAddress()), new Transport(GatewayMetrics.STOMP_SOCKJS, address, socket::write, closing(socket), abort,
                 socket::handler, onClose, e -> socket.exceptionHandler(e)),
             () -> StompConnections.overSockJs(socket, protocol, this::onWrite));
     }
@@ -172,8 +174,9 @@ public final class StompBridge {
         if (!admit(address, socket::write, socket::close)) {
             return;
         }
-        accept(String.valueOf(socket.remoteAddress()), new Transport(address, socket::write, socket::close, () -> ConnectionAbort.abort(socket),
-                socket::handler, releasingOnClose(address, socket::closeHandler), e -> socket.exceptionHandler(e)),
+        accept(String.valueOf(socket.remoteAddress()), new Transport(GatewayMetrics.STOMP_TCP, address, socket::write, socket::close,
+                () -> ConnectionAbort.abort(socket), socket::handler, releasingOnClose(address, socket::closeHandler),
+                e -> socket.exceptionHandler(e)),
             () -> StompConnections.overTcp(socket, protocol, this::onWrite));
     }
 
@@ -226,7 +229,7 @@ public final class StompBridge {
     /**
      * What the bridge needs of a TCP socket or a WebSocket.
      */
-    private record Transport(String host, Function<Buffer, Future<Void>> write, Supplier<Future<Void>> close, Runnable abort,
+    private record Transport(String name, String host, Function<Buffer, Future<Void>> write, Supplier<Future<Void>> close, Runnable abort,
                              Consumer<Handler<Buffer>> input,
                              Consumer<Handler<Void>> closed, Consumer<Handler<Throwable>> errors) {
     }
@@ -243,7 +246,8 @@ public final class StompBridge {
     }
 
     private StompSession open(StompServerConnection connection, String client, Transport socket) {
-        StompSession session = new StompSession(context, connection, client, socket.host(), socket.write(), socket.abort());
+        StompSession session = new StompSession(context, connection, client, socket.name(), socket.host(), socket.write(),
+            socket.abort());
         sessions.put(connection, session);
         return session;
     }
@@ -553,6 +557,22 @@ public final class StompBridge {
      */
     public int openSessions() {
         return sessions.size();
+    }
+
+    /**
+     * @param transport {@link GatewayMetrics#STOMP_TCP}, {@link GatewayMetrics#STOMP_WS} or {@link GatewayMetrics#STOMP_SOCKJS}
+     * @return the connections open over the transport
+     */
+    public int openSessions(String transport) {
+        return (int) sessions.values().stream().filter(session -> session.transport().equals(transport)).count();
+    }
+
+    /**
+     * @return the subscriptions of the connections over the transport
+     */
+    public int subscriptions(String transport) {
+        return sessions.values().stream().filter(session -> session.transport().equals(transport))
+            .mapToInt(StompSession::subscriptionCount).sum();
     }
 
     /**

@@ -23,6 +23,8 @@ final class StompSession {
     private final BridgeContext context;
     private final StompServerConnection connection;
     private final String client;
+    /** The transport's metrics label ({@code stomp_tcp}, {@code stomp_ws}, {@code stomp_sockjs}). */
+    private final String transport;
     private final long openedAt;
     private final RateLimiter rate;
     /** The subscriptions by id: each delivers its address's messages as MESSAGE frames with its id. */
@@ -59,9 +61,10 @@ final class StompSession {
      * @param write writes bytes to the connection's socket; completes once they were written out
      * @param abort drops the connection at once (after a refusal the client did not take)
      */
-    StompSession(BridgeContext context, StompServerConnection connection, String client, String host,
+    StompSession(BridgeContext context, StompServerConnection connection, String client, String transport, String host,
                  Function<Buffer, Future<Void>> write, Runnable abort) {
         this.context = context;
+        this.transport = transport;
         this.connection = connection;
         this.client = client;
         this.host = host;
@@ -79,6 +82,10 @@ final class StompSession {
 
     String client() {
         return client;
+    }
+
+    String transport() {
+        return transport;
     }
 
     /**

@@ -16,7 +16,8 @@ import static io.kafkabridge.config.JsonFields.*;
  */
 public class GatewayOptions {
 
-    private static final Set<String> KEYS = Set.of("http", "stomp", "kafka", "routes", "bridge", "demo", "auth", "limits", "tls", "sinks", "resume");
+    private static final Set<String> KEYS = Set.of("http", "stomp", "kafka", "routes", "bridge", "demo", "auth", "limits", "tls", "sinks", "resume",
+        "metrics");
 
     private HttpEndpointOptions http;
     private StompEndpointOptions stomp;
@@ -27,6 +28,7 @@ public class GatewayOptions {
     private AuthOptions auth;
     private LimitsOptions limits;
     private ResumeOptions resume;
+    private MetricsOptions metrics;
     private TlsOptions tls;
     private List<SinkOptions> sinks;
 
@@ -39,6 +41,7 @@ public class GatewayOptions {
         demo = new DemoOptions();
         limits = new LimitsOptions();
         resume = new ResumeOptions();
+        metrics = new MetricsOptions();
         sinks = new ArrayList<>();
     }
 
@@ -67,6 +70,7 @@ public class GatewayOptions {
         }
         limits = new LimitsOptions(readObject(json, "limits", ""));
         resume = new ResumeOptions(readObject(json, "resume", ""));
+        metrics = new MetricsOptions(readObject(json, "metrics", ""));
         if (json.containsKey("tls")) {
             tls = new TlsOptions(readObject(json, "tls", ""));
         }
@@ -101,6 +105,15 @@ public class GatewayOptions {
         }
         if (stomp.isTcpEnabled() && stomp.getPort() != 0 && stomp.getPort() == http.getPort()) {
             throw new ConfigException("stomp.port", "must differ from http.port (" + http.getPort() + ")");
+        }
+        if (metrics.getPort() > 0 && (metrics.getPort() == http.getPort() || stomp.isTcpEnabled() && metrics.getPort() == stomp.getPort())) {
+            throw new ConfigException("metrics.port", "must differ from http.port and stomp.port (-1 serves metrics on http.port)");
+        }
+        if (metrics.getPort() == MetricsOptions.SAME_AS_HTTP && (metrics.getPath().equals(http.getEventbusPath())
+            || metrics.getPath().startsWith(http.getEventbusPath() + "/") || metrics.getPath().equals(http.getStompPath())
+            || metrics.getPath().startsWith(http.getStompPath() + "/") || metrics.getPath().equals("/health")
+            || metrics.getPath().equals("/ready"))) {
+            throw new ConfigException("metrics.path", "must not be a bridge path, /health or /ready: " + metrics.getPath());
         }
     }
 
@@ -200,6 +213,15 @@ public class GatewayOptions {
         return this;
     }
 
+    public MetricsOptions getMetrics() {
+        return metrics;
+    }
+
+    public GatewayOptions setMetrics(MetricsOptions metrics) {
+        this.metrics = metrics;
+        return this;
+    }
+
     public ResumeOptions getResume() {
         return resume;
     }
@@ -232,7 +254,8 @@ public class GatewayOptions {
             .put("bridge", bridge.toJson())
             .put("demo", demo.toJson())
             .put("limits", limits.toJson())
-            .put("resume", resume.toJson());
+            .put("resume", resume.toJson())
+            .put("metrics", metrics.toJson());
         if (!sinks.isEmpty()) {
             JsonArray sinkArray = new JsonArray();
             sinks.forEach(sink -> sinkArray.add(sink.toJson()));

@@ -27,6 +27,17 @@ public final class SlowClientStats {
     }
 
     /**
+     * @return what the policy did so far: clients disconnected, or messages dropped or conflated
+     */
+    public long actions(SlowClientPolicy policy) {
+        return switch (policy) {
+            case DISCONNECT -> disconnected.sum();
+            case DROP_OLDEST -> dropped.sum();
+            case CONFLATE -> conflated.sum();
+        };
+    }
+
+    /**
      * @return {@code {"disconnect": clients, "drop-oldest": messages, "conflate": messages}}
      */
     public JsonObject toJson() {

@@ -14,6 +14,8 @@ import io.kafkabridge.config.HttpEndpointOptions;
 import io.kafkabridge.config.TlsOptions;
 import io.kafkabridge.delivery.InFlightRecords;
 import io.kafkabridge.delivery.ReplayPacer;
+import io.kafkabridge.config.MetricsOptions;
+import io.kafkabridge.metrics.GatewayMetrics;
 import io.kafkabridge.delivery.SlowClientStats;
 import io.kafkabridge.sink.SinkRoutes;
 import io.kafkabridge.kafka.KafkaHealthProbe;
@@ -57,6 +59,9 @@ public class GatewayServerVerticle extends VerticleBase {
     private ReplayPacer replayPacer;
 
     private HttpServer httpServer;
+    private HttpServer metricsServer;
+    private GatewayMetrics metrics;
+    private int metricsPort = -1;
     private HttpConnectionGuard httpGuard;
     private AddressFanout fanout;
     private StompBridge stompBridge;
@@ -96,6 +101,27 @@ public class GatewayServerVerticle extends VerticleBase {
         router.route().handler(httpGuard::requestArrived);
         router.get("/health").handler(this::handleHealth);
         router.get("/ready").handler(this::handleReady);
+        MetricsOptions metricsOptions = options.getMetrics();
+        if (metricsOptions.isEnabled()) {
+            metrics = GatewayMetrics.create(stats)
+                .bindConnections(new GatewayMetrics.Connections() {
+                    @Override
+                    public int connections(String transport) {
+                        return GatewayMetrics.SOCKJS.equals(transport) ? sockJsBridge.openSessions() : stompBridge.openSessions(transport);
+                    }
+
+                    @Override
+                    public int subscriptions(String transport) {
+                        return GatewayMetrics.SOCKJS.equals(transport) ? sockJsBridge.subscriptions() : stompBridge.subscriptions(transport);
+                    }
+                })
+                .bindSlowClients(slowClients)
+                .bindSource(() -> inFlight.toJson().getBoolean("paused"))
+                .bindReplays(replays::toJson);
+            if (metricsOptions.getPort() == MetricsOptions.SAME_AS_HTTP) {
+                router.get(metricsOptions.getPath()).handler(this::handleMetrics);
+            }
+        }
         // SockJS's HTTP transports (xhr_send, jsonp_send) read request bodies: bound them (413 beyond)
         OriginCheck origins = new OriginCheck(http.getAllowedOrigins());
         long maxSockJsBody = 2L * options.getLimits().getMaxFrameBytes() + 1024;
@@ -135,8 +161,9 @@ public class GatewayServerVerticle extends VerticleBase {
         return Future.all(reconnectConsumer, inFlightConsumer).compose(v -> httpServer.listen())
             .compose(server -> {
                 httpPort = server.actualPort();
-                return stompBridge.listenTcp();
+                return listenMetrics();
             })
+            .compose(v -> stompBridge.listenTcp())
             .onSuccess(tcpPort -> {
                 stompPort = tcpPort;
                 listening = true;
@@ -149,6 +176,45 @@ public class GatewayServerVerticle extends VerticleBase {
                     LOG.info("STOMP over TCP disabled (stomp.port = -1)");
                 }
             });
+    }
+
+    /**
+     * Starts the metrics server of its own ({@code metrics.port}), unless metrics are off or served on the HTTP port.
+     */
+    private Future<Void> listenMetrics() {
+        MetricsOptions metricsOptions = options.getMetrics();
+        if (metrics == null) {
+            LOG.info("Metrics off (metrics.enabled = false)");
+            return Future.succeededFuture();
+        }
+        if (metricsOptions.getPort() == MetricsOptions.SAME_AS_HTTP) {
+            metricsPort = httpPort;
+            LOG.info("Metrics on {}:{}{}", options.getHttp().getHost(), httpPort, metricsOptions.getPath());
+            return Future.succeededFuture();
+        }
+        Router metricsRouter = Router.router(vertx);
+        metricsRouter.get(metricsOptions.getPath()).handler(this::handleMetrics);
+        metricsServer = vertx.createHttpServer(new HttpServerOptions().setHost(metricsOptions.getHost())
+            .setPort(metricsOptions.getPort()).setHttp2ClearTextEnabled(false)).requestHandler(metricsRouter);
+        return metricsServer.listen().map(server -> {
+            metricsPort = server.actualPort();
+            LOG.info("Metrics on {}:{}{} (metrics.port)", metricsOptions.getHost(), metricsPort, metricsOptions.getPath());
+            return null;
+        });
+    }
+
+    private void handleMetrics(RoutingContext ctx) {
+        ctx.response()
+            .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
+            .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
+            .end(metrics.scrape());
+    }
+
+    /**
+     * @return the port metrics are served on, or -1 when they are off
+     */
+    public int metricsPort() {
+        return metricsPort;
     }
 
     static PemKeyCertOptions pemOf(TlsOptions tls) {
@@ -253,7 +319,8 @@ public class GatewayServerVerticle extends VerticleBase {
             sockJsBridge.close();
         }
         Future<Void> http = httpServer == null ? Future.succeededFuture() : httpServer.close();
+        Future<Void> metricsClosed = metricsServer == null ? Future.succeededFuture() : metricsServer.close();
         Future<Void> stomp = stompBridge == null ? Future.succeededFuture() : stompBridge.close();
-        return Future.all(http, stomp);
+        return Future.all(http, metricsClosed, stomp);
     }
 }

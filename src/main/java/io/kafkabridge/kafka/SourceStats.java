@@ -5,6 +5,7 @@ import io.vertx.core.json.JsonObject;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
@@ -71,6 +72,28 @@ public final class SourceStats {
     public long consumed(String topic) {
         TopicCounters counters = topics.get(topic);
         return counters == null ? 0 : counters.consumed.sum();
+    }
+
+    public long published(String topic) {
+        TopicCounters counters = topics.get(topic);
+        return counters == null ? 0 : counters.published.sum();
+    }
+
+    public long invalidJson(String topic) {
+        TopicCounters counters = topics.get(topic);
+        return counters == null ? 0 : counters.invalidJson.sum();
+    }
+
+    public long tooLarge(String topic) {
+        TopicCounters counters = topics.get(topic);
+        return counters == null ? 0 : counters.tooLarge.sum();
+    }
+
+    /**
+     * @return the topics seen so far
+     */
+    public Set<String> topics() {
+        return Set.copyOf(topics.keySet());
     }
 
     /**

@@ -328,6 +328,15 @@ class GatewayOptionsTest {
         "{\"resume\":{\"maxReplayedPerSecond\":0}} | resume.maxReplayedPerSecond:",
         "{\"resume\":{\"history\":1}}             | resume.history: unknown key",
         "{\"resume\":[]}                          | resume:",
+        "{\"metrics\":{\"enabled\":\"yes\"}}       | metrics.enabled:",
+        "{\"metrics\":{\"path\":\"metrics\"}}      | metrics.path:",
+        "{\"metrics\":{\"path\":\"/\"}}            | metrics.path:",
+        "{\"metrics\":{\"path\":\"/eventbus/m\"}}  | metrics.path: must not be a bridge path",
+        "{\"metrics\":{\"path\":\"/ready\"}}       | metrics.path: must not be a bridge path",
+        "{\"metrics\":{\"port\":-2}}             | metrics.port:",
+        "{\"metrics\":{\"port\":8080}}           | metrics.port: must differ",
+        "{\"metrics\":{\"host\":\"\"}}             | metrics.host:",
+        "{\"metrics\":{\"scrapeMs\":1}}          | metrics.scrapeMs: unknown key",
         "{\"demo\":{\"users\":[]}}                 | demo.users:",
         "{\"demo\":{\"ordersTopic\":\"bad topic\"}} | demo.ordersTopic:",
         "{\"auth\":{\"jwt\":{\"pubSecKeys\":[{\"algorithm\":\"HS256\",\"buffer\":\"s3cret\"}],\"requireExp\":\"no\"}}} | auth.jwt.requireExp:",
@@ -641,7 +650,7 @@ class GatewayOptionsTest {
     @Test
     void toJsonWritesEverySectionAndLeavesOutTheAbsentOptionalOnes() {
         assertThat(parse("{}").toJson().fieldNames())
-            .containsExactlyInAnyOrder("http", "stomp", "kafka", "routes", "bridge", "demo", "limits", "resume");
+            .containsExactlyInAnyOrder("http", "stomp", "kafka", "routes", "bridge", "demo", "limits", "resume", "metrics");
     }
 
     // ---- topic patterns are combined into one subscription ----

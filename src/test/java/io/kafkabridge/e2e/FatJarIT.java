@@ -75,6 +75,12 @@ class FatJarIT {
             assertThat(get(port, "/lib/vertx-eventbus.js").statusCode()).isEqualTo(200);
             assertThat(get(port, "/lib/stomp.umd.min.js").statusCode()).isEqualTo(200);
             assertThat(get(port, "/lib/sockjs.min.js").statusCode()).isEqualTo(200);
+            // Prometheus metrics on the HTTP port: Vert.x's own (the launcher turns them on) and the gateway's
+            HttpResponse<String> metrics = get(port, "/metrics");
+            assertThat(metrics.statusCode()).isEqualTo(200);
+            assertThat(metrics.headers().firstValue("content-type").orElse("")).startsWith("text/plain");
+            assertThat(metrics.body()).contains("vertx_http_server_").contains("jvm_memory_used_bytes")
+                .contains("gateway_connections{transport=\"sockjs\"}");
 
             Path shots = Files.createDirectories(Path.of("target", "screenshots"));
             try (NodeClient browser = NodeClient.start("browser-demo.js", "http://127.0.0.1:" + port, shots.toAbsolutePath().toString())) {

@@ -65,6 +65,10 @@ public final class GatewayNode {
         return verticle.stompPort();
     }
 
+    public int metricsPort() {
+        return verticle.metricsPort();
+    }
+
     public String httpBase() {
         return "http://127.0.0.1:" + httpPort();
     }

@@ -1,0 +1,152 @@
+package io.kafkabridge.metrics;
+
+import io.kafkabridge.delivery.SlowClientPolicy;
+import io.kafkabridge.delivery.SlowClientStats;
+import io.kafkabridge.kafka.SourceStats;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.micrometer.backends.BackendRegistries;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The node's Prometheus metrics: Vert.x's own (HTTP, event bus, pools, JVM) when the launcher enabled them, and the
+ * gateway's, named {@code gateway_*}, read from the counters the node keeps anyway at scrape time (nothing is added
+ * to the path of a record). Gauges and counters hold their sources strongly: Micrometer's default weak reference would
+ * let a lambda be collected and report NaN.
+ */
+public final class GatewayMetrics {
+
+    /** The transports of the bridges, as the {@code transport} label names them. */
+    public static final String SOCKJS = "sockjs";
+    public static final String STOMP_WS = "stomp_ws";
+    public static final String STOMP_TCP = "stomp_tcp";
+    public static final String STOMP_SOCKJS = "stomp_sockjs";
+    public static final Set<String> TRANSPORTS = Set.of(SOCKJS, STOMP_WS, STOMP_TCP, STOMP_SOCKJS);
+
+    /** What a node reports of its connections, per transport. */
+    public interface Connections {
+        int connections(String transport);
+
+        int subscriptions(String transport);
+    }
+
+    private final PrometheusMeterRegistry registry;
+    private final SourceStats source;
+    private final Set<String> topicsBound = new HashSet<>();
+    /** The metrics' sources, held here: Micrometer holds them weakly, and a lambda held by nobody else goes. */
+    private final List<Object> sources = new ArrayList<>();
+
+    private GatewayMetrics(PrometheusMeterRegistry registry, SourceStats source) {
+        this.registry = registry;
+        this.source = source;
+    }
+
+    /**
+     * @return the metrics on Vert.x's Prometheus registry when the launcher enabled it, else on a registry of their own
+     */
+    public static GatewayMetrics create(SourceStats source) {
+        MeterRegistry vertxRegistry = BackendRegistries.getDefaultNow();
+        PrometheusMeterRegistry registry = vertxRegistry instanceof PrometheusMeterRegistry prometheus ? prometheus
+            : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        return new GatewayMetrics(registry, source);
+    }
+
+    public GatewayMetrics bindConnections(Connections connections) {
+        sources.add(connections);
+        for (String transport : TRANSPORTS) {
+            Gauge.builder("gateway_connections", connections, c -> c.connections(transport)).tag("transport", transport)
+                .description("Connections open on this node").strongReference(true).register(registry);
+            Gauge.builder("gateway_subscriptions", connections, c -> c.subscriptions(transport)).tag("transport", transport)
+                .description("Subscriptions (SockJS registrations, STOMP subscriptions) on this node").strongReference(true)
+                .register(registry);
+        }
+        return this;
+    }
+
+    public GatewayMetrics bindSlowClients(SlowClientStats slowClients) {
+        for (SlowClientPolicy policy : SlowClientPolicy.values()) {
+            FunctionCounter.builder("gateway_slow_client_actions", slowClients, s -> s.actions(policy))
+                .tag("policy", policy.configName())
+                .description("What the slow-client policies did: clients disconnected, messages dropped or conflated")
+                .register(registry);
+        }
+        return this;
+    }
+
+    /**
+     * @param paused whether the Kafka source is paused by the node's in-flight bound
+     */
+    public GatewayMetrics bindSource(Supplier<Boolean> paused) {
+        sources.add(paused);
+        Gauge.builder("gateway_source_paused", paused, p -> p.get() ? 1 : 0)
+            .description("1 while the Kafka source is paused because the node holds its bound of records in flight")
+            .strongReference(true).register(registry);
+        return this;
+    }
+
+    /**
+     * @param replays the replayer's counters: {@code replays}, {@code replayed}, {@code gaps}, {@code failures},
+     *                {@code refused}
+     */
+    public GatewayMetrics bindReplays(Supplier<io.vertx.core.json.JsonObject> replays) {
+        sources.add(replays);
+        resumes(replays, "complete", r -> r.getLong("replays") - r.getLong("gaps") - r.getLong("failures"));
+        resumes(replays, "gap", r -> r.getLong("gaps"));
+        resumes(replays, "failed", r -> r.getLong("failures"));
+        resumes(replays, "refused", r -> r.getLong("refused"));
+        FunctionCounter.builder("gateway_replayed_records", replays, r -> r.get().getLong("replayed"))
+            .description("Records delivered by replays (since)").register(registry);
+        return this;
+    }
+
+    private void resumes(Supplier<io.vertx.core.json.JsonObject> replays, String outcome,
+                         ToDoubleFunction<io.vertx.core.json.JsonObject> count) {
+        FunctionCounter.builder("gateway_resumes", replays, r -> count.applyAsDouble(r.get())).tag("outcome", outcome)
+            .description("Replays asked for with since, by outcome").register(registry);
+    }
+
+    /**
+     * @return every metric in Prometheus text format
+     */
+    public String scrape() {
+        bindTopics();
+        return registry.scrape();
+    }
+
+    /**
+     * Registers the counters of the topics seen since the last scrape (pattern routes bring topics at any time).
+     */
+    private synchronized void bindTopics() {
+        for (String topic : source.topics()) {
+            if (!topicsBound.add(topic)) {
+                continue;
+            }
+            FunctionCounter.builder("gateway_records_consumed", source, s -> s.consumed(topic)).tag("topic", topic)
+                .description("Kafka records consumed by this node").register(registry);
+            FunctionCounter.builder("gateway_records_routed", source, s -> s.published(topic)).tag("topic", topic)
+                .description("Messages published on the event bus from the topic's records (one per route that renders)")
+                .register(registry);
+            unroutable(topic, "no_address", s -> s.unroutable(topic));
+            unroutable(topic, "invalid_json", s -> s.invalidJson(topic));
+            unroutable(topic, "too_large", s -> s.tooLarge(topic));
+        }
+    }
+
+    private void unroutable(String topic, String reason, ToDoubleFunction<SourceStats> count) {
+        FunctionCounter.builder("gateway_records_unroutable", source, count).tag("topic", topic).tag("reason", reason)
+            .description("Records not delivered, by reason").register(registry);
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+}

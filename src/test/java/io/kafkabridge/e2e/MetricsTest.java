@@ -1,0 +1,173 @@
+package io.kafkabridge.e2e;
+
+import io.kafkabridge.kafka.EmbeddedKafka;
+import io.kafkabridge.testing.GatewayNode;
+import io.kafkabridge.testing.KafkaBroker;
+import io.kafkabridge.testing.NodeClient;
+import io.kafkabridge.testing.RawSockJsClient;
+import io.kafkabridge.testing.RawStompClient;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code /metrics} on a port of its own ({@code metrics.port}), scraped and parsed by a Prometheus text-format parser
+ * (the npm package {@code parse-prometheus-text-format}, run by Node): the gateway's counters move by exactly what the
+ * test caused, and its gauges count the connections and subscriptions of every transport.
+ */
+@ExtendWith(KafkaBroker.class)
+class MetricsTest {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    private static final String TOPIC = "metrics-e2e.orders";
+
+    private static Vertx vertx;
+    private static GatewayNode node;
+    private static KafkaProducer<String, String> producer;
+
+    @BeforeAll
+    static void startNode(EmbeddedKafka kafka) {
+        vertx = Vertx.vertx();
+        KafkaBroker.createTopics(kafka, List.of(TOPIC), 3);
+        JsonArray routes = new JsonArray().add(new JsonObject().put("topic", TOPIC).put("address", "orders.{key}"));
+        JsonObject bridge = new JsonObject().put("outboundPermitteds", new JsonArray().add(new JsonObject().put("addressRegex", "orders\\..+")));
+        JsonObject config = GatewayNode.config(kafka, "metrics-e2e", routes, bridge).put("metrics", new JsonObject().put("port", 0));
+        node = GatewayNode.deploy(vertx, config);
+        producer = KafkaBroker.createProducer(kafka);
+    }
+
+    @AfterAll
+    static void stopNode() {
+        producer.close();
+        node.undeploy();
+        GatewayNode.await(vertx.close(), TIMEOUT);
+    }
+
+    /** A scrape: metric name → the samples' labels and values. */
+    private record Scrape(JsonArray families) {
+
+        double value(String name, Map<String, String> labels) {
+            for (Object family : families) {
+                JsonObject f = (JsonObject) family;
+                if (!f.getString("name").equals(name)) {
+                    continue;
+                }
+                for (Object metric : f.getJsonArray("metrics")) {
+                    JsonObject m = (JsonObject) metric;
+                    JsonObject have = m.getJsonObject("labels", new JsonObject());
+                    if (labels.entrySet().stream().allMatch(e -> e.getValue().equals(have.getString(e.getKey())))) {
+                        return Double.parseDouble(m.getString("value"));
+                    }
+                }
+            }
+            return 0;
+        }
+
+        String type(String name) {
+            for (Object family : families) {
+                if (((JsonObject) family).getString("name").equals(name)) {
+                    return ((JsonObject) family).getString("type");
+                }
+            }
+            return null;
+        }
+    }
+
+    private static Scrape scrape(int port) {
+        try (NodeClient scraper = NodeClient.start("metrics-scrape.js", "http://127.0.0.1:" + port + "/metrics")) {
+            JsonObject result = scraper.await(e -> "metrics".equals(e.getString("event")) || "error".equals(e.getString("event")),
+                TIMEOUT, "the scrape");
+            assertThat(result.getString("event")).as(result.encode()).isEqualTo("metrics");
+            assertThat(result.getInteger("status")).isEqualTo(200);
+            assertThat(result.getString("contentType")).startsWith("text/plain");
+            return new Scrape(result.getJsonArray("families"));
+        }
+    }
+
+    @Test
+    void countersMoveByExactlyWhatWasProducedAndGaugesCountEveryTransport() throws Exception {
+        int metricsPort = node.metricsPort();
+        assertThat(metricsPort).isPositive().isNotEqualTo(node.httpPort());
+        Scrape before = scrape(metricsPort);
+
+        List<AutoCloseable> clients = new ArrayList<>();
+        try {
+            RawSockJsClient sockJs1 = RawSockJsClient.connect(vertx, node.httpPort(), null);
+            RawSockJsClient sockJs2 = RawSockJsClient.connect(vertx, node.httpPort(), null);
+            clients.add(sockJs1);
+            clients.add(sockJs2);
+            sockJs1.register("orders.alice");
+            sockJs2.register("orders.alice");
+            sockJs2.register("orders.bob");
+            List<RawStompClient> stomps = List.of(RawStompClient.connectTcp(vertx, node.stompPort()),
+                RawStompClient.connectWebSocket(vertx, node.httpPort()), RawStompClient.connectSockJs(vertx, node.httpPort(), "/stomp"));
+            clients.addAll(stomps);
+            for (RawStompClient stomp : stomps) {
+                stomp.send("CONNECT", "accept-version", "1.2", "host", "localhost");
+                assertThat(stomp.next(TIMEOUT).command()).isEqualTo("CONNECTED");
+                stomp.send("SUBSCRIBE", "id", "s", "destination", "orders.alice", "receipt", "r");
+                assertThat(stomp.next(TIMEOUT).command()).isEqualTo("RECEIPT");
+            }
+
+            int routed = 20;
+            int unroutable = 3;
+            for (int i = 0; i < routed; i++) {
+                KafkaBroker.produce(producer, new ProducerRecord<>(TOPIC, "alice", new JsonObject().put("n", i).encode()));
+            }
+            for (int i = 0; i < unroutable; i++) {
+                // no key for {key}: counted as unroutable, published nowhere
+                KafkaBroker.produce(producer, new ProducerRecord<>(TOPIC, null, new JsonObject().put("keyless", i).encode()));
+            }
+            for (RawStompClient stomp : stomps) {
+                for (int i = 0; i < routed; i++) {
+                    assertThat(stomp.next("MESSAGE", TIMEOUT)).isNotNull();
+                }
+            }
+
+            Scrape after = scrape(metricsPort);
+            Map<String, String> topic = Map.of("topic", TOPIC);
+            assertThat(after.type("gateway_records_consumed_total")).isEqualTo("COUNTER");
+            assertThat(after.value("gateway_records_consumed_total", topic) - before.value("gateway_records_consumed_total", topic))
+                .isEqualTo(routed + unroutable);
+            assertThat(after.value("gateway_records_routed_total", topic) - before.value("gateway_records_routed_total", topic))
+                .isEqualTo(routed);
+            Map<String, String> noAddress = Map.of("topic", TOPIC, "reason", "no_address");
+            assertThat(after.value("gateway_records_unroutable_total", noAddress) - before.value("gateway_records_unroutable_total", noAddress))
+                .isEqualTo(unroutable);
+            assertThat(after.value("gateway_records_unroutable_total", Map.of("topic", TOPIC, "reason", "invalid_json"))).isZero();
+
+            assertThat(after.type("gateway_connections")).isEqualTo("GAUGE");
+            assertThat(after.value("gateway_connections", Map.of("transport", "sockjs"))).isEqualTo(2);
+            assertThat(after.value("gateway_subscriptions", Map.of("transport", "sockjs"))).isEqualTo(3);
+            for (String transport : List.of("stomp_tcp", "stomp_ws", "stomp_sockjs")) {
+                assertThat(after.value("gateway_connections", Map.of("transport", transport))).as(transport).isEqualTo(1);
+                assertThat(after.value("gateway_subscriptions", Map.of("transport", transport))).as(transport).isEqualTo(1);
+            }
+            assertThat(after.value("gateway_source_paused", Map.of())).isZero();
+            assertThat(after.type("gateway_slow_client_actions_total")).isEqualTo("COUNTER");
+            assertThat(after.type("gateway_resumes_total")).isEqualTo("COUNTER");
+        } finally {
+            for (AutoCloseable client : clients) {
+                client.close();
+            }
+        }
+        // served on metrics.port only, not with the bridges
+        try (NodeClient onHttp = NodeClient.start("metrics-scrape.js", node.httpBase() + "/metrics")) {
+            JsonObject result = onHttp.await(e -> "metrics".equals(e.getString("event")), TIMEOUT, "the scrape of http.port");
+            assertThat(result.getInteger("status")).isEqualTo(404);
+        }
+    }
+}
