@@ -3,6 +3,7 @@ package io.kafkabridge.bridge;
 import io.kafkabridge.auth.Authenticator;
 import io.kafkabridge.config.LimitsOptions;
 import io.kafkabridge.delivery.ReplayPacer;
+import io.kafkabridge.metrics.TransportMetrics;
 import io.kafkabridge.delivery.ReplaySource;
 import io.kafkabridge.delivery.SlowClientStats;
 import io.kafkabridge.kafka.KafkaSinkVerticle;
@@ -31,7 +32,7 @@ import io.vertx.core.json.JsonObject;
  */
 public record BridgeContext(Vertx vertx, Authenticator authenticator, PermissionRules rules, LimitsOptions limits,
                             AddressFanout fanout, ConnectionLimiter connections, SinkRoutes sinks, long sinkTimeoutMs,
-                            SlowClientStats slowClients, ReplaySource replays, ReplayPacer replayPacer) {
+                            SlowClientStats slowClients, ReplaySource replays, ReplayPacer replayPacer, TransportMetrics metrics) {
 
     /**
      * Hands a client message to the Kafka sink on this node.

@@ -36,12 +36,13 @@ final class ConnectionOutbound {
     private final List<Runnable> roomWaiters = new ArrayList<>(1);
 
     /**
+     * @param transport  the transport's metrics label
      * @param write      writes a message, with the number dropped before it; completes once written out
      * @param overflowed tells the client {@code slow_consumer} (naming the last message written, or {@code null}, and
      *                   the refused one) and closes the connection
      */
-    ConnectionOutbound(BridgeContext context, String client, BiFunction<OutboundMessage, Integer, Future<Void>> write,
-                       BiConsumer<OutboundMessage, OutboundMessage> overflowed) {
+    ConnectionOutbound(BridgeContext context, String client, String transport,
+                       BiFunction<OutboundMessage, Integer, Future<Void>> write, BiConsumer<OutboundMessage, OutboundMessage> overflowed) {
         this.context = context;
         this.client = client;
         this.queue = new OutboundQueue<>(context.limits().getMaxQueuedBytesPerConnection(),
@@ -49,7 +50,9 @@ final class ConnectionOutbound {
                 @Override
                 public Future<Void> write(OutboundMessage item, int dropped) {
                     item.stream().written(item.resumeToken());
-                    return write.apply(item, dropped);
+                    Future<Void> written = write.apply(item, dropped);
+                    context.metrics().delivered(transport, item.delivery().timestampMs());
+                    return written;
                 }
 
                 @Override

@@ -64,6 +64,7 @@ public final class Delivery {
     /** {@link #stompTail} in direct memory, for frames over {@link #SHARED_ABOVE_BYTES}. */
     private ByteBuf sharedTail;
     private String messageId;
+    private long timestampMs = -2;
     private SlowClientPolicy routePolicy;
     private boolean routePolicyRead;
 
@@ -135,6 +136,25 @@ public final class Delivery {
                 offset = -1;
             }
         }
+    }
+
+    /**
+     * @return the Kafka timestamp of the message's record ({@code kafka.timestamp}), or -1 (a gap message); read once
+     * for all the subscribers of the address
+     */
+    public long timestampMs() {
+        if (timestampMs == -2) {
+            String text = headers.get(RecordRouter.HEADER_TIMESTAMP);
+            timestampMs = -1;
+            if (text != null) {
+                try {
+                    timestampMs = Long.parseLong(text);
+                } catch (NumberFormatException e) {
+                    timestampMs = -1;
+                }
+            }
+        }
+        return timestampMs;
     }
 
     /**

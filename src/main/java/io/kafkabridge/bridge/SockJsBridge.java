@@ -1,5 +1,6 @@
 package io.kafkabridge.bridge;
 
+import io.kafkabridge.metrics.GatewayMetrics;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
@@ -48,11 +49,13 @@ public final class SockJsBridge {
 
     private void acceptSocket(SockJSSocket socket) {
         if (context.connections().isDraining()) {
+            context.metrics().refused(GatewayMetrics.SOCKJS, ErrorCodes.NODE_SHUTDOWN);
             socket.write(SockJsSession.errorFrame(ErrorCodes.NODE_SHUTDOWN, null, "This node is shutting down; connect to another node"));
             socket.close();
             return;
         }
         if (!context.connections().tryAcquire()) {
+            context.metrics().refused(GatewayMetrics.SOCKJS, ErrorCodes.TOO_MANY_CONNECTIONS);
             LOG.warn("SockJS client {} refused: {} connections open (limits.maxConnectionsPerNode)", socket.remoteAddress(),
                 context.connections().max());
             socket.write(SockJsSession.errorFrame(ErrorCodes.TOO_MANY_CONNECTIONS, null,
@@ -63,6 +66,7 @@ public final class SockJsBridge {
         String address = ConnectionLimiter.hostOf(socket.remoteAddress());
         if (!context.connections().tryAcquire(address)) {
             context.connections().release();
+            context.metrics().refused(GatewayMetrics.SOCKJS, ErrorCodes.TOO_MANY_CONNECTIONS);
             socket.write(SockJsSession.errorFrame(ErrorCodes.TOO_MANY_CONNECTIONS, null, "This address holds its maximum of "
                 + context.connections().maxPerAddress() + " connections (limits.maxConnectionsPerAddress)"));
             socket.close();

@@ -3,6 +3,8 @@ package io.kafkabridge.bridge;
 import io.kafkabridge.auth.AuthFailure;
 import io.kafkabridge.auth.Authenticator;
 import io.kafkabridge.auth.Identity;
+import io.kafkabridge.metrics.GatewayMetrics;
+import io.kafkabridge.metrics.TransportMetrics;
 import io.kafkabridge.delivery.Since;
 import io.kafkabridge.kafka.KafkaSinkVerticle;
 import io.kafkabridge.sink.SinkRoutes;
@@ -67,7 +69,7 @@ final class SockJsSession {
         this.rate = new RateLimiter(context.limits().getMaxInboundMessagesPerSecond());
         this.client = String.valueOf(socket.remoteAddress());
         this.rules = context.rules().bind(Identity.ANONYMOUS);
-        this.outbound = new ConnectionOutbound(context, client,
+        this.outbound = new ConnectionOutbound(context, client, GatewayMetrics.SOCKJS,
             (message, dropped) -> socket.write(message.delivery().sockJsFrame(dropped, message.resumeOverride())),
             (last, refused) -> closeWithError(ErrorCodes.SLOW_CONSUMER, refused.delivery().address(),
                 slowConsumerExplanation(last), slowConsumerHeaders(last, refused)));
@@ -308,10 +310,12 @@ final class SockJsSession {
         Object body = frame.getValue("body");
         if (body != null && !(body instanceof JsonObject || body instanceof JsonArray || body instanceof String
             || body instanceof Integer || body instanceof Long || body instanceof Double || body instanceof Boolean)) {
+            context.metrics().inbound(TransportMetrics.REFUSED);
             sendError(ErrorCodes.INVALID_FRAME, refusalAddress, "Unsupported body type");
             return;
         }
         if (!rules.permitsSend(address, body)) {
+            context.metrics().inbound(TransportMetrics.REFUSED);
             LOG.atInfo().addKeyValue("client", client).addKeyValue("address", address).addKeyValue("code", ErrorCodes.ACCESS_DENIED)
                 .log("SockJS client {} ({}) refused: {} to {} is not permitted", client, identity.describe(), type, address);
             sendError(ErrorCodes.ACCESS_DENIED, refusalAddress, "Access denied: " + type + " to '" + address + "' is not permitted");
@@ -324,6 +328,8 @@ final class SockJsSession {
             return;
         }
         DeliveryOptions options = new DeliveryOptions().setHeaders(busHeaders);
+        // handed to the bus: what the bus does with it is the receiver's
+        context.metrics().inbound(TransportMetrics.ACKNOWLEDGED);
         if ("publish".equals(type)) {
             context.vertx().eventBus().publish(address, body, options);
             return;
@@ -361,6 +367,7 @@ final class SockJsSession {
      */
     private void sendToSink(String address, SinkRoutes.Target sink, Object body, MultiMap headers, String replyTo) {
         context.produce(sink, body, headers).onComplete(result -> {
+            context.metrics().inbound(result.succeeded() ? TransportMetrics.ACKNOWLEDGED : ((SinkFailure) result.cause()).code());
             if (closed) {
                 return;
             }
@@ -470,6 +477,7 @@ final class SockJsSession {
     }
 
     private void sendError(String code, String address, String message) {
+        context.metrics().refused(GatewayMetrics.SOCKJS, code);
         socket.write(errorFrame(code, address, message));
     }
 
@@ -490,6 +498,7 @@ final class SockJsSession {
             return;
         }
         closing = true;
+        context.metrics().refused(GatewayMetrics.SOCKJS, code);
         // a client that does not read never gets it: then its connection is dropped, not left to flush forever
         long fallback = context.vertx().setTimer(CLOSE_GRACE_MS, id -> abort());
         JsonObject resume = new JsonObject();

@@ -5,6 +5,7 @@ import io.kafkabridge.auth.Authenticator;
 import io.kafkabridge.auth.Identity;
 import io.kafkabridge.kafka.KafkaSinkVerticle;
 import io.kafkabridge.metrics.GatewayMetrics;
+import io.kafkabridge.metrics.TransportMetrics;
 import io.kafkabridge.config.StompEndpointOptions;
 import io.kafkabridge.delivery.Since;
 import io.kafkabridge.sink.SinkRoutes;
@@ -119,7 +120,7 @@ public final class StompBridge {
      */
     public void acceptWebSocket(ServerWebSocket socket) {
         String address = ConnectionLimiter.hostOf(socket.remoteAddress());
-        if (!admit(address, socket::write, socket::close)) {
+        if (!admit(GatewayMetrics.STOMP_WS, address, socket::write, socket::close)) {
             return;
         }
         accept(String.valueOf(socket.remoteAddress()), new Transport(GatewayMetrics.STOMP_WS, address, socket::write, socket::close,
@@ -141,7 +142,7 @@ public final class StompBridge {
 
     private void acceptSockJs(SockJSSocket socket) {
         String address = ConnectionLimiter.hostOf(socket.remoteAddress());
-        if (!admit(address, socket::write, closing(socket))) {
+        if (!admit(GatewayMetrics.STOMP_SOCKJS, address, socket::write, closing(socket))) {
             return;
         }
         boolean[] closed = {false};
@@ -171,7 +172,7 @@ public final class StompBridge {
 
     private void acceptTcp(NetSocket socket) {
         String address = ConnectionLimiter.hostOf(socket.remoteAddress());
-        if (!admit(address, socket::write, socket::close)) {
+        if (!admit(GatewayMetrics.STOMP_TCP, address, socket::write, socket::close)) {
             return;
         }
         accept(String.valueOf(socket.remoteAddress()), new Transport(GatewayMetrics.STOMP_TCP, address, socket::write, socket::close,
@@ -184,10 +185,11 @@ public final class StompBridge {
      * Counts a connection against its remote address ({@code limits.maxConnectionsPerAddress}); refuses it with
      * {@code too_many_connections} when the address holds its maximum.
      */
-    private boolean admit(String address, Function<Buffer, Future<Void>> write, Supplier<Future<Void>> close) {
+    private boolean admit(String transport, String address, Function<Buffer, Future<Void>> write, Supplier<Future<Void>> close) {
         if (context.connections().tryAcquire(address)) {
             return true;
         }
+        context.metrics().refused(transport, ErrorCodes.TOO_MANY_CONNECTIONS);
         write.apply(Frames.createErrorFrame(ErrorCodes.TOO_MANY_CONNECTIONS, Headers.create(), "This address holds its maximum of "
             + context.connections().maxPerAddress() + " connections (limits.maxConnectionsPerAddress)").toBuffer())
             .eventually(close);
@@ -212,10 +214,12 @@ public final class StompBridge {
      */
     private void accept(String client, Transport socket, Supplier<StompServerConnection> connectionFactory) {
         if (context.connections().isDraining()) {
+            context.metrics().refused(socket.name(), ErrorCodes.NODE_SHUTDOWN);
             refuseDraining(frame -> socket.write().apply(frame).eventually(socket.close()));
             return;
         }
         if (!context.connections().tryAcquire()) {
+            context.metrics().refused(socket.name(), ErrorCodes.TOO_MANY_CONNECTIONS);
             refuseConnection(client, frame -> socket.write().apply(frame).eventually(socket.close()));
             return;
         }
@@ -482,6 +486,7 @@ public final class StompBridge {
         }
         String body = frame.getBody() == null ? null : frame.getBodyAsString();
         if (!session.rules().permitsSend(address, frame.getBody())) {
+            context.metrics().inbound(TransportMetrics.REFUSED);
             LOG.atInfo().addKeyValue("client", session.client()).addKeyValue("address", address).addKeyValue("code", ErrorCodes.ACCESS_DENIED)
                 .log("STOMP client {} ({}) refused: SEND to {} is not permitted", session.client(),
                 session.identity().describe(), address);
@@ -502,12 +507,14 @@ public final class StompBridge {
         }
         SinkRoutes.Target sink = context.sinks().match(address, session.identity(), headers);
         if (sink == null) {
+            context.metrics().inbound(TransportMetrics.ACKNOWLEDGED);
             context.vertx().eventBus().publish(address, body, new DeliveryOptions().setHeaders(headers));
             Frames.handleReceipt(frame, session.connection());
             return;
         }
         // the RECEIPT only once Kafka has the record; a failure is an ERROR naming the receipt
         context.produce(sink, body, headers).onComplete(result -> {
+            context.metrics().inbound(result.succeeded() ? TransportMetrics.ACKNOWLEDGED : ((SinkFailure) result.cause()).code());
             if (session.isClosed()) {
                 return;
             }

@@ -69,7 +69,7 @@ final class StompSession {
         this.client = client;
         this.host = host;
         this.abort = abort;
-        this.outbound = new ConnectionOutbound(context, client,
+        this.outbound = new ConnectionOutbound(context, client, transport,
             (message, dropped) -> write.apply(message.delivery().stompFrame(message.subscriptionId(), dropped,
                 message.resumeOverride())),
             (last, refused) -> fail(ErrorCodes.SLOW_CONSUMER, refused.delivery().address(),
@@ -216,6 +216,7 @@ final class StompSession {
         if (closed) {
             return;
         }
+        context.metrics().refused(transport, code);
         Headers headers = destination == null ? Headers.create() : Headers.create(Frame.DESTINATION, destination);
         if (receipt != null) {
             headers.put(Frame.RECEIPT_ID, receipt);

@@ -16,6 +16,7 @@ import io.kafkabridge.delivery.InFlightRecords;
 import io.kafkabridge.delivery.ReplayPacer;
 import io.kafkabridge.config.MetricsOptions;
 import io.kafkabridge.metrics.GatewayMetrics;
+import io.kafkabridge.metrics.TransportMetrics;
 import io.kafkabridge.delivery.SlowClientStats;
 import io.kafkabridge.sink.SinkRoutes;
 import io.kafkabridge.kafka.KafkaHealthProbe;
@@ -90,9 +91,11 @@ public class GatewayServerVerticle extends VerticleBase {
         PemKeyCertOptions tls = pemOf(options.getTls());
         fanout = new AddressFanout(vertx);
         replayPacer = new ReplayPacer(options.getResume().getMaxReplayedPerSecond(), (ms, task) -> vertx.setTimer(ms, id -> task.run()));
+        MetricsOptions metricsOptions = options.getMetrics();
+        metrics = metricsOptions.isEnabled() ? GatewayMetrics.create(stats) : null;
         BridgeContext context = new BridgeContext(vertx, authenticator, new PermissionRules(options.getBridge()),
             options.getLimits(), fanout, connections, new SinkRoutes(options.getSinks()), options.getKafka().getProducerTimeoutMs(),
-            slowClients, replays, replayPacer);
+            slowClients, replays, replayPacer, metrics == null ? TransportMetrics.NONE : metrics.transports());
         sockJsBridge = new SockJsBridge(context);
         stompBridge = new StompBridge(context, options.getStomp(), tls);
 
@@ -101,10 +104,8 @@ public class GatewayServerVerticle extends VerticleBase {
         router.route().handler(httpGuard::requestArrived);
         router.get("/health").handler(this::handleHealth);
         router.get("/ready").handler(this::handleReady);
-        MetricsOptions metricsOptions = options.getMetrics();
-        if (metricsOptions.isEnabled()) {
-            metrics = GatewayMetrics.create(stats)
-                .bindConnections(new GatewayMetrics.Connections() {
+        if (metrics != null) {
+            metrics.bindConnections(new GatewayMetrics.Connections() {
                     @Override
                     public int connections(String transport) {
                         return GatewayMetrics.SOCKJS.equals(transport) ? sockJsBridge.openSessions() : stompBridge.openSessions(transport);

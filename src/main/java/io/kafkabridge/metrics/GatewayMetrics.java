@@ -45,9 +45,12 @@ public final class GatewayMetrics {
     /** The metrics' sources, held here: Micrometer holds them weakly, and a lambda held by nobody else goes. */
     private final List<Object> sources = new ArrayList<>();
 
+    private final TransportMetrics transports;
+
     private GatewayMetrics(PrometheusMeterRegistry registry, SourceStats source) {
         this.registry = registry;
         this.source = source;
+        this.transports = new TransportMetrics(registry);
     }
 
     /**
@@ -144,6 +147,13 @@ public final class GatewayMetrics {
     private void unroutable(String topic, String reason, ToDoubleFunction<SourceStats> count) {
         FunctionCounter.builder("gateway_records_unroutable", source, count).tag("topic", topic).tag("reason", reason)
             .description("Records not delivered, by reason").register(registry);
+    }
+
+    /**
+     * @return the per-transport meters the bridges count on as they go
+     */
+    public TransportMetrics transports() {
+        return transports;
     }
 
     public PrometheusMeterRegistry registry() {

@@ -43,7 +43,9 @@ class MetricsTest {
         vertx = Vertx.vertx();
         KafkaBroker.createTopics(kafka, List.of(TOPIC), 3);
         JsonArray routes = new JsonArray().add(new JsonObject().put("topic", TOPIC).put("address", "orders.{key}"));
-        JsonObject bridge = new JsonObject().put("outboundPermitteds", new JsonArray().add(new JsonObject().put("addressRegex", "orders\\..+")));
+        JsonObject bridge = new JsonObject()
+            .put("outboundPermitteds", new JsonArray().add(new JsonObject().put("addressRegex", "orders\\..+")))
+            .put("inboundPermitteds", new JsonArray().add(new JsonObject().put("address", "chat.in")));
         JsonObject config = GatewayNode.config(kafka, "metrics-e2e", routes, bridge).put("metrics", new JsonObject().put("port", 0));
         node = GatewayNode.deploy(vertx, config);
         producer = KafkaBroker.createProducer(kafka);
@@ -69,7 +71,8 @@ class MetricsTest {
                     JsonObject m = (JsonObject) metric;
                     JsonObject have = m.getJsonObject("labels", new JsonObject());
                     if (labels.entrySet().stream().allMatch(e -> e.getValue().equals(have.getString(e.getKey())))) {
-                        return Double.parseDouble(m.getString("value"));
+                        // a histogram's sample is its count
+                        return Double.parseDouble(m.containsKey("count") ? m.getString("count") : m.getString("value"));
                     }
                 }
             }
@@ -136,7 +139,20 @@ class MetricsTest {
                     assertThat(stomp.next("MESSAGE", TIMEOUT)).isNotNull();
                 }
             }
+            for (RawSockJsClient sockJs : List.of(sockJs1, sockJs2)) {
+                int[] seen = {0};
+                sockJs.await(f -> "rec".equals(f.getString("type")) && ++seen[0] == routed, TIMEOUT, "the records");
+            }
+            // what the clients sent and were refused
+            sockJs1.register("secret.plans");
+            sockJs1.awaitError("secret.plans", TIMEOUT);
+            RawStompClient tcp = stomps.get(0);
+            tcp.send("SEND", "destination", "chat.in", "receipt", "in-1");
+            assertThat(tcp.next(TIMEOUT).command()).isEqualTo("RECEIPT");
+            tcp.send("SEND", "destination", "chat.elsewhere");
+            assertThat(tcp.next("ERROR", TIMEOUT).header("message")).isEqualTo("access_denied");
 
+            // the scrape after the STOMP/TCP client's refusal closed it: the gauges count what is still open
             Scrape after = scrape(metricsPort);
             Map<String, String> topic = Map.of("topic", TOPIC);
             assertThat(after.type("gateway_records_consumed_total")).isEqualTo("COUNTER");
@@ -152,11 +168,30 @@ class MetricsTest {
             assertThat(after.type("gateway_connections")).isEqualTo("GAUGE");
             assertThat(after.value("gateway_connections", Map.of("transport", "sockjs"))).isEqualTo(2);
             assertThat(after.value("gateway_subscriptions", Map.of("transport", "sockjs"))).isEqualTo(3);
-            for (String transport : List.of("stomp_tcp", "stomp_ws", "stomp_sockjs")) {
+            assertThat(after.value("gateway_connections", Map.of("transport", "stomp_tcp"))).as("the refused STOMP/TCP client").isZero();
+            for (String transport : List.of("stomp_ws", "stomp_sockjs")) {
                 assertThat(after.value("gateway_connections", Map.of("transport", transport))).as(transport).isEqualTo(1);
                 assertThat(after.value("gateway_subscriptions", Map.of("transport", transport))).as(transport).isEqualTo(1);
             }
             assertThat(after.value("gateway_source_paused", Map.of())).isZero();
+
+            for (String transport : List.of("sockjs", "stomp_tcp", "stomp_ws", "stomp_sockjs")) {
+                Map<String, String> labels = Map.of("transport", transport);
+                double expected = transport.equals("sockjs") ? 2 * routed : routed;
+                assertThat(after.value("gateway_messages_delivered_total", labels) - before.value("gateway_messages_delivered_total", labels))
+                    .as("messages delivered over %s", transport).isEqualTo(expected);
+                assertThat(after.value("gateway_delivery_lag_seconds", labels) - before.value("gateway_delivery_lag_seconds", labels))
+                    .as("lags recorded over %s", transport).isEqualTo(expected);
+            }
+            assertThat(after.type("gateway_delivery_lag_seconds")).isEqualTo("HISTOGRAM");
+            Map<String, String> deniedSockJs = Map.of("transport", "sockjs", "code", "access_denied");
+            Map<String, String> deniedTcp = Map.of("transport", "stomp_tcp", "code", "access_denied");
+            assertThat(after.value("gateway_refusals_total", deniedSockJs) - before.value("gateway_refusals_total", deniedSockJs)).isEqualTo(1);
+            assertThat(after.value("gateway_refusals_total", deniedTcp) - before.value("gateway_refusals_total", deniedTcp)).isEqualTo(1);
+            for (String outcome : List.of("acknowledged", "refused")) {
+                Map<String, String> labels = Map.of("outcome", outcome);
+                assertThat(after.value("gateway_inbound_total", labels) - before.value("gateway_inbound_total", labels)).as(outcome).isEqualTo(1);
+            }
             assertThat(after.type("gateway_slow_client_actions_total")).isEqualTo("COUNTER");
             assertThat(after.type("gateway_resumes_total")).isEqualTo("COUNTER");
         } finally {
