@@ -71,8 +71,7 @@ class MetricsTest {
                     JsonObject m = (JsonObject) metric;
                     JsonObject have = m.getJsonObject("labels", new JsonObject());
                     if (labels.entrySet().stream().allMatch(e -> e.getValue().equals(have.getString(e.getKey())))) {
-                        // a histogram's sample is its count
-                        return Double.parseDouble(m.containsKey("count") ? m.getString("count") : m.getString("value"));
+                        return Double.parseDouble(m.getString("value"));
                     }
                 }
             }
@@ -180,8 +179,11 @@ class MetricsTest {
                 double expected = transport.equals("sockjs") ? 2 * routed : routed;
                 assertThat(after.value("gateway_messages_delivered_total", labels) - before.value("gateway_messages_delivered_total", labels))
                     .as("messages delivered over %s", transport).isEqualTo(expected);
-                assertThat(after.value("gateway_delivery_lag_seconds", labels) - before.value("gateway_delivery_lag_seconds", labels))
+                assertThat(after.value("gateway_delivery_lag_seconds_count", labels) - before.value("gateway_delivery_lag_seconds_count", labels))
                     .as("lags recorded over %s", transport).isEqualTo(expected);
+                Map<String, String> all = Map.of("transport", transport, "le", "+Inf");
+                assertThat(after.value("gateway_delivery_lag_seconds_bucket", all)).as("the +Inf bucket holds every lag")
+                    .isEqualTo(after.value("gateway_delivery_lag_seconds_count", labels));
             }
             assertThat(after.type("gateway_delivery_lag_seconds")).isEqualTo("HISTOGRAM");
             Map<String, String> deniedSockJs = Map.of("transport", "sockjs", "code", "access_denied");
