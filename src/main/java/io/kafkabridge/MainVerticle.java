@@ -50,6 +50,7 @@ public class MainVerticle extends VerticleBase {
     private ClusterMonitor cluster;
     private ConnectionLimiter connections;
     private String sourceDeployment;
+    private KafkaSourceVerticle source;
     private String serverDeployment;
     private String sinkDeployment;
     private String demoDeployment;
@@ -118,8 +119,8 @@ public class MainVerticle extends VerticleBase {
         server = new GatewayServerVerticle(options, authenticator, connections, kafkaHealth, stats, cluster, new SlowClientStats(),
             inFlight, replayer);
         return kafkaHealth.start()
-            .compose(v -> vertx.deployVerticle(new KafkaSourceVerticle(options.getKafka(), bootstrapServers, router, stats, cluster,
-                inFlight, options.getLimits().getMaxOutboundMessageBytes())))
+            .compose(v -> vertx.deployVerticle(source = new KafkaSourceVerticle(options.getKafka(), bootstrapServers, router, stats,
+                cluster, inFlight, options.getLimits().getMaxOutboundMessageBytes())))
             .compose(id -> {
                 sourceDeployment = id;
                 return options.getSinks().isEmpty() ? Future.succeededFuture((String) null)
@@ -131,6 +132,7 @@ public class MainVerticle extends VerticleBase {
             })
             .compose(id -> {
                 serverDeployment = id;
+                server.bindKafkaConsumer(source.kafkaClient());
                 return options.getDemo().isEnabled()
                     ? vertx.deployVerticle(new DemoFeedVerticle(options.getDemo(), bootstrapServers))
                     : Future.succeededFuture((String) null);

@@ -212,6 +212,15 @@ public class GatewayServerVerticle extends VerticleBase {
     }
 
     /**
+     * Adds the Kafka consumer's own metrics to {@code /metrics} (when metrics are on).
+     */
+    public void bindKafkaConsumer(org.apache.kafka.clients.consumer.Consumer<?, ?> consumer) {
+        if (metrics != null && consumer != null) {
+            metrics.bindKafkaConsumer(consumer);
+        }
+    }
+
+    /**
      * @return the port metrics are served on, or -1 when they are off
      */
     public int metricsPort() {
@@ -320,6 +329,9 @@ public class GatewayServerVerticle extends VerticleBase {
             sockJsBridge.close();
         }
         Future<Void> http = httpServer == null ? Future.succeededFuture() : httpServer.close();
+        if (metrics != null) {
+            metrics.close();
+        }
         Future<Void> metricsClosed = metricsServer == null ? Future.succeededFuture() : metricsServer.close();
         Future<Void> stomp = stompBridge == null ? Future.succeededFuture() : stompBridge.close();
         return Future.all(http, metricsClosed, stomp);

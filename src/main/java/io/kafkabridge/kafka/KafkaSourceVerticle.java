@@ -85,6 +85,7 @@ public class KafkaSourceVerticle extends VerticleBase {
     private String commitMetadata = "";
 
     private KafkaConsumer<byte[], byte[]> consumer;
+    private volatile org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> kafkaClient;
     private EventBus eventBus;
     private long commitTimer = -1;
     private long pauseRetryTimer = -1;
@@ -127,7 +128,15 @@ public class KafkaSourceVerticle extends VerticleBase {
             .compose(this::subscribe);
     }
 
+    /**
+     * @return the Kafka client under the source, for its metrics; {@code null} before the source started
+     */
+    public org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> kafkaClient() {
+        return kafkaClient;
+    }
+
     private Future<Void> subscribe(org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> nativeConsumer) {
+        kafkaClient = nativeConsumer;
         consumer = KafkaConsumer.create(vertx, nativeConsumer);
         consumer.exceptionHandler(e -> LOG.warn("Kafka consumer of group {} on {}: {}", options.getGroupId(), bootstrapServers, e.toString()));
         consumer.handler(this::receiveRecord);

@@ -46,6 +46,7 @@ public final class GatewayMetrics {
     private final List<Object> sources = new ArrayList<>();
 
     private final TransportMetrics transports;
+    private final List<KafkaClientBinding> kafkaClients = new ArrayList<>();
 
     private GatewayMetrics(PrometheusMeterRegistry registry, SourceStats source) {
         this.registry = registry;
@@ -147,6 +148,22 @@ public final class GatewayMetrics {
     private void unroutable(String topic, String reason, ToDoubleFunction<SourceStats> count) {
         FunctionCounter.builder("gateway_records_unroutable", source, count).tag("topic", topic).tag("reason", reason)
             .description("Records not delivered, by reason").register(registry);
+    }
+
+    /**
+     * Adds the Kafka consumer's own metrics (the lag of every assigned partition among them) until {@link #close()}.
+     */
+    public GatewayMetrics bindKafkaConsumer(org.apache.kafka.clients.consumer.Consumer<?, ?> consumer) {
+        kafkaClients.add(new KafkaClientBinding(consumer, registry));
+        return this;
+    }
+
+    /**
+     * Stops following the Kafka clients.
+     */
+    public void close() {
+        kafkaClients.forEach(KafkaClientBinding::close);
+        kafkaClients.clear();
     }
 
     /**

@@ -78,6 +78,22 @@ class MetricsTest {
             return 0;
         }
 
+        List<JsonObject> samples(String name, Map<String, String> labels) {
+            List<JsonObject> found = new ArrayList<>();
+            for (Object family : families) {
+                JsonObject f = (JsonObject) family;
+                if (f.getString("name").equals(name)) {
+                    for (Object metric : f.getJsonArray("metrics")) {
+                        JsonObject have = ((JsonObject) metric).getJsonObject("labels", new JsonObject());
+                        if (labels.entrySet().stream().allMatch(e -> e.getValue().equals(have.getString(e.getKey())))) {
+                            found.add((JsonObject) metric);
+                        }
+                    }
+                }
+            }
+            return found;
+        }
+
         String type(String name) {
             for (Object family : families) {
                 if (((JsonObject) family).getString("name").equals(name)) {
@@ -201,6 +217,17 @@ class MetricsTest {
                 client.close();
             }
         }
+        // the Kafka consumer's own metrics: the lag of the topic's partitions shows, and is 0 once everything was delivered
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        List<JsonObject> lags;
+        while (true) {
+            lags = scrape(metricsPort).samples("kafka_consumer_fetch_manager_records_lag", Map.of("topic", TOPIC));
+            if (lags.size() == 3 && lags.stream().allMatch(m -> Double.parseDouble(m.getString("value")) == 0)) {
+                break;
+            }
+            assertThat(System.nanoTime()).as("the lag of the 3 partitions of %s at 0, last %s", TOPIC, lags).isLessThan(deadline);
+        }
+
         // served on metrics.port only, not with the bridges
         try (NodeClient onHttp = NodeClient.start("metrics-scrape.js", node.httpBase() + "/metrics")) {
             JsonObject result = onHttp.await(e -> "metrics".equals(e.getString("event")), TIMEOUT, "the scrape of http.port");
