@@ -111,7 +111,7 @@ public class MainVerticle extends VerticleBase {
             options.getLimits().getMaxConnectionsPerAddress());
         cluster = ClusterMonitor.start(vertx);
         // every JSON log line names its node
-        LogFormat.describeNode("node", cluster.isClustered() ? cluster.toJson().getString("nodeId") : null);
+        LogFormat.describeNode("node", cluster.nodeId());
         kafkaHealth = new KafkaHealthProbe(vertx, bootstrapServers);
         InFlightRecords inFlight = new InFlightRecords(options.getLimits().getMaxInFlightRecords(), options.getLimits().getMaxInFlightBytes());
         replayer = new KafkaReplayer(vertx, options.getKafka(), bootstrapServers, router, options.getResume(),

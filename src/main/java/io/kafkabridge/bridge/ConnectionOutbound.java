@@ -1,5 +1,7 @@
 package io.kafkabridge.bridge;
 
+import io.kafkabridge.metrics.TransportMetrics;
+
 import io.kafkabridge.delivery.OutboundQueue;
 import io.kafkabridge.delivery.SlowClientPolicy;
 import io.vertx.core.Future;
@@ -45,13 +47,14 @@ final class ConnectionOutbound {
                        BiFunction<OutboundMessage, Integer, Future<Void>> write, BiConsumer<OutboundMessage, OutboundMessage> overflowed) {
         this.context = context;
         this.client = client;
+        TransportMetrics.Deliveries deliveries = context.metrics().deliveries(transport);
         this.queue = new OutboundQueue<>(context.limits().getMaxQueuedBytesPerConnection(),
             context.limits().getMaxQueuedMessagesPerConnection(), WINDOW_BYTES, new OutboundQueue.Connection<>() {
                 @Override
                 public Future<Void> write(OutboundMessage item, int dropped) {
                     item.stream().written(item.resumeToken());
                     Future<Void> written = write.apply(item, dropped);
-                    context.metrics().delivered(transport, item.delivery().timestampMs());
+                    deliveries.delivered(item.delivery().timestampMs());
                     return written;
                 }
 

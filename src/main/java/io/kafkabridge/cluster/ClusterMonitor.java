@@ -201,6 +201,13 @@ public final class ClusterMonitor {
     }
 
     /**
+     * @return this node's id in the cluster, or {@code null} when not clustered
+     */
+    public String nodeId() {
+        return clusterManager == null ? null : clusterManager.getNodeId();
+    }
+
+    /**
      * @return {@code true} unless the node is clustered and its cluster manager is no longer active
      */
     public boolean isJoined() {

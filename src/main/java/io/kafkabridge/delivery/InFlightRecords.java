@@ -79,6 +79,13 @@ public final class InFlightRecords {
     /**
      * @return {@code true} when the node holds more than the bound
      */
+    /**
+     * @return whether the source is paused by this bound now
+     */
+    public boolean isPaused() {
+        return paused;
+    }
+
     public boolean isFull() {
         return records() > maxRecords || bytes() > maxBytes;
     }

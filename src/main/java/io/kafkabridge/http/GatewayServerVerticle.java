@@ -117,8 +117,8 @@ public class GatewayServerVerticle extends VerticleBase {
                     }
                 })
                 .bindSlowClients(slowClients)
-                .bindSource(() -> inFlight.toJson().getBoolean("paused"))
-                .bindReplays(replays::toJson);
+                .bindSource(inFlight)
+                .bindReplays(replays);
             if (metricsOptions.getPort() == MetricsOptions.SAME_AS_HTTP) {
                 router.get(metricsOptions.getPath()).handler(this::handleMetrics);
             }

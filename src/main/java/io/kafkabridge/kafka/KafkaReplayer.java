@@ -416,6 +416,14 @@ public final class KafkaReplayer implements ReplaySource {
         return new JsonObject().put("reason", reason).put("missing", missing).put("message", message);
     }
 
+    /** The replayer's counts so far, for the metrics. */
+    public record Counts(long replays, long replayed, long gaps, long failures, long refused) {
+    }
+
+    public Counts counts() {
+        return new Counts(replays.sum(), replayed.sum(), gaps.sum(), failures.sum(), refused.sum());
+    }
+
     /**
      * @return {@code {replays, replayed, scanned, gaps, failures, refused, running}} for {@code /health}
      */

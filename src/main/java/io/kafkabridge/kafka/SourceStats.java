@@ -65,28 +65,23 @@ public final class SourceStats {
     }
 
     public long unroutable(String topic) {
-        TopicCounters counters = topics.get(topic);
-        return counters == null ? 0 : counters.unroutable.sum();
+        return sum(topic, counters -> counters.unroutable);
     }
 
     public long consumed(String topic) {
-        TopicCounters counters = topics.get(topic);
-        return counters == null ? 0 : counters.consumed.sum();
+        return sum(topic, counters -> counters.consumed);
     }
 
     public long published(String topic) {
-        TopicCounters counters = topics.get(topic);
-        return counters == null ? 0 : counters.published.sum();
+        return sum(topic, counters -> counters.published);
     }
 
     public long invalidJson(String topic) {
-        TopicCounters counters = topics.get(topic);
-        return counters == null ? 0 : counters.invalidJson.sum();
+        return sum(topic, counters -> counters.invalidJson);
     }
 
     public long tooLarge(String topic) {
-        TopicCounters counters = topics.get(topic);
-        return counters == null ? 0 : counters.tooLarge.sum();
+        return sum(topic, counters -> counters.tooLarge);
     }
 
     /**
@@ -94,6 +89,11 @@ public final class SourceStats {
      */
     public Set<String> topics() {
         return Set.copyOf(topics.keySet());
+    }
+
+    private long sum(String topic, java.util.function.Function<TopicCounters, LongAdder> counter) {
+        TopicCounters counters = topics.get(topic);
+        return counters == null ? 0 : counter.apply(counters).sum();
     }
 
     /**

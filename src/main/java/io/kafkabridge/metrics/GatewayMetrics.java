@@ -2,6 +2,8 @@ package io.kafkabridge.metrics;
 
 import io.kafkabridge.delivery.SlowClientPolicy;
 import io.kafkabridge.delivery.SlowClientStats;
+import io.kafkabridge.delivery.InFlightRecords;
+import io.kafkabridge.kafka.KafkaReplayer;
 import io.kafkabridge.kafka.SourceStats;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -14,7 +16,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -86,35 +87,25 @@ public final class GatewayMetrics {
         return this;
     }
 
-    /**
-     * @param paused whether the Kafka source is paused by the node's in-flight bound
-     */
-    public GatewayMetrics bindSource(Supplier<Boolean> paused) {
-        sources.add(paused);
-        Gauge.builder("gateway_source_paused", paused, p -> p.get() ? 1 : 0)
+    public GatewayMetrics bindSource(InFlightRecords inFlight) {
+        Gauge.builder("gateway_source_paused", inFlight, f -> f.isPaused() ? 1 : 0)
             .description("1 while the Kafka source is paused because the node holds its bound of records in flight")
             .strongReference(true).register(registry);
         return this;
     }
 
-    /**
-     * @param replays the replayer's counters: {@code replays}, {@code replayed}, {@code gaps}, {@code failures},
-     *                {@code refused}
-     */
-    public GatewayMetrics bindReplays(Supplier<io.vertx.core.json.JsonObject> replays) {
-        sources.add(replays);
-        resumes(replays, "complete", r -> r.getLong("replays") - r.getLong("gaps") - r.getLong("failures"));
-        resumes(replays, "gap", r -> r.getLong("gaps"));
-        resumes(replays, "failed", r -> r.getLong("failures"));
-        resumes(replays, "refused", r -> r.getLong("refused"));
-        FunctionCounter.builder("gateway_replayed_records", replays, r -> r.get().getLong("replayed"))
+    public GatewayMetrics bindReplays(KafkaReplayer replays) {
+        resumes(replays, "complete", c -> c.replays() - c.gaps() - c.failures());
+        resumes(replays, "gap", KafkaReplayer.Counts::gaps);
+        resumes(replays, "failed", KafkaReplayer.Counts::failures);
+        resumes(replays, "refused", KafkaReplayer.Counts::refused);
+        FunctionCounter.builder("gateway_replayed_records", replays, r -> r.counts().replayed())
             .description("Records delivered by replays (since)").register(registry);
         return this;
     }
 
-    private void resumes(Supplier<io.vertx.core.json.JsonObject> replays, String outcome,
-                         ToDoubleFunction<io.vertx.core.json.JsonObject> count) {
-        FunctionCounter.builder("gateway_resumes", replays, r -> count.applyAsDouble(r.get())).tag("outcome", outcome)
+    private void resumes(KafkaReplayer replays, String outcome, ToDoubleFunction<KafkaReplayer.Counts> count) {
+        FunctionCounter.builder("gateway_resumes", replays, r -> count.applyAsDouble(r.counts())).tag("outcome", outcome)
             .description("Replays asked for with since, by outcome").register(registry);
     }
 

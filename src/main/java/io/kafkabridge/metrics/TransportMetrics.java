@@ -57,19 +57,31 @@ public class TransportMetrics {
         this.lag = Map.copyOf(timers);
     }
 
+    /** What one connection counts of its deliveries: its transport's meters, looked up once. */
+    public interface Deliveries {
+        /**
+         * A message went to the client's socket.
+         *
+         * @param recordTimestampMs its Kafka record's timestamp, or a negative value when it has none (a gap message)
+         */
+        void delivered(long recordTimestampMs);
+    }
+
     /**
-     * A message went to a client's socket.
-     *
-     * @param recordTimestampMs its Kafka record's timestamp, or a negative value when it has none (a gap message)
+     * @return the deliveries of a connection over the transport
      */
-    public void delivered(String transport, long recordTimestampMs) {
+    public Deliveries deliveries(String transport) {
         if (registry == null) {
-            return;
+            return recordTimestampMs -> { };
         }
-        delivered.get(transport).increment();
-        if (recordTimestampMs >= 0) {
-            lag.get(transport).record(Math.max(0, System.currentTimeMillis() - recordTimestampMs), TimeUnit.MILLISECONDS);
-        }
+        Counter counter = delivered.get(transport);
+        Timer timer = lag.get(transport);
+        return recordTimestampMs -> {
+            counter.increment();
+            if (recordTimestampMs >= 0) {
+                timer.record(Math.max(0, System.currentTimeMillis() - recordTimestampMs), TimeUnit.MILLISECONDS);
+            }
+        };
     }
 
     /**

@@ -2,6 +2,7 @@ package io.kafkabridge.e2e;
 
 import io.kafkabridge.config.EmbeddedKafkaOptions;
 import io.kafkabridge.kafka.EmbeddedKafka;
+import io.kafkabridge.testing.BridgeProbes;
 import io.kafkabridge.testing.GatewayNode;
 import io.kafkabridge.testing.KafkaBroker;
 import io.kafkabridge.testing.NodeClient;
@@ -29,10 +30,6 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -144,28 +141,6 @@ class SinkTest {
             ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
             ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName(),
             ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName()));
-    }
-
-    private static final HttpClient PROBES = HttpClient.newHttpClient();
-
-    /**
-     * @return the status of {@code GET path} on the node
-     */
-    private static int probe(GatewayNode on, String path) throws IOException, InterruptedException {
-        return PROBES.send(HttpRequest.newBuilder(URI.create(on.httpBase() + path)).timeout(Duration.ofSeconds(10)).build(),
-            HttpResponse.BodyHandlers.discarding()).statusCode();
-    }
-
-    /**
-     * Asks {@code path} every 200 ms until it answers {@code status} (the node probes Kafka every 5 s).
-     */
-    private static void awaitProbe(GatewayNode on, String path, int status, Duration timeout) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        int last;
-        while ((last = probe(on, path)) != status) {
-            assertThat(System.nanoTime()).as("%s answering %d within %s (last %d)", path, status, timeout, last).isLessThan(deadline);
-            Thread.sleep(200);
-        }
     }
 
     private static List<TopicPartition> partitions(KafkaConsumer<String, String> consumer, String topic) {
@@ -662,7 +637,7 @@ class SinkTest {
                     acknowledged.add(upStomp);
                 }
 
-                assertThat(probe(outageNode, "/ready")).as("/ready while Kafka is up").isEqualTo(200);
+                assertThat(BridgeProbes.status(outageNode.httpPort(), "/ready")).as("/ready while Kafka is up").isEqualTo(200);
 
                 // down
                 broker.close();
@@ -695,14 +670,14 @@ class SinkTest {
                 }
 
                 // liveness stays, readiness goes: a liveness probe must not restart nodes for a broker outage
-                awaitProbe(outageNode, "/ready", 503, Duration.ofSeconds(15));
-                assertThat(probe(outageNode, "/health")).as("/health while Kafka is down").isEqualTo(200);
+                BridgeProbes.awaitStatus(outageVertx, outageNode.httpPort(), "/ready", 503, Duration.ofSeconds(15));
+                assertThat(BridgeProbes.status(outageNode.httpPort(), "/health")).as("/health while Kafka is down").isEqualTo(200);
 
                 // back
                 broker = EmbeddedKafka.start(brokerOptions);
                 brokerRunning = true;
-                awaitProbe(outageNode, "/ready", 200, Duration.ofSeconds(60));
-                assertThat(probe(outageNode, "/health")).as("/health once Kafka is back").isEqualTo(200);
+                BridgeProbes.awaitStatus(outageVertx, outageNode.httpPort(), "/ready", 200, Duration.ofSeconds(60));
+                assertThat(BridgeProbes.status(outageNode.httpPort(), "/health")).as("/health once Kafka is back").isEqualTo(200);
                 long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
                 JsonObject answer;
                 do {

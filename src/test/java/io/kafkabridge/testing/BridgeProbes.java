@@ -216,6 +216,38 @@ public final class BridgeProbes {
     }
 
     /**
+     * @return the status the node answers {@code GET path} with, read with the JDK's HTTP client
+     * @throws IllegalStateException when the node gave no answer within 5 s
+     */
+    public static int status(int httpPort, String path) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
+            .timeout(Duration.ofSeconds(5)).GET().build();
+        try {
+            return HEALTH_CLIENT.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException e) {
+            throw new IllegalStateException("GET " + path + ": " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    /**
+     * Asks {@code GET path} every 200 ms until the node answers {@code status} (its probes change as it notices Kafka
+     * go and come back, every 5 s).
+     */
+    public static void awaitStatus(Vertx vertx, int httpPort, String path, int status, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        int last;
+        while ((last = status(httpPort, path)) != status) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(path + " did not answer " + status + " within " + timeout + "; last " + last);
+            }
+            GatewayNode.await(vertx.timer(200), TIMEOUT);
+        }
+    }
+
+    /**
      * Reads {@code /health} until the node counts {@code expected} open connections (closes are asynchronous); a request
      * that got no answer in 5 s is asked again until the deadline. When a request goes unanswered, every thread's stack
      * goes to stderr once (the node runs in this JVM), and a failure says what the last request got.
