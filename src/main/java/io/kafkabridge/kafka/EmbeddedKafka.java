@@ -59,7 +59,11 @@ public final class EmbeddedKafka implements AutoCloseable {
     public static EmbeddedKafka start(EmbeddedKafkaOptions options) {
         int port = options.getPort() == 0 ? freePort() : options.getPort();
         requirePortFree(port, "kafka.embedded.port");
+        // a port just picked for the clients is free again until the broker binds it: the kernel may hand it out twice
         int controllerPort = freePort();
+        while (controllerPort == port) {
+            controllerPort = freePort();
+        }
         Path dataDir = Path.of(options.getDataDir()).toAbsolutePath();
         try {
             Files.createDirectories(dataDir);
