@@ -1,9 +1,8 @@
 package io.kafkabridge;
 
 import io.kafkabridge.logging.LogFormat;
+import io.kafkabridge.metrics.GatewayMetrics;
 import io.vertx.core.VertxOptions;
-import io.vertx.micrometer.MicrometerMetricsOptions;
-import io.vertx.micrometer.VertxPrometheusOptions;
 
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Launcher;
@@ -45,8 +44,7 @@ public class GatewayLauncher extends Launcher {
      */
     @Override
     public void beforeStartingVertx(VertxOptions options) {
-        options.setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)
-            .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
+        options.setMetricsOptions(GatewayMetrics.vertxMetricsOptions());
     }
 
     /**

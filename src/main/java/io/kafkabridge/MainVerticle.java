@@ -4,6 +4,9 @@ import io.kafkabridge.auth.Authenticator;
 import io.kafkabridge.bridge.ConnectionLimiter;
 import io.kafkabridge.bridge.ErrorCodes;
 import io.kafkabridge.cluster.ClusterMonitor;
+import io.kafkabridge.auth.Identity;
+import io.kafkabridge.bridge.PermissionRules;
+import io.kafkabridge.config.AdminOptions;
 import io.kafkabridge.config.ConfigException;
 import io.kafkabridge.config.ConfigLoader;
 import io.kafkabridge.config.GatewayOptions;
@@ -105,6 +108,7 @@ public class MainVerticle extends VerticleBase {
     }
 
     private Future<?> deployComponents(String bootstrapServers, Authenticator authenticator) {
+        warnWhenStatsAreOpen(authenticator);
         SourceStats stats = new SourceStats();
         RecordRouter router = new RecordRouter(options.getRoutes());
         connections = new ConnectionLimiter(options.getLimits().getMaxConnectionsPerNode(),
@@ -147,6 +151,26 @@ public class MainVerticle extends VerticleBase {
                     server.httpPort(), server.stompPort() < 0 ? "(disabled)" : "port " + server.stompPort(), bootstrapServers,
                     options.getKafka().isEmbedded() ? " (embedded dev broker)" : "", options.getRoutes().size(),
                     options.getDemo().isEnabled() ? ", demo feed on" : ""));
+    }
+
+    /**
+     * The operator page's feed shows every node's partitions, connections and traffic: once clients authenticate, it is
+     * meant for the {@code admin} authority. Says so when a rule opens it to any client.
+     */
+    private void warnWhenStatsAreOpen(Authenticator authenticator) {
+        AdminOptions admin = options.getAdmin();
+        if (!admin.isEnabled()) {
+            return;
+        }
+        PermissionRules rules = new PermissionRules(options.getBridge());
+        if (!authenticator.isRequired()) {
+            LOG.info("Node stats on {} are {} (anonymous mode)", admin.getStatsAddress(),
+                rules.bind(Identity.ANONYMOUS).permitsSubscription(admin.getStatsAddress()) ? "open to every client"
+                    : "not permitted to any client by bridge.outboundPermitteds");
+        } else if (rules.bind(new Identity("any-user", Set.of(), 0)).permitsSubscription(admin.getStatsAddress())) {
+            LOG.warn("Node stats on {} are open to every authenticated client: give the bridge.outboundPermitteds rule "
+                + "that permits it \"requiredAuthority\": \"admin\"", admin.getStatsAddress());
+        }
     }
 
     /**

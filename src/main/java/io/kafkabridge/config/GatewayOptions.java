@@ -1,5 +1,6 @@
 package io.kafkabridge.config;
 
+import io.kafkabridge.routing.AddressTemplate;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -17,7 +18,7 @@ import static io.kafkabridge.config.JsonFields.*;
 public class GatewayOptions {
 
     private static final Set<String> KEYS = Set.of("http", "stomp", "kafka", "routes", "bridge", "demo", "auth", "limits", "tls", "sinks", "resume",
-        "metrics");
+        "metrics", "admin");
 
     private HttpEndpointOptions http;
     private StompEndpointOptions stomp;
@@ -29,6 +30,7 @@ public class GatewayOptions {
     private LimitsOptions limits;
     private ResumeOptions resume;
     private MetricsOptions metrics;
+    private AdminOptions admin;
     private TlsOptions tls;
     private List<SinkOptions> sinks;
 
@@ -42,6 +44,7 @@ public class GatewayOptions {
         limits = new LimitsOptions();
         resume = new ResumeOptions();
         metrics = new MetricsOptions();
+        admin = new AdminOptions();
         sinks = new ArrayList<>();
     }
 
@@ -71,6 +74,7 @@ public class GatewayOptions {
         limits = new LimitsOptions(readObject(json, "limits", ""));
         resume = new ResumeOptions(readObject(json, "resume", ""));
         metrics = new MetricsOptions(readObject(json, "metrics", ""));
+        admin = new AdminOptions(readObject(json, "admin", ""));
         if (json.containsKey("tls")) {
             tls = new TlsOptions(readObject(json, "tls", ""));
         }
@@ -115,6 +119,56 @@ public class GatewayOptions {
             || metrics.getPath().equals("/ready"))) {
             throw new ConfigException("metrics.path", "must not be a bridge path, /health or /ready: " + metrics.getPath());
         }
+        if (admin.isEnabled()) {
+            requireStatsAddressUnused();
+        }
+    }
+
+    /**
+     * The nodes' stats are theirs alone: no route may publish a record to their address, no client send to it.
+     */
+    private void requireStatsAddressUnused() {
+        String stats = admin.getStatsAddress();
+        for (int i = 0; i < routes.size(); i++) {
+            if (canPublishTo(routes.get(i), stats)) {
+                throw new ConfigException(path(path("routes", i), "address"), "can publish records to " + stats
+                    + ", the address of the nodes' stats (admin.statsAddress): choose another address or statsAddress");
+            }
+        }
+        List<io.vertx.ext.bridge.PermittedOptions> inbound = bridge.getInboundPermitteds();
+        for (int i = 0; i < inbound.size(); i++) {
+            io.vertx.ext.bridge.PermittedOptions rule = inbound.get(i);
+            boolean opens = rule.getAddress() != null ? rule.getAddress().equals(stats)
+                : rule.getAddressRegex() != null && Pattern.matches(rule.getAddressRegex(), stats);
+            if (opens) {
+                throw new ConfigException(path("bridge.inboundPermitteds", i), "lets clients send to " + stats
+                    + ", the address of the nodes' stats (admin.statsAddress): they could forge a node's stats");
+            }
+        }
+    }
+
+    /**
+     * @return whether some record of the route's topic(s) could be routed to {@code address}
+     */
+    private static boolean canPublishTo(RouteOptions route, String address) {
+        AddressTemplate template = AddressTemplate.parse(route.getAddress());
+        if (route.getTopic() != null) {
+            return template.canRender(address, route.getTopic());
+        }
+        if (!template.placeholders().contains("topic")) {
+            return template.canRender(address);
+        }
+        // a {topic} rendered into the address is some part of it: try the parts the pattern accepts
+        Pattern topics = Pattern.compile(route.getTopicPattern());
+        for (int start = 0; start < address.length(); start++) {
+            for (int end = start + 1; end <= address.length(); end++) {
+                String topic = address.substring(start, end);
+                if (topics.matcher(topic).matches() && template.canRender(address, topic)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private static void requireNoAuthorityRules(List<io.vertx.ext.bridge.PermittedOptions> rules, String path) {
@@ -213,6 +267,15 @@ public class GatewayOptions {
         return this;
     }
 
+    public AdminOptions getAdmin() {
+        return admin;
+    }
+
+    public GatewayOptions setAdmin(AdminOptions admin) {
+        this.admin = admin;
+        return this;
+    }
+
     public MetricsOptions getMetrics() {
         return metrics;
     }
@@ -255,7 +318,8 @@ public class GatewayOptions {
             .put("demo", demo.toJson())
             .put("limits", limits.toJson())
             .put("resume", resume.toJson())
-            .put("metrics", metrics.toJson());
+            .put("metrics", metrics.toJson())
+            .put("admin", admin.toJson());
         if (!sinks.isEmpty()) {
             JsonArray sinkArray = new JsonArray();
             sinks.forEach(sink -> sinkArray.add(sink.toJson()));

@@ -16,6 +16,7 @@ import io.kafkabridge.delivery.InFlightRecords;
 import io.kafkabridge.delivery.ReplayPacer;
 import io.kafkabridge.config.MetricsOptions;
 import io.kafkabridge.metrics.GatewayMetrics;
+import io.kafkabridge.metrics.NodeStatsPublisher;
 import io.kafkabridge.metrics.TransportMetrics;
 import io.kafkabridge.delivery.SlowClientStats;
 import io.kafkabridge.sink.SinkRoutes;
@@ -29,7 +30,9 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import java.util.List;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.Router;
@@ -62,6 +65,9 @@ public class GatewayServerVerticle extends VerticleBase {
     private HttpServer httpServer;
     private HttpServer metricsServer;
     private GatewayMetrics metrics;
+    private GatewayMetrics.Connections transportCounts;
+    private NodeStatsPublisher statsPublisher;
+    private final long startedAt = System.currentTimeMillis();
     private int metricsPort = -1;
     private HttpConnectionGuard httpGuard;
     private AddressFanout fanout;
@@ -100,22 +106,23 @@ public class GatewayServerVerticle extends VerticleBase {
         stompBridge = new StompBridge(context, options.getStomp(), tls);
 
         httpGuard = new HttpConnectionGuard(vertx, http.getRequestHeaderTimeoutMs(), connections);
+        transportCounts = new GatewayMetrics.Connections() {
+            @Override
+            public int connections(String transport) {
+                return GatewayMetrics.SOCKJS.equals(transport) ? sockJsBridge.openSessions() : stompBridge.openSessions(transport);
+            }
+
+            @Override
+            public int subscriptions(String transport) {
+                return GatewayMetrics.SOCKJS.equals(transport) ? sockJsBridge.subscriptions() : stompBridge.subscriptions(transport);
+            }
+        };
         Router router = Router.router(vertx);
         router.route().handler(httpGuard::requestArrived);
         router.get("/health").handler(this::handleHealth);
         router.get("/ready").handler(this::handleReady);
         if (metrics != null) {
-            metrics.bindConnections(new GatewayMetrics.Connections() {
-                    @Override
-                    public int connections(String transport) {
-                        return GatewayMetrics.SOCKJS.equals(transport) ? sockJsBridge.openSessions() : stompBridge.openSessions(transport);
-                    }
-
-                    @Override
-                    public int subscriptions(String transport) {
-                        return GatewayMetrics.SOCKJS.equals(transport) ? sockJsBridge.subscriptions() : stompBridge.subscriptions(transport);
-                    }
-                })
+            metrics.bindConnections(transportCounts)
                 .bindSlowClients(slowClients)
                 .bindSource(inFlight)
                 .bindReplays(replays);
@@ -168,6 +175,7 @@ public class GatewayServerVerticle extends VerticleBase {
             .onSuccess(tcpPort -> {
                 stompPort = tcpPort;
                 listening = true;
+                statsPublisher = new NodeStatsPublisher(vertx, options.getAdmin(), this::nodeStats).start();
                 String scheme = tls != null ? "HTTPS" : "HTTP";
                 LOG.info("{} server listening on {}:{} (SockJS bridge {}, STOMP over WebSocket and SockJS {}, pages /)", scheme,
                     http.getHost(), httpPort, http.getEventbusPath(), http.getStompPath());
@@ -295,8 +303,37 @@ public class GatewayServerVerticle extends VerticleBase {
             .put("source", inFlight.toJson())
             .put("replays", replays.toJson().put("pacedPerSecond", replayPacer.perSecond()))
             .put("cluster", cluster.toJson())
+            .put("partitions", new JsonArray(stats.ownedPartitions()))
             .put("topics", stats.toJson())
             .put("routes", stats.routesToJson());
+    }
+
+    /**
+     * @return what the operator page shows of this node: who it is, the partitions it owns, its connections and
+     * subscriptions per transport, what it consumed, delivered (with the lag) and refused, its source and slow clients
+     */
+    private JsonObject nodeStats() {
+        JsonObject connectionsJson = new JsonObject();
+        JsonObject subscriptionsJson = new JsonObject();
+        for (String transport : new TreeSet<>(GatewayMetrics.TRANSPORTS)) {
+            connectionsJson.put(transport, transportCounts.connections(transport));
+            subscriptionsJson.put(transport, transportCounts.subscriptions(transport));
+        }
+        return new JsonObject()
+            .put("node", cluster.isClustered() ? cluster.nodeId() : options.getHttp().getHost() + ":" + httpPort)
+            .put("httpPort", httpPort)
+            .put("startedAt", startedAt)
+            .put("ready", isReady())
+            .put("kafka", new JsonObject().put("reachable", kafkaHealth.isReachable()))
+            .put("partitions", new JsonArray(stats.ownedPartitions()))
+            .put("connections", connectionsJson)
+            .put("subscriptions", subscriptionsJson)
+            .put("source", inFlight.toJson())
+            .put("slowClients", slowClients.toJson())
+            .put("replays", replays.toJson())
+            .put("cluster", cluster.toJson())
+            .put("topics", stats.toJson())
+            .put("traffic", metrics == null ? null : metrics.transports().toJson());
     }
 
     private static void respond(RoutingContext ctx, boolean up, JsonObject body) {
@@ -325,6 +362,9 @@ public class GatewayServerVerticle extends VerticleBase {
     @Override
     public Future<?> stop() {
         listening = false;
+        if (statsPublisher != null) {
+            statsPublisher.stop();
+        }
         if (sockJsBridge != null) {
             sockJsBridge.close();
         }

@@ -169,6 +169,7 @@ public class KafkaSourceVerticle extends VerticleBase {
             ledger.revoke(partitions).forEach((partition, next) ->
                 offsets.put(partition, new org.apache.kafka.clients.consumer.OffsetAndMetadata(next, commitMetadata)));
             held.removeIf(record -> partitions.contains(new org.apache.kafka.common.TopicPartition(record.topic(), record.partition())));
+            stats.recordReleased(partitions);
             LOG.info("Kafka partitions revoked from this node: {}", partitions);
             return offsets;
         }
@@ -185,6 +186,7 @@ public class KafkaSourceVerticle extends VerticleBase {
                 ledger.assign(partition, starts.getOrDefault(partition, OffsetLedger.UNKNOWN),
                     committed.getOrDefault(partition, OffsetLedger.UNKNOWN));
             }
+            stats.recordAssigned(partitions);
             LOG.info("Kafka partitions assigned to this node: {} (first offsets {}){}", partitions, starts,
                 stopping ? " (paused: stopping)" : !stable ? " (paused while the cluster settles)"
                     : congested ? " (paused: the node holds limits.maxInFlightRecords)" : "");
@@ -194,6 +196,7 @@ public class KafkaSourceVerticle extends VerticleBase {
         @Override
         public void lose(Collection<org.apache.kafka.common.TopicPartition> partitions) {
             ledger.lose(partitions);
+            stats.recordReleased(partitions);
             held.removeIf(record -> partitions.contains(new org.apache.kafka.common.TopicPartition(record.topic(), record.partition())));
             if (!stopping) {
                 // closing in the middle of a rebalance reports the partitions lost too: that is no fencing

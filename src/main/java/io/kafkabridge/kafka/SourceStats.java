@@ -3,11 +3,13 @@ package io.kafkabridge.kafka;
 import io.kafkabridge.routing.Route;
 import io.vertx.core.json.JsonObject;
 
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -33,6 +35,8 @@ public final class SourceStats {
 
     private final Map<String, TopicCounters> topics = new ConcurrentHashMap<>();
     private final Map<Integer, RouteCounters> routes = new ConcurrentHashMap<>();
+    /** The partitions the source owns now, as "topic-partition", in order. */
+    private final Set<String> owned = new ConcurrentSkipListSet<>();
 
     private TopicCounters countersOf(String topic) {
         return topics.computeIfAbsent(topic, t -> new TopicCounters());
@@ -82,6 +86,27 @@ public final class SourceStats {
 
     public long tooLarge(String topic) {
         return sum(topic, counters -> counters.tooLarge);
+    }
+
+    /**
+     * The group gave these partitions to this node.
+     */
+    public void recordAssigned(Collection<org.apache.kafka.common.TopicPartition> partitions) {
+        partitions.forEach(partition -> owned.add(partition.toString()));
+    }
+
+    /**
+     * These partitions left this node (revoked, lost, or the source stopped).
+     */
+    public void recordReleased(Collection<org.apache.kafka.common.TopicPartition> partitions) {
+        partitions.forEach(partition -> owned.remove(partition.toString()));
+    }
+
+    /**
+     * @return the partitions this node's source owns, as {@code "topic-partition"}, in order
+     */
+    public List<String> ownedPartitions() {
+        return List.copyOf(owned);
     }
 
     /**

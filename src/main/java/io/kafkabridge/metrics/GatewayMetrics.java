@@ -10,6 +10,8 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.micrometer.backends.BackendRegistries;
 
 import java.util.ArrayList;
@@ -53,6 +55,15 @@ public final class GatewayMetrics {
         this.registry = registry;
         this.source = source;
         this.transports = new TransportMetrics(registry);
+    }
+
+    /**
+     * @return the options that give a Vert.x instance its own metrics (HTTP servers, event bus, pools) and the JVM's on
+     * a Prometheus registry, which {@link #create} then shares
+     */
+    public static MicrometerMetricsOptions vertxMetricsOptions() {
+        return new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)
+            .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true));
     }
 
     /**

@@ -3,6 +3,10 @@ package io.kafkabridge.metrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.distribution.CountAtBucket;
+import io.micrometer.core.instrument.distribution.HistogramSnapshot;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 
 import java.time.Duration;
 import java.util.Map;
@@ -82,6 +86,45 @@ public class TransportMetrics {
                 timer.record(Math.max(0, System.currentTimeMillis() - recordTimestampMs), TimeUnit.MILLISECONDS);
             }
         };
+    }
+
+    /**
+     * @return what the node delivered, refused and received so far, for its stats ({@code null} when metrics are off):
+     * {@code {"delivered": {"<transport>": n}, "lag": {"count": n, "sumSeconds": s, "buckets": [[le seconds, cumulative
+     * count], ...]}, "refusals": {"<code>": n}, "inbound": {"<outcome>": n}}}, the lag over every transport
+     */
+    public JsonObject toJson() {
+        if (registry == null) {
+            return null;
+        }
+        JsonObject deliveredJson = new JsonObject();
+        delivered.forEach((transport, counter) -> deliveredJson.put(transport, (long) counter.count()));
+        long count = 0;
+        double sumSeconds = 0;
+        double[] cumulative = new double[LAG_BUCKETS.length];
+        for (Timer timer : lag.values()) {
+            HistogramSnapshot snapshot = timer.takeSnapshot();
+            count += snapshot.count();
+            sumSeconds += snapshot.total(TimeUnit.SECONDS);
+            CountAtBucket[] buckets = snapshot.histogramCounts();
+            for (int i = 0; i < buckets.length && i < cumulative.length; i++) {
+                cumulative[i] += buckets[i].count();
+            }
+        }
+        JsonArray bucketsJson = new JsonArray();
+        for (int i = 0; i < LAG_BUCKETS.length; i++) {
+            bucketsJson.add(new JsonArray().add(LAG_BUCKETS[i].toNanos() / 1e9).add((long) cumulative[i]));
+        }
+        JsonObject refusalsJson = new JsonObject();
+        refusals.forEach((key, counter) -> {
+            String code = key.substring(key.indexOf('\n') + 1);
+            refusalsJson.put(code, refusalsJson.getLong(code, 0L) + (long) counter.count());
+        });
+        JsonObject inboundJson = new JsonObject();
+        inbound.forEach((outcome, counter) -> inboundJson.put(outcome, (long) counter.count()));
+        return new JsonObject().put("delivered", deliveredJson)
+            .put("lag", new JsonObject().put("count", count).put("sumSeconds", sumSeconds).put("buckets", bucketsJson))
+            .put("refusals", refusalsJson).put("inbound", inboundJson);
     }
 
     /**

@@ -67,7 +67,8 @@ class GatewayOptionsTest {
         assertThat(options.getKafka().getEmbedded().getDataDir()).isEqualTo("data/kafka");
         assertThat(options.getHttp().getPort()).isEqualTo(8080);
         assertThat(options.getStomp().getPort()).isEqualTo(61613);
-        assertThat(options.getBridge().getOutboundPermitteds()).hasSize(3);
+        assertThat(options.getBridge().getOutboundPermitteds()).hasSize(4);
+        assertThat(options.getBridge().getOutboundPermitteds().get(3).getAddress()).isEqualTo(options.getAdmin().getStatsAddress());
         assertThat(options.getBridge().getInboundPermitteds()).hasSize(1);
         assertThat(options.getDemo().isEnabled()).isTrue();
     }
@@ -337,6 +338,14 @@ class GatewayOptionsTest {
         "{\"metrics\":{\"port\":8080}}           | metrics.port: must differ",
         "{\"metrics\":{\"host\":\"\"}}             | metrics.host:",
         "{\"metrics\":{\"scrapeMs\":1}}          | metrics.scrapeMs: unknown key",
+        "{\"admin\":{\"statsAddress\":\"\"}}    | admin.statsAddress:",
+        "{\"admin\":{\"statsAddress\":\"__vertx.stats\"}} | admin.statsAddress: must not start with",
+        "{\"admin\":{\"statsIntervalMs\":10}}   | admin.statsIntervalMs: must be at least 100",
+        "{\"admin\":{\"feed\":1}}               | admin.feed: unknown key",
+        "{\"routes\":[{\"topic\":\"t\",\"address\":\"gateway.{key}\"}]} | routes[0].address: can publish records to gateway.stats",
+        "{\"routes\":[{\"topic\":\"t\",\"address\":\"x\"},{\"topicPattern\":\"gate.+\",\"address\":\"{topic}\"}]} | routes[1].address: can publish",
+        "{\"bridge\":{\"inboundPermitteds\":[{\"addressRegex\":\"gateway\\\\..+\"}]}} | bridge.inboundPermitteds[0]: lets clients send to gateway.stats",
+        "{\"bridge\":{\"inboundPermitteds\":[{\"address\":\"gateway.stats\"}]}} | bridge.inboundPermitteds[0]: lets clients send",
         "{\"demo\":{\"users\":[]}}                 | demo.users:",
         "{\"demo\":{\"ordersTopic\":\"bad topic\"}} | demo.ordersTopic:",
         "{\"auth\":{\"jwt\":{\"pubSecKeys\":[{\"algorithm\":\"HS256\",\"buffer\":\"s3cret\"}],\"requireExp\":\"no\"}}} | auth.jwt.requireExp:",
@@ -546,6 +555,28 @@ class GatewayOptionsTest {
     // ---- bridge ----
 
     @Test
+    void theNodesStatsHaveDefaultsAndAreRead() {
+        assertThat(parse("{}").getAdmin().toJson()).isEqualTo(new JsonObject().put("enabled", true)
+            .put("statsAddress", "gateway.stats").put("statsIntervalMs", 1000L));
+        AdminOptions admin = parse("{\"admin\":{\"enabled\":false,\"statsAddress\":\"ops.stats\",\"statsIntervalMs\":5000}}").getAdmin();
+        assertThat(admin.isEnabled()).isFalse();
+        assertThat(admin.getStatsAddress()).isEqualTo("ops.stats");
+        assertThat(admin.getStatsIntervalMs()).isEqualTo(5000);
+    }
+
+    @Test
+    void routesAndInboundRulesThatCannotReachTheStatsAddressAreAccepted() {
+        // {topic} from a pattern that no part of "gateway.stats" matches
+        assertThat(parse("{\"routes\":[{\"topicPattern\":\"chat\\\\..+\",\"address\":\"{topic}\"}]}").getRoutes()).hasSize(1);
+        assertThat(parse("{\"routes\":[{\"topic\":\"gateway\",\"address\":\"{topic}.orders\"}]}").getRoutes()).hasSize(1);
+        assertThat(parse("{\"bridge\":{\"inboundPermitteds\":[{\"addressRegex\":\"gateway\\\\.in\\\\..+\"}]}}")
+            .getBridge().getInboundPermitteds()).hasSize(1);
+        // stats off: the address is free
+        assertThat(parse("{\"admin\":{\"enabled\":false},\"bridge\":{\"inboundPermitteds\":[{\"address\":\"gateway.stats\"}]}}")
+            .getBridge().getInboundPermitteds()).hasSize(1);
+    }
+
+    @Test
     void bridgeRulesAreParsed() {
         GatewayOptions options = parse("{\"bridge\":{\"inboundPermitteds\":[{\"address\":\"in\",\"match\":{\"type\":\"x\"}}],"
             + "\"outboundPermitteds\":[{\"addressRegex\":\"user\\\\..+\"},{\"address\":\"dashboard.metrics\"}]}}");
@@ -650,7 +681,8 @@ class GatewayOptionsTest {
     @Test
     void toJsonWritesEverySectionAndLeavesOutTheAbsentOptionalOnes() {
         assertThat(parse("{}").toJson().fieldNames())
-            .containsExactlyInAnyOrder("http", "stomp", "kafka", "routes", "bridge", "demo", "limits", "resume", "metrics");
+            .containsExactlyInAnyOrder("http", "stomp", "kafka", "routes", "bridge", "demo", "limits", "resume", "metrics",
+                "admin");
     }
 
     // ---- topic patterns are combined into one subscription ----

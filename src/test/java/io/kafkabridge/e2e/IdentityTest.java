@@ -1,6 +1,7 @@
 package io.kafkabridge.e2e;
 
 import io.kafkabridge.auth.PasswordHasher;
+import io.kafkabridge.config.AdminOptions;
 import io.kafkabridge.config.AuthOptions;
 import io.kafkabridge.kafka.EmbeddedKafka;
 import io.kafkabridge.testing.GatewayNode;
@@ -81,6 +82,8 @@ class IdentityTest {
     private static final String CAROL_PASSWORD = "carol's secret";
     private static final String ALICE = "user.alice.orders";
     private static final String OPS_ALERTS = "ops.alerts";
+    /** The nodes' stats (admin.statsAddress, its default), for the admin authority alone. */
+    private static final String STATS = AdminOptions.DEFAULT_STATS_ADDRESS;
     private static final String ECHO = "echo.in";
     /** Inbound only (no outbound rule, so no bridge consumer): point-to-point sends reach the test's consumer. */
     private static final String ECHO_SEND = "echo.send";
@@ -137,6 +140,7 @@ class IdentityTest {
                 .add(new JsonObject().put("addressRegex", "user\\.{user}\\.orders"))
                 .add(new JsonObject().put("address", "inbox.{user}"))
                 .add(new JsonObject().put("address", OPS_ALERTS).put("requiredAuthority", "ops"))
+                .add(new JsonObject().put("address", STATS).put("requiredAuthority", "admin"))
                 .add(new JsonObject().put("address", ECHO)));
         JsonObject config = GatewayNode.config(kafka, "identity", routes, bridge)
             .put("auth", new JsonObject().put("jwt", jwt).put("users", users.toString()).put("rolesClaim", "roles"));
@@ -856,6 +860,28 @@ class IdentityTest {
             assertThat(awaitProbe(ops, OPS_ALERTS)).isEmpty();
             stringRole.register(OPS_ALERTS);
             assertThat(awaitProbe(stringRole, OPS_ALERTS)).isEmpty();
+        }
+    }
+
+    @Test
+    void onlyATokenWithTheAdminRoleMayFollowTheNodesStatsOverSockJs() {
+        try (SockJsWire operator = sockJs(token("olivia", "admin"));
+             SockJsWire others = sockJs(token("alice", "ops", "ADMIN", "admin "))) {
+            others.register(STATS);
+            assertErrFrame(nextFrame(others, "answer to register the stats without the admin role"), "access_denied", 403, STATS);
+
+            operator.register(STATS);
+            JsonObject stats = operator.await(f -> "rec".equals(f.getString("type")) && STATS.equals(f.getString("address")),
+                TIMEOUT, "the node's stats within a second or so").getJsonObject("body");
+            assertThat(stats.getString("node")).isEqualTo("127.0.0.1:" + node.httpPort());
+            assertThat(stats.getJsonArray("partitions")).as("the partitions the node owns, in %s", stats)
+                .contains(ORDERS_TOPIC + "-0", ORDERS_TOPIC + "-1", ORDERS_TOPIC + "-2");
+            assertThat(stats.getJsonObject("connections").getInteger("sockjs")).as("SockJS connections in %s", stats)
+                .isGreaterThanOrEqualTo(2);
+            assertThat(stats.getJsonObject("subscriptions").getInteger("sockjs")).as("SockJS subscriptions in %s", stats)
+                .isGreaterThanOrEqualTo(1);
+            assertThat(stats.getJsonObject("traffic").getJsonObject("refusals").getLong("access_denied"))
+                .as("the refusal just counted, in %s", stats).isGreaterThanOrEqualTo(1);
         }
     }
 

@@ -1,12 +1,15 @@
 package io.kafkabridge.e2e;
 
 import io.kafkabridge.kafka.EmbeddedKafka;
+import io.kafkabridge.metrics.GatewayMetrics;
 import io.kafkabridge.testing.GatewayNode;
 import io.kafkabridge.testing.KafkaBroker;
+import io.kafkabridge.testing.MetricsScrape;
 import io.kafkabridge.testing.NodeClient;
 import io.kafkabridge.testing.RawSockJsClient;
 import io.kafkabridge.testing.RawStompClient;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -16,10 +19,17 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -40,7 +50,8 @@ class MetricsTest {
 
     @BeforeAll
     static void startNode(EmbeddedKafka kafka) {
-        vertx = Vertx.vertx();
+        // Vert.x's own metrics and the JVM's, as the launcher has them
+        vertx = Vertx.vertx(new VertxOptions().setMetricsOptions(GatewayMetrics.vertxMetricsOptions()));
         KafkaBroker.createTopics(kafka, List.of(TOPIC), 3);
         JsonArray routes = new JsonArray().add(new JsonObject().put("topic", TOPIC).put("address", "orders.{key}"));
         JsonObject bridge = new JsonObject()
@@ -58,68 +69,11 @@ class MetricsTest {
         GatewayNode.await(vertx.close(), TIMEOUT);
     }
 
-    /** A scrape: metric name → the samples' labels and values. */
-    private record Scrape(JsonArray families) {
-
-        double value(String name, Map<String, String> labels) {
-            for (Object family : families) {
-                JsonObject f = (JsonObject) family;
-                if (!f.getString("name").equals(name)) {
-                    continue;
-                }
-                for (Object metric : f.getJsonArray("metrics")) {
-                    JsonObject m = (JsonObject) metric;
-                    JsonObject have = m.getJsonObject("labels", new JsonObject());
-                    if (labels.entrySet().stream().allMatch(e -> e.getValue().equals(have.getString(e.getKey())))) {
-                        return Double.parseDouble(m.getString("value"));
-                    }
-                }
-            }
-            return 0;
-        }
-
-        List<JsonObject> samples(String name, Map<String, String> labels) {
-            List<JsonObject> found = new ArrayList<>();
-            for (Object family : families) {
-                JsonObject f = (JsonObject) family;
-                if (f.getString("name").equals(name)) {
-                    for (Object metric : f.getJsonArray("metrics")) {
-                        JsonObject have = ((JsonObject) metric).getJsonObject("labels", new JsonObject());
-                        if (labels.entrySet().stream().allMatch(e -> e.getValue().equals(have.getString(e.getKey())))) {
-                            found.add((JsonObject) metric);
-                        }
-                    }
-                }
-            }
-            return found;
-        }
-
-        String type(String name) {
-            for (Object family : families) {
-                if (((JsonObject) family).getString("name").equals(name)) {
-                    return ((JsonObject) family).getString("type");
-                }
-            }
-            return null;
-        }
-    }
-
-    private static Scrape scrape(int port) {
-        try (NodeClient scraper = NodeClient.start("metrics-scrape.js", "http://127.0.0.1:" + port + "/metrics")) {
-            JsonObject result = scraper.await(e -> "metrics".equals(e.getString("event")) || "error".equals(e.getString("event")),
-                TIMEOUT, "the scrape");
-            assertThat(result.getString("event")).as(result.encode()).isEqualTo("metrics");
-            assertThat(result.getInteger("status")).isEqualTo(200);
-            assertThat(result.getString("contentType")).startsWith("text/plain");
-            return new Scrape(result.getJsonArray("families"));
-        }
-    }
-
     @Test
     void countersMoveByExactlyWhatWasProducedAndGaugesCountEveryTransport() throws Exception {
         int metricsPort = node.metricsPort();
         assertThat(metricsPort).isPositive().isNotEqualTo(node.httpPort());
-        Scrape before = scrape(metricsPort);
+        MetricsScrape before = MetricsScrape.of(metricsPort);
 
         List<AutoCloseable> clients = new ArrayList<>();
         try {
@@ -168,7 +122,7 @@ class MetricsTest {
             assertThat(tcp.next("ERROR", TIMEOUT).header("message")).isEqualTo("access_denied");
 
             // the scrape after the STOMP/TCP client's refusal closed it: the gauges count what is still open
-            Scrape after = scrape(metricsPort);
+            MetricsScrape after = MetricsScrape.of(metricsPort);
             Map<String, String> topic = Map.of("topic", TOPIC);
             assertThat(after.type("gateway_records_consumed_total")).isEqualTo("COUNTER");
             assertThat(after.value("gateway_records_consumed_total", topic) - before.value("gateway_records_consumed_total", topic))
@@ -221,7 +175,7 @@ class MetricsTest {
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
         List<JsonObject> lags;
         while (true) {
-            lags = scrape(metricsPort).samples("kafka_consumer_fetch_manager_records_lag", Map.of("topic", TOPIC));
+            lags = MetricsScrape.of(metricsPort).samples("kafka_consumer_fetch_manager_records_lag", Map.of("topic", TOPIC));
             if (lags.size() == 3 && lags.stream().allMatch(m -> Double.parseDouble(m.getString("value")) == 0)) {
                 break;
             }
@@ -233,5 +187,77 @@ class MetricsTest {
             JsonObject result = onHttp.await(e -> "metrics".equals(e.getString("event")), TIMEOUT, "the scrape of http.port");
             assertThat(result.getInteger("status")).isEqualTo(404);
         }
+    }
+
+    /** PromQL words that are not metric names. */
+    private static final Set<String> PROMQL_WORDS = Set.of("sum", "max", "min", "avg", "count", "rate", "irate", "increase",
+        "histogram_quantile", "by", "without", "on", "ignoring", "group_left", "group_right", "and", "or", "unless");
+
+    /**
+     * @return the metric names an expression queries: what is left once label matchers, ranges, groupings and PromQL's
+     * own words are taken out
+     */
+    static Set<String> metricNames(String expr) {
+        String bare = expr.replaceAll("\\{[^}]*}", " ").replaceAll("\\[[^]]*]", " ")
+            .replaceAll("\\b(by|without|on|ignoring)\\s*\\([^)]*\\)", " ");
+        Set<String> names = new TreeSet<>();
+        Matcher word = Pattern.compile("[A-Za-z_:][A-Za-z0-9_:]*").matcher(bare);
+        while (word.find()) {
+            if (!PROMQL_WORDS.contains(word.group())) {
+                names.add(word.group());
+            }
+        }
+        return names;
+    }
+
+    @Test
+    void everyMetricTheGrafanaDashboardQueriesIsServed() throws Exception {
+        JsonObject dashboard = new JsonObject(Files.readString(Path.of("conf/grafana/kafka-eventbus-bridge.json")));
+        Map<String, String> queried = new TreeMap<>();
+        for (Object o : dashboard.getJsonArray("panels")) {
+            JsonObject panel = (JsonObject) o;
+            for (Object t : panel.getJsonArray("targets", new JsonArray())) {
+                String expr = ((JsonObject) t).getString("expr");
+                Set<String> names = metricNames(expr);
+                assertThat(names).as("metrics of %s in panel %s", expr, panel.getString("title")).isNotEmpty();
+                names.forEach(name -> queried.put(name, panel.getString("title")));
+            }
+        }
+        assertThat(queried).as("the extraction itself").containsKeys("gateway_delivery_lag_seconds_bucket",
+            "gateway_messages_delivered_total", "kafka_consumer_fetch_manager_records_lag", "jvm_memory_used_bytes")
+            .doesNotContainKeys("le", "transport", "rate", "instance");
+
+        // counters that only exist once something happened: a refusal, and a message sent by a client
+        try (RawSockJsClient sockJs = RawSockJsClient.connect(vertx, node.httpPort(), null)) {
+            sockJs.register("secret.plans");
+            sockJs.awaitError("secret.plans", TIMEOUT);
+            sockJs.send(new JsonObject().put("type", "send").put("address", "chat.in").put("body", new JsonObject().put("text", "hi")));
+        }
+        KafkaBroker.produce(producer, new ProducerRecord<>(TOPIC, "alice", "{\"n\":0}"));
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        Set<String> missing;
+        do {
+            MetricsScrape scrape = MetricsScrape.of(node.metricsPort());
+            missing = new TreeSet<>();
+            for (String name : queried.keySet()) {
+                if (!isServed(scrape, name)) {
+                    missing.add(name + " (" + queried.get(name) + ")");
+                }
+            }
+        } while (!missing.isEmpty() && System.nanoTime() < deadline);
+        assertThat(missing).as("metrics the dashboard queries that /metrics does not serve").isEmpty();
+    }
+
+    private static boolean isServed(MetricsScrape scrape, String name) {
+        if (scrape.names().contains(name)) {
+            return true;
+        }
+        for (String suffix : List.of("_bucket", "_sum", "_count")) {
+            if (name.endsWith(suffix)) {
+                String type = scrape.type(name.substring(0, name.length() - suffix.length()));
+                return "HISTOGRAM".equals(type) || "SUMMARY".equals(type);
+            }
+        }
+        return false;
     }
 }

@@ -62,7 +62,7 @@ class ResumePagesIT {
             if ("failure".equals(event.getString("event"))) {
                 throw new AssertionError("the page failed: " + event.encode());
             }
-            if (!"rows".equals(event.getString("event")) || !event.getString("state").contains("live")) {
+            if (!"page".equals(event.getString("event")) || !event.getString("state").contains("live")) {
                 return false;
             }
             Map<String, String> shown = new TreeMap<>();
@@ -116,7 +116,7 @@ class ResumePagesIT {
                 // the node stops (the page is told to reconnect) while alice's orders move on and a new one comes
                 node.signal("TERM");
                 assertThat(node.awaitExit(STARTUP)).as("exit after SIGTERM").isIn(0, 143);
-                page.await(e -> "rows".equals(e.getString("event")) && !e.getString("state").contains("live"), STARTUP,
+                page.await(e -> "page".equals(e.getString("event")) && !e.getString("state").contains("live"), STARTUP,
                     "the page noticing the node is gone");
                 for (int order = 1; order <= 7; order++) {
                     for (String status : STATUSES.subList(order == 7 ? 0 : 3, STATUSES.size())) {
