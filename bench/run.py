@@ -6,7 +6,8 @@ Usage: bench/run.sh   (environment: RUNS=3, SUBSCRIBERS="100 1000 10000", PEER_S
                        PARTS="fanout compression peruser connections inbound", PEERS="ws rabbitmq spring", STEP_SECONDS=4,
                        COMPRESSION_SUBSCRIBERS=1000, COMPRESSION_RATE=20, DEFLATE=0; PARTS=flowcontrol: FLOW_SUBSCRIBERS,
                        FLOW_STALLED, FLOW_TARGETS, FLOW_POLICIES, FLOW_HEAP, FLOW_WARMUP_SECONDS, OVERLOAD,
-                       OVERLOAD_FACTOR, OVERLOAD_SECONDS, OVERLOAD_RATE: see bench/README.md)
+                       OVERLOAD_FACTOR, OVERLOAD_SECONDS, OVERLOAD_RATE; PARTS=metrics: METRICS_SUBSCRIBERS,
+                       METRICS_RATE, METRICS_SECONDS, METRICS_TARGETS: see bench/README.md)
 
 Pinning: every server under test on CPU 0 (one at a time is loaded; the others idle on their own Kafka topic), the load
 generator and the standalone Kafka broker on CPU 1. See bench/README.md.
@@ -63,6 +64,11 @@ FLOW_KNEES = os.environ.get("FLOW_KNEES", "1") == "1"
 RESUME_MISSED = int(os.environ.get("RESUME_MISSED", "1000"))
 RESUME_SEQUENTIAL = int(os.environ.get("RESUME_SEQUENTIAL", "20"))
 RESUME_CONCURRENT = int(os.environ.get("RESUME_CONCURRENT", "100"))
+# PARTS=metrics: CPU per delivered message with metrics.enabled true against false, at a fixed rate
+METRICS_SUBSCRIBERS = int(os.environ.get("METRICS_SUBSCRIBERS", "1000"))
+METRICS_RATE = int(os.environ.get("METRICS_RATE", "30"))
+METRICS_SECONDS = int(os.environ.get("METRICS_SECONDS", "30"))
+METRICS_TARGETS = os.environ.get("METRICS_TARGETS", "gateway-stomp-tcp gateway-sockjs").split()
 CLK_TCK = int(subprocess.run(["getconf", "CLK_TCK"], capture_output=True, text=True).stdout.strip() or 100)
 DATE = datetime.datetime.utcnow().strftime("%Y-%m-%d")
 WORK = tempfile.mkdtemp(prefix="kebb-bench-")
@@ -519,6 +525,86 @@ def resume():
     return lines
 
 
+def metrics_cost():
+    """What counting costs: two nodes, metrics.enabled true and false (the latter counts nothing at all, Vert.x's own
+    metrics included), METRICS_SUBSCRIBERS subscribers of one address fed METRICS_RATE records/s for METRICS_SECONDS,
+    per transport; the node's CPU per delivered message, on and off alternating in each round (round 1 on first, round
+    2 off first, ...), /metrics scraped every 5 s as Prometheus would (the off node answers 404)."""
+    import threading
+    import urllib.request
+    bootstrap, _ = start_broker(["bench.metrics.on", "bench.metrics.off"], "kafka-metrics")
+    nodes = {}
+    for state in ("on", "off"):
+        config = json.load(open("bench/fanout.json"))
+        config["kafka"] = {"bootstrapServers": bootstrap, "groupId": f"bench-metrics-{state}"}
+        config["routes"] = [{"topic": f"bench.metrics.{state}", "address": "bench.fanout"}]
+        config["bridge"]["outboundPermitteds"] = [{"address": "bench.fanout"}]
+        config["metrics"] = {"enabled": state == "on"}
+        config["admin"] = {"enabled": False}
+        gw = start_gateway(f"gateway-metrics-{state}", config)
+        gw["topic"] = f"bench.metrics.{state}"
+        nodes[state] = gw
+        log(f"gateway (metrics {state})", gw)
+
+    def scraping(port, stop):
+        while not stop.wait(5):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read()
+            except Exception:
+                pass  # the off node: 404
+
+    def measure(state, target, label, seconds):
+        gw = nodes[state]
+        wait_idle(gw["pid"])
+        stop = threading.Event()
+        scraper = threading.Thread(target=scraping, args=(gw["http"], stop), daemon=True)
+        scraper.start()
+        try:
+            return run_generator(dict(flow_server(gw, target), subscribers=METRICS_SUBSCRIBERS, bootstrap=bootstrap,
+                                      knee="false", rate=METRICS_RATE, warmup=5, seconds=seconds), label)
+        finally:
+            stop.set()
+            scraper.join()
+
+    for target in METRICS_TARGETS:
+        for state in ("on", "off"):
+            log(f"warm-up: metrics {state}, {target}, 20 s")
+            measure(state, target, f"metrics-{state}-{target}-warmup", 20)
+    runs = []
+    for run in range(1, RUNS + 1):
+        for target in METRICS_TARGETS:
+            order = ("on", "off") if run % 2 else ("off", "on")
+            pair = {}
+            for state in order:
+                r = measure(state, target, f"metrics-{state}-{target}-{run}", METRICS_SECONDS)
+                step = r.get("step") or {}
+                pair[state] = {"cpuUs": step.get("serverCpuUsPerDelivered"), "delivered": step.get("deliveredPerSecond"),
+                               "ratio": step.get("deliveredRatio"), "p99": step.get("p99Ms"), "failed": r.get("failed")}
+                log(f"run {run}: {target} metrics {state}: {pair[state]}")
+            ok = all(pair[k]["cpuUs"] and not pair[k]["failed"] for k in pair)
+            runs.append({"run": run, "target": target, "on": pair["on"], "off": pair["off"],
+                         "cpuRatio": round(pair["on"]["cpuUs"] / pair["off"]["cpuUs"], 3) if ok else None})
+    with open(os.path.join(RESULTS, f"{DATE}-{NAME}-metrics.jsonl"), "w") as f:
+        f.writelines(json.dumps(r) + "\n" for r in runs)
+    lines = [f"Two gateway nodes pinned to CPU 0 (one loaded at a time), `metrics.enabled` true and false (false counts "
+             f"nothing, Vert.x's own metrics included); {METRICS_SUBSCRIBERS} subscribers of one address fed "
+             f"{METRICS_RATE} records/s ({METRICS_RATE * METRICS_SUBSCRIBERS:,} messages/s, about 40% of the knee) for "
+             f"{METRICS_SECONDS} s after 5 s of warm-up; `/metrics` scraped every 5 s. {RUNS} rounds, on and off "
+             f"alternating within each (round 1 on first), after one discarded 20 s run per node and transport. CPU: the "
+             f"node's CPU time (all threads) per delivered message. Raw runs: `{DATE}-{NAME}-metrics.jsonl`.\n",
+             "| transport | CPU µs/msg, on (per round) | off | ratio on/off per round | median ratio (target <= 1.05) | p99 ms on / off (medians) |",
+             "|---|---|---|---|---|---|"]
+    for target in METRICS_TARGETS:
+        mine = [r for r in runs if r["target"] == target]
+        ratios = [r["cpuRatio"] for r in mine if r["cpuRatio"]]
+        median = statistics.median(ratios) if ratios else None
+        p99 = {k: statistics.median([r[k]["p99"] for r in mine if r[k]["p99"] is not None] or [0]) for k in ("on", "off")}
+        lines.append(f"| {target} | {' / '.join(str(r['on']['cpuUs']) for r in mine)} | "
+                     f"{' / '.join(str(r['off']['cpuUs']) for r in mine)} | {' / '.join(str(r['cpuRatio']) for r in mine)} | "
+                     f"**{median}** ({'met' if median is not None and median <= 1.05 else 'NOT met'}) | {p99['on']} / {p99['off']} |")
+    return lines
+
+
 def throughput_knee(r):
     """Delivered msg/s of the highest step of a knee run with >= 99% delivered and no disconnect, p99 ignored (a lower
     bound of the throughput-only knee: the search's path still followed the p99 verdicts)."""
@@ -800,6 +886,7 @@ def main():
             processes.clear()
         for part, title, measure in (("flowcontrol", "Flow control: stalled subscribers and a 10x overload", flowcontrol),
                                      ("resume", "Resume from Kafka", resume),
+                                     ("metrics", "What counting costs: metrics on against off", metrics_cost),
                                      ("compression", "WebSocket compression", compression)):
             if part in PARTS:
                 sections.append(f"## {title}\n\n")

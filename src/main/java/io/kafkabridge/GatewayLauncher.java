@@ -1,12 +1,14 @@
 package io.kafkabridge;
 
 import io.kafkabridge.logging.LogFormat;
+import io.kafkabridge.config.ConfigLoader;
 import io.kafkabridge.metrics.GatewayMetrics;
 import io.vertx.core.VertxOptions;
 
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Launcher;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 
 import java.util.concurrent.TimeUnit;
@@ -38,13 +40,37 @@ public class GatewayLauncher extends Launcher {
         new GatewayLauncher().dispatch(args);
     }
 
+    /** The config given with {@code -conf}, empty without: Vert.x's metrics are set up before the node reads it. */
+    private JsonObject givenConfig = new JsonObject();
+
+    @Override
+    public void afterConfigParsed(JsonObject config) {
+        givenConfig = config == null ? new JsonObject() : config;
+    }
+
     /**
      * Vert.x's own metrics (HTTP servers, event bus, pools, JVM) on a Prometheus registry, which {@code /metrics}
-     * serves with the gateway's; when {@code metrics.enabled} is false the node serves none of them.
+     * serves with the gateway's, unless {@code metrics.enabled} is false: then nothing is counted at all. The
+     * configuration is read here as the node will read it (file, environment, system properties); one that cannot be
+     * read leaves metrics on, and the node then fails to start naming the problem.
      */
     @Override
     public void beforeStartingVertx(VertxOptions options) {
-        options.setMetricsOptions(GatewayMetrics.vertxMetricsOptions());
+        if (isMetricsEnabled(givenConfig)) {
+            options.setMetricsOptions(GatewayMetrics.vertxMetricsOptions());
+        }
+    }
+
+    private static boolean isMetricsEnabled(JsonObject given) {
+        Vertx reader = Vertx.vertx();
+        try {
+            Object enabled = ConfigLoader.load(reader, given).await().getJsonObject("metrics", new JsonObject()).getValue("enabled");
+            return !(Boolean.FALSE.equals(enabled) || "false".equals(enabled));
+        } catch (RuntimeException e) {
+            return true;
+        } finally {
+            reader.close();
+        }
     }
 
     /**

@@ -39,6 +39,7 @@ public final class ConfigLoader {
         keys.put("KAFKA_EMBEDDED_PORT", "kafka.embedded.port");
         keys.put("KAFKA_EMBEDDED_DATA_DIR", "kafka.embedded.dataDir");
         keys.put("DEMO_ENABLED", "demo.enabled");
+        keys.put("METRICS_ENABLED", "metrics.enabled");
         keys.put("METRICS_PORT", "metrics.port");
         ENVIRONMENT_KEYS = Map.copyOf(keys);
     }
