@@ -110,7 +110,7 @@ public class MainVerticle extends VerticleBase {
     private Future<?> deployComponents(String bootstrapServers, Authenticator authenticator) {
         warnWhenStatsAreOpen(authenticator);
         SourceStats stats = new SourceStats();
-        RecordRouter router = new RecordRouter(options.getRoutes());
+        RecordRouter router = new RecordRouter(options.getRoutes(), options.nodeAddresses());
         connections = new ConnectionLimiter(options.getLimits().getMaxConnectionsPerNode(),
             options.getLimits().getMaxConnectionsPerAddress());
         cluster = ClusterMonitor.start(vertx);
@@ -162,7 +162,7 @@ public class MainVerticle extends VerticleBase {
         if (!admin.isEnabled()) {
             return;
         }
-        PermissionRules rules = new PermissionRules(options.getBridge());
+        PermissionRules rules = new PermissionRules(options.getBridge(), options.nodeAddresses());
         if (!authenticator.isRequired()) {
             LOG.info("Node stats on {} are {} (anonymous mode)", admin.getStatsAddress(),
                 rules.bind(Identity.ANONYMOUS).permitsSubscription(admin.getStatsAddress()) ? "open to every client"

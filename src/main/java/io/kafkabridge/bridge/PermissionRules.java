@@ -10,6 +10,7 @@ import io.vertx.ext.bridge.PermittedOptions;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -28,18 +29,28 @@ public final class PermissionRules {
     private final List<PermittedOptions> inbound;
     private final List<PermittedOptions> outbound;
     private final List<SlowClientPolicy> outboundPolicies;
+    private final Set<String> receiveOnly;
 
     public PermissionRules(PermissionsOptions options) {
+        this(options, Set.of());
+    }
+
+    /**
+     * @param receiveOnly addresses the nodes publish on themselves (the operator page's stats): rules may let clients
+     *                    receive from them, never send to them, however broad
+     */
+    public PermissionRules(PermissionsOptions options, Set<String> receiveOnly) {
         this.inbound = List.copyOf(options.getInboundPermitteds());
         this.outbound = List.copyOf(options.getOutboundPermitteds());
         this.outboundPolicies = new ArrayList<>(options.getOutboundPolicies());
+        this.receiveOnly = Set.copyOf(receiveOnly);
     }
 
     /**
      * @return the rules as they apply to one connection's identity
      */
     public Bound bind(Identity identity) {
-        return new Bound(compile(inbound, null, identity), compile(outbound, outboundPolicies, identity));
+        return new Bound(compile(inbound, null, identity), compile(outbound, outboundPolicies, identity), receiveOnly);
     }
 
     private static List<Rule> compile(List<PermittedOptions> permitteds, List<SlowClientPolicy> policies, Identity identity) {
@@ -83,6 +94,7 @@ public final class PermissionRules {
         private final List<Rule> inbound;
         private final List<Rule> outbound;
         private final boolean outboundMatchesBodies;
+        private final Set<String> receiveOnly;
         /**
          * The address last found permitted by {@link #permitsDelivery}: the rules never change, and a fan-out hands
          * every message of an address over with the same String instance, so the rules run once per address instead of
@@ -90,9 +102,10 @@ public final class PermissionRules {
          */
         private String lastPermittedAddress;
 
-        private Bound(List<Rule> inbound, List<Rule> outbound) {
+        private Bound(List<Rule> inbound, List<Rule> outbound, Set<String> receiveOnly) {
             this.inbound = inbound;
             this.outbound = outbound;
+            this.receiveOnly = receiveOnly;
             this.outboundMatchesBodies = outbound.stream().anyMatch(r -> r.match() != null);
         }
 
@@ -146,7 +159,7 @@ public final class PermissionRules {
          * @return whether the client may send this body to {@code address} (SockJS send/publish, STOMP SEND)
          */
         public boolean permitsSend(String address, Object body) {
-            return permits(inbound, address, body);
+            return (address == null || !receiveOnly.contains(address)) && permits(inbound, address, body);
         }
     }
 

@@ -1,6 +1,5 @@
 package io.kafkabridge.config;
 
-import io.kafkabridge.routing.AddressTemplate;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -125,50 +124,32 @@ public class GatewayOptions {
     }
 
     /**
-     * The nodes' stats are theirs alone: no route may publish a record to their address, no client send to it.
+     * The nodes' stats are theirs alone: a route or an inbound rule naming their very address is a mistake. (A
+     * placeholder or a regex that could reach it is refused at run time: {@link #nodeAddresses()}.)
      */
     private void requireStatsAddressUnused() {
         String stats = admin.getStatsAddress();
         for (int i = 0; i < routes.size(); i++) {
-            if (canPublishTo(routes.get(i), stats)) {
-                throw new ConfigException(path(path("routes", i), "address"), "can publish records to " + stats
+            if (routes.get(i).getAddress().equals(stats)) {
+                throw new ConfigException(path(path("routes", i), "address"), "is " + stats
                     + ", the address of the nodes' stats (admin.statsAddress): choose another address or statsAddress");
             }
         }
         List<io.vertx.ext.bridge.PermittedOptions> inbound = bridge.getInboundPermitteds();
         for (int i = 0; i < inbound.size(); i++) {
-            io.vertx.ext.bridge.PermittedOptions rule = inbound.get(i);
-            boolean opens = rule.getAddress() != null ? rule.getAddress().equals(stats)
-                : rule.getAddressRegex() != null && Pattern.matches(rule.getAddressRegex(), stats);
-            if (opens) {
-                throw new ConfigException(path("bridge.inboundPermitteds", i), "lets clients send to " + stats
-                    + ", the address of the nodes' stats (admin.statsAddress): they could forge a node's stats");
+            if (stats.equals(inbound.get(i).getAddress())) {
+                throw new ConfigException(path(path("bridge.inboundPermitteds", i), "address"), "is " + stats
+                    + ", the address of the nodes' stats (admin.statsAddress): clients could forge a node's stats");
             }
         }
     }
 
     /**
-     * @return whether some record of the route's topic(s) could be routed to {@code address}
+     * @return the addresses the nodes publish on themselves (the stats, when on): no record is routed to them and no
+     * client may send to them, whatever the routes' placeholders and the rules' regexes
      */
-    private static boolean canPublishTo(RouteOptions route, String address) {
-        AddressTemplate template = AddressTemplate.parse(route.getAddress());
-        if (route.getTopic() != null) {
-            return template.canRender(address, route.getTopic());
-        }
-        if (!template.placeholders().contains("topic")) {
-            return template.canRender(address);
-        }
-        // a {topic} rendered into the address is some part of it: try the parts the pattern accepts
-        Pattern topics = Pattern.compile(route.getTopicPattern());
-        for (int start = 0; start < address.length(); start++) {
-            for (int end = start + 1; end <= address.length(); end++) {
-                String topic = address.substring(start, end);
-                if (topics.matcher(topic).matches() && template.canRender(address, topic)) {
-                    return true;
-                }
-            }
-        }
-        return false;
+    public Set<String> nodeAddresses() {
+        return admin.isEnabled() ? Set.of(admin.getStatsAddress()) : Set.of();
     }
 
     private static void requireNoAuthorityRules(List<io.vertx.ext.bridge.PermittedOptions> rules, String path) {

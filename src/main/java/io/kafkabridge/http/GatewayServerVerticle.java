@@ -99,7 +99,7 @@ public class GatewayServerVerticle extends VerticleBase {
         replayPacer = new ReplayPacer(options.getResume().getMaxReplayedPerSecond(), (ms, task) -> vertx.setTimer(ms, id -> task.run()));
         MetricsOptions metricsOptions = options.getMetrics();
         metrics = metricsOptions.isEnabled() ? GatewayMetrics.create(stats) : null;
-        BridgeContext context = new BridgeContext(vertx, authenticator, new PermissionRules(options.getBridge()),
+        BridgeContext context = new BridgeContext(vertx, authenticator, new PermissionRules(options.getBridge(), options.nodeAddresses()),
             options.getLimits(), fanout, connections, new SinkRoutes(options.getSinks()), options.getKafka().getProducerTimeoutMs(),
             slowClients, replays, replayPacer, metrics == null ? TransportMetrics.NONE : metrics.transports());
         sockJsBridge = new SockJsBridge(context);

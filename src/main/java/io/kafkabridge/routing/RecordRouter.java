@@ -44,13 +44,23 @@ public final class RecordRouter {
     public static final String HEADER_SLOW_CLIENT_POLICY = "slow-client-policy";
 
     private final List<Route> routes;
+    private final Set<String> nodeAddresses;
 
     public RecordRouter(List<RouteOptions> routes) {
+        this(routes, Set.of());
+    }
+
+    /**
+     * @param nodeAddresses addresses the nodes publish on themselves (the operator page's stats): like the reserved
+     *                      ones, no record reaches them through a placeholder
+     */
+    public RecordRouter(List<RouteOptions> routes, Set<String> nodeAddresses) {
         List<Route> compiled = new ArrayList<>(routes.size());
         for (int i = 0; i < routes.size(); i++) {
             compiled.add(new Route(i, routes.get(i)));
         }
         this.routes = List.copyOf(compiled);
+        this.nodeAddresses = Set.copyOf(nodeAddresses);
     }
 
     public List<Route> routes() {
@@ -147,7 +157,7 @@ public final class RecordRouter {
             }
             String address = route.address().render(record);
             // a record cannot reach the gateway's own addresses through a placeholder
-            if (address == null || ReservedAddresses.isReserved(address)) {
+            if (address == null || ReservedAddresses.isReserved(address) || nodeAddresses.contains(address)) {
                 if (unfilled.isEmpty()) {
                     unfilled = new ArrayList<>(1);
                 }

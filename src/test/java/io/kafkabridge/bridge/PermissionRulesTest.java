@@ -47,6 +47,19 @@ class PermissionRulesTest {
     }
 
     @Test
+    void noRuleLetsAClientSendToANodeAddressButOneMayLetItReceive() {
+        PermissionRules rules = new PermissionRules(new PermissionsOptions(new JsonObject()
+            .put("inboundPermitteds", new io.vertx.core.json.JsonArray().add(new JsonObject().put("addressRegex", ".*")))
+            .put("outboundPermitteds", new io.vertx.core.json.JsonArray().add(new JsonObject().put("address", "gateway.stats")))),
+            Set.of("gateway.stats"));
+        PermissionRules.Bound anyone = rules.bind(Identity.ANONYMOUS);
+
+        assertThat(anyone.permitsSend("gateway.stats", null)).isFalse();
+        assertThat(anyone.permitsSend("gateway.statsx", null)).isTrue();
+        assertThat(anyone.permitsSubscription("gateway.stats")).isTrue();
+    }
+
+    @Test
     void noRuleOpensAReservedAddress() {
         PermissionRules rules = new PermissionRules(new PermissionsOptions(new JsonObject()
             .put("inboundPermitteds", new io.vertx.core.json.JsonArray().add(new JsonObject().put("addressRegex", ".*")))

@@ -17,6 +17,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
+import java.util.Set;
 import java.util.Optional;
 import java.util.stream.Stream;
 
@@ -105,6 +106,17 @@ class RecordRouterTest {
         assertThat(result.messages()).isEmpty();
         assertThat(result.isUnroutable()).isTrue();
         assertThat(result.unfilledRoutes()).containsExactly(0);
+    }
+
+    @Test
+    void aRecordWhoseAddressWouldBeANodeAddressIsUnroutable() {
+        RecordRouter router = new RecordRouter(List.of(topicRoute("raw", "{key}")), Set.of("gateway.stats"));
+
+        RoutingResult result = router.route(record("raw", "gateway.stats", "{}"));
+        assertThat(result.messages()).isEmpty();
+        assertThat(result.unfilledRoutes()).containsExactly(0);
+        assertThat(router.route(record("raw", "gateway.statsx", "{}")).messages()).extracting(RoutedMessage::address)
+            .containsExactly("gateway.statsx");
     }
 
     @Test
