@@ -15,6 +15,8 @@ import io.kafkabridge.delivery.InFlightRecords;
 import io.kafkabridge.delivery.SlowClientStats;
 import io.kafkabridge.demo.DemoFeedVerticle;
 import io.kafkabridge.http.GatewayServerVerticle;
+import io.kafkabridge.http.ServerLoops;
+import io.kafkabridge.metrics.GatewayMetrics;
 import io.kafkabridge.logging.LogFormat;
 import io.kafkabridge.kafka.EmbeddedKafka;
 import io.kafkabridge.kafka.KafkaHealthProbe;
@@ -24,6 +26,7 @@ import io.kafkabridge.kafka.KafkaSourceVerticle;
 import io.kafkabridge.kafka.SourceStats;
 import io.kafkabridge.routing.RecordRouter;
 import io.kafkabridge.sink.SinkRoutes;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -49,7 +52,8 @@ public class MainVerticle extends VerticleBase {
     private EmbeddedKafka embeddedKafka;
     private KafkaHealthProbe kafkaHealth;
     private KafkaReplayer replayer;
-    private GatewayServerVerticle server;
+    private ServerLoops servers;
+    private GatewayMetrics metrics;
     private ClusterMonitor cluster;
     private ConnectionLimiter connections;
     private String sourceDeployment;
@@ -117,11 +121,18 @@ public class MainVerticle extends VerticleBase {
         // every JSON log line names its node
         LogFormat.describeNode("node", cluster.nodeId());
         kafkaHealth = new KafkaHealthProbe(vertx, bootstrapServers);
-        InFlightRecords inFlight = new InFlightRecords(options.getLimits().getMaxInFlightRecords(), options.getLimits().getMaxInFlightBytes());
+        int instances = options.getHttp().resolveInstances();
+        InFlightRecords inFlight = new InFlightRecords(options.getLimits().getMaxInFlightRecords(), options.getLimits().getMaxInFlightBytes(),
+            instances);
         replayer = new KafkaReplayer(vertx, options.getKafka(), bootstrapServers, router, options.getResume(),
             options.getLimits().getMaxOutboundMessageBytes());
-        server = new GatewayServerVerticle(options, authenticator, connections, kafkaHealth, stats, cluster, new SlowClientStats(),
-            inFlight, replayer);
+        SlowClientStats slowClients = new SlowClientStats();
+        metrics = options.getMetrics().isEnabled() ? GatewayMetrics.create(stats) : null;
+        servers = new ServerLoops(options, authenticator, connections, kafkaHealth, stats, cluster, slowClients, inFlight, replayer,
+            metrics);
+        if (metrics != null) {
+            metrics.bindConnections(servers).bindSlowClients(slowClients).bindSource(inFlight).bindReplays(replayer);
+        }
         return kafkaHealth.start()
             .compose(v -> vertx.deployVerticle(source = new KafkaSourceVerticle(options.getKafka(), bootstrapServers, router, stats,
                 cluster, inFlight, options.getLimits().getMaxOutboundMessageBytes())))
@@ -132,11 +143,13 @@ public class MainVerticle extends VerticleBase {
             })
             .compose(id -> {
                 sinkDeployment = id;
-                return vertx.deployVerticle(server);
+                return vertx.deployVerticle(() -> new GatewayServerVerticle(servers), new DeploymentOptions().setInstances(instances));
             })
             .compose(id -> {
                 serverDeployment = id;
-                server.bindKafkaConsumer(source.kafkaClient());
+                if (metrics != null && source.kafkaClient() != null) {
+                    metrics.bindKafkaConsumer(source.kafkaClient());
+                }
                 return options.getDemo().isEnabled()
                     ? vertx.deployVerticle(new DemoFeedVerticle(options.getDemo(), bootstrapServers))
                     : Future.succeededFuture((String) null);
@@ -145,10 +158,10 @@ public class MainVerticle extends VerticleBase {
                 demoDeployment = id;
                 current = this;
             })
-            .onSuccess(id -> LOG.atInfo().addKeyValue("httpPort", server.httpPort()).addKeyValue("stompPort", server.stompPort())
+            .onSuccess(id -> LOG.atInfo().addKeyValue("httpPort", servers.httpPort()).addKeyValue("stompPort", servers.stompPort())
                 .addKeyValue("kafka", bootstrapServers)
                 .log("Gateway node started: HTTP on port {}, STOMP over TCP on {}, Kafka {}{}, {} route(s){}",
-                    server.httpPort(), server.stompPort() < 0 ? "(disabled)" : "port " + server.stompPort(), bootstrapServers,
+                    servers.httpPort(), servers.stompPort() < 0 ? "(disabled)" : "port " + servers.stompPort(), bootstrapServers,
                     options.getKafka().isEmbedded() ? " (embedded dev broker)" : "", options.getRoutes().size(),
                     options.getDemo().isEnabled() ? ", demo feed on" : ""));
     }
@@ -197,7 +210,7 @@ public class MainVerticle extends VerticleBase {
         connections.drain();
         return undeploy(demoDeployment)
             .compose(v -> undeploy(sourceDeployment))
-            .compose(v -> server.disconnectClients(ErrorCodes.NODE_SHUTDOWN, "node shutting down; reconnect to another node"))
+            .compose(v -> servers.disconnectAll(ErrorCodes.NODE_SHUTDOWN, "node shutting down; reconnect to another node"))
             .compose(v -> undeploy(serverDeployment))
             .compose(v -> undeploy(sinkDeployment))
             .onSuccess(v -> LOG.info("Graceful shutdown done: offsets committed, clients told to reconnect"));
@@ -224,21 +237,21 @@ public class MainVerticle extends VerticleBase {
      * @return the actual HTTP port, once started
      */
     public int httpPort() {
-        return server.httpPort();
+        return servers.httpPort();
     }
 
     /**
      * @return the actual STOMP TCP port once started, -1 when disabled
      */
     public int stompPort() {
-        return server.stompPort();
+        return servers.stompPort();
     }
 
     /**
      * @return the port {@code /metrics} is served on ({@code http.port} or {@code metrics.port}), or -1 when off
      */
     public int metricsPort() {
-        return server.metricsPort();
+        return servers.metricsPort();
     }
 
     @Override
@@ -248,6 +261,9 @@ public class MainVerticle extends VerticleBase {
         }
         if (cluster != null) {
             cluster.close();
+        }
+        if (metrics != null) {
+            metrics.close();
         }
         Future<Void> replays = replayer == null ? Future.succeededFuture() : replayer.close();
         Future<Void> probe = replays.transform(ignored -> kafkaHealth == null ? Future.succeededFuture() : kafkaHealth.close());

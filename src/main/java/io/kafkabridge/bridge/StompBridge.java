@@ -544,13 +544,14 @@ public final class StompBridge {
     /**
      * Starts STOMP over TCP (over TLS when configured), unless {@code stomp.port} is -1.
      *
+     * @param port the port to listen on: {@code stomp.port}, or a negative id that the node's instances share
      * @return the actual port, or -1 when disabled
      */
-    public Future<Integer> listenTcp() {
+    public Future<Integer> listenTcp(int port) {
         if (!options.isTcpEnabled()) {
             return Future.succeededFuture(StompEndpointOptions.DISABLED);
         }
-        NetServerOptions netOptions = new NetServerOptions().setHost(options.getHost()).setPort(options.getPort())
+        NetServerOptions netOptions = new NetServerOptions().setHost(options.getHost()).setPort(port)
             .setSendBufferSize(context.limits().getSocketSendBufferBytes());
         if (tls != null) {
             netOptions.setSsl(true).setKeyCertOptions(tls);

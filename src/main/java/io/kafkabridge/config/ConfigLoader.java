@@ -31,6 +31,7 @@ public final class ConfigLoader {
         Map<String, String> keys = new LinkedHashMap<>();
         keys.put("HTTP_HOST", "http.host");
         keys.put("HTTP_PORT", "http.port");
+        keys.put("HTTP_INSTANCES", "http.instances");
         keys.put("STOMP_HOST", "stomp.host");
         keys.put("STOMP_PORT", "stomp.port");
         keys.put("KAFKA_BOOTSTRAP_SERVERS", "kafka.bootstrapServers");

@@ -38,9 +38,16 @@ public class HttpEndpointOptions {
      */
     public static final long DEFAULT_REQUEST_HEADER_TIMEOUT_MS = 10_000;
 
+    /** {@link #getInstances()}: one server instance per core the JVM sees. */
+    public static final int PER_CORE = 0;
+    /** Default number of server instances (event loops serving clients): one per core. */
+    public static final int DEFAULT_INSTANCES = PER_CORE;
+    /** The most server instances a node runs. */
+    public static final int MAX_INSTANCES = 256;
+
     static final String SECTION = "http";
     private static final Set<String> KEYS = Set.of("host", "port", "eventbusPath", "stompPath", "websocketCompression",
-        "idleTimeoutMs", "requestHeaderTimeoutMs", "allowedOrigins");
+        "idleTimeoutMs", "requestHeaderTimeoutMs", "allowedOrigins", "instances");
     /** An allowed origin: {@code scheme://host[:port]}, the host possibly starting with {@code *.}. */
     private static final Pattern ORIGIN = Pattern.compile("[a-z][a-z0-9+.-]*://(\\*\\.)?[A-Za-z0-9.-]+(:[0-9]{1,5})?");
 
@@ -52,6 +59,7 @@ public class HttpEndpointOptions {
     private long idleTimeoutMs;
     private long requestHeaderTimeoutMs;
     private List<String> allowedOrigins;
+    private int instances;
 
     public HttpEndpointOptions() {
         host = DEFAULT_HOST;
@@ -62,6 +70,7 @@ public class HttpEndpointOptions {
         idleTimeoutMs = DEFAULT_IDLE_TIMEOUT_MS;
         requestHeaderTimeoutMs = DEFAULT_REQUEST_HEADER_TIMEOUT_MS;
         allowedOrigins = List.of();
+        instances = DEFAULT_INSTANCES;
     }
 
     public HttpEndpointOptions(JsonObject json) {
@@ -76,6 +85,7 @@ public class HttpEndpointOptions {
         applySetting(SECTION, "idleTimeoutMs", () -> setIdleTimeoutMs(readLong(json, "idleTimeoutMs", SECTION, idleTimeoutMs)));
         applySetting(SECTION, "requestHeaderTimeoutMs",
             () -> setRequestHeaderTimeoutMs(readLong(json, "requestHeaderTimeoutMs", SECTION, requestHeaderTimeoutMs)));
+        applySetting(SECTION, "instances", () -> setInstances(readInt(json, "instances", SECTION, instances)));
         if (json.containsKey("allowedOrigins")) {
             JsonArray array = readArray(json, "allowedOrigins", SECTION);
             List<String> origins = new ArrayList<>();
@@ -92,6 +102,29 @@ public class HttpEndpointOptions {
             }
             setAllowedOrigins(origins);
         }
+    }
+
+    /**
+     * @return the server instances of the node, each on its own event loop with its own connections ({@link #PER_CORE}:
+     * one per core)
+     */
+    public int getInstances() {
+        return instances;
+    }
+
+    /**
+     * @return {@link #getInstances()} resolved: one per core when {@link #PER_CORE}
+     */
+    public int resolveInstances() {
+        return instances == PER_CORE ? Math.max(1, Runtime.getRuntime().availableProcessors()) : instances;
+    }
+
+    public HttpEndpointOptions setInstances(int instances) {
+        if (instances < PER_CORE || instances > MAX_INSTANCES) {
+            throw new IllegalArgumentException("must be 0 (one per core) or between 1 and " + MAX_INSTANCES + ", got " + instances);
+        }
+        this.instances = instances;
+        return this;
     }
 
     /**
@@ -204,6 +237,7 @@ public class HttpEndpointOptions {
             .put("websocketCompression", websocketCompression)
             .put("idleTimeoutMs", idleTimeoutMs)
             .put("requestHeaderTimeoutMs", requestHeaderTimeoutMs)
+            .put("instances", instances)
             .put("allowedOrigins", new JsonArray(new ArrayList<>(allowedOrigins)));
     }
 }

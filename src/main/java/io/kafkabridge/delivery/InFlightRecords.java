@@ -2,6 +2,8 @@ package io.kafkabridge.delivery;
 
 import io.vertx.core.json.JsonObject;
 
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -10,9 +12,10 @@ import java.util.concurrent.atomic.LongAdder;
  * in Kafka (it stays in its group), and resumes them once the server caught up to half of it. What the node cannot
  * deliver yet waits in Kafka as consumer lag, not in the heap.
  * <p>
- * The server learns what was published from a marker the source sends on {@link #ADDRESS} after its messages; the
- * server's event loop handles both in order, so a marker it handles means every message published before it was handed
- * to the queues. Counters have one writer each (the source's loop, the server's loop).
+ * The servers learn what was published from a marker the source publishes on {@link #ADDRESS} after its messages; each
+ * server instance's event loop handles both in order, so a marker it handles means every message published before it
+ * was handed to that loop's queues, and the node has delivered what the slowest loop acknowledged. Counters have one
+ * writer each (the source's loop; each server loop its own slot).
  */
 public final class InFlightRecords {
 
@@ -25,24 +28,35 @@ public final class InFlightRecords {
     private final long maxBytes;
     private volatile long publishedRecords;
     private volatile long publishedBytes;
-    private volatile long deliveredRecords;
-    private volatile long deliveredBytes;
-    private volatile boolean attached;
+    /** Per server loop: the totals its last marker named. */
+    private final AtomicLongArray deliveredRecords;
+    private final AtomicLongArray deliveredBytes;
+    private final AtomicInteger attachedLoops = new AtomicInteger();
     private volatile boolean paused;
     private final LongAdder pauses = new LongAdder();
 
     public InFlightRecords(int maxRecords, long maxBytes) {
-        this.maxRecords = maxRecords;
-        this.maxBytes = maxBytes;
+        this(maxRecords, maxBytes, 1);
     }
 
     /**
-     * The server handles the markers from now on: the bound applies. Call on the server's event loop.
+     * @param loops the server instances whose markers count (each {@link #attach}es its slot)
      */
-    public void attach() {
-        deliveredRecords = publishedRecords;
-        deliveredBytes = publishedBytes;
-        attached = true;
+    public InFlightRecords(int maxRecords, long maxBytes, int loops) {
+        this.maxRecords = maxRecords;
+        this.maxBytes = maxBytes;
+        this.deliveredRecords = new AtomicLongArray(loops);
+        this.deliveredBytes = new AtomicLongArray(loops);
+    }
+
+    /**
+     * Server loop {@code loop} handles the markers from now on; once every loop did, the bound applies. Call on that
+     * loop.
+     */
+    public void attach(int loop) {
+        deliveredRecords.set(loop, publishedRecords);
+        deliveredBytes.set(loop, publishedBytes);
+        attachedLoops.incrementAndGet();
     }
 
     /**
@@ -61,24 +75,29 @@ public final class InFlightRecords {
     }
 
     /**
-     * The server handled a marker. Call on the server's event loop.
+     * Server loop {@code loop} handled a marker. Call on that loop.
      */
-    public void acknowledge(JsonObject marker) {
-        deliveredRecords = Math.max(deliveredRecords, marker.getLong("records", 0L));
-        deliveredBytes = Math.max(deliveredBytes, marker.getLong("bytes", 0L));
+    public void acknowledge(int loop, JsonObject marker) {
+        deliveredRecords.set(loop, Math.max(deliveredRecords.get(loop), marker.getLong("records", 0L)));
+        deliveredBytes.set(loop, Math.max(deliveredBytes.get(loop), marker.getLong("bytes", 0L)));
     }
 
     public long records() {
-        return attached ? Math.max(0, publishedRecords - deliveredRecords) : 0;
+        return attachedLoops.get() < deliveredRecords.length() ? 0 : Math.max(0, publishedRecords - slowest(deliveredRecords));
     }
 
     public long bytes() {
-        return attached ? Math.max(0, publishedBytes - deliveredBytes) : 0;
+        return attachedLoops.get() < deliveredBytes.length() ? 0 : Math.max(0, publishedBytes - slowest(deliveredBytes));
     }
 
-    /**
-     * @return {@code true} when the node holds more than the bound
-     */
+    private static long slowest(AtomicLongArray perLoop) {
+        long min = Long.MAX_VALUE;
+        for (int i = 0; i < perLoop.length(); i++) {
+            min = Math.min(min, perLoop.get(i));
+        }
+        return min;
+    }
+
     /**
      * @return whether the source is paused by this bound now
      */
@@ -86,6 +105,9 @@ public final class InFlightRecords {
         return paused;
     }
 
+    /**
+     * @return {@code true} when the node holds more than the bound
+     */
     public boolean isFull() {
         return records() > maxRecords || bytes() > maxBytes;
     }

@@ -1,9 +1,7 @@
 package io.kafkabridge.http;
 
-import io.kafkabridge.auth.Authenticator;
 import io.kafkabridge.bridge.AddressFanout;
 import io.kafkabridge.bridge.BridgeContext;
-import io.kafkabridge.bridge.ConnectionLimiter;
 import io.kafkabridge.bridge.ErrorCodes;
 import io.kafkabridge.cluster.ClusterMonitor;
 import io.kafkabridge.bridge.PermissionRules;
@@ -18,11 +16,7 @@ import io.kafkabridge.config.MetricsOptions;
 import io.kafkabridge.metrics.GatewayMetrics;
 import io.kafkabridge.metrics.NodeStatsPublisher;
 import io.kafkabridge.metrics.TransportMetrics;
-import io.kafkabridge.delivery.SlowClientStats;
 import io.kafkabridge.sink.SinkRoutes;
-import io.kafkabridge.kafka.KafkaHealthProbe;
-import io.kafkabridge.kafka.KafkaReplayer;
-import io.kafkabridge.kafka.SourceStats;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -32,7 +26,6 @@ import io.vertx.core.http.HttpServerOptions;
 import java.util.List;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.Router;
@@ -43,92 +36,63 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one HTTP server of a node: the SockJS bridge, STOMP over WebSocket, {@code /health}, {@code /ready} and the
- * static pages of {@code webroot/} (the working directory's first, then the jar's); plus STOMP over TCP. With a
- * {@code tls} section both listeners speak only TLS (HTTPS/WSS, STOMP+TLS).
+ * One server instance of a node, on its own event loop ({@code http.instances} of them share the ports): the SockJS
+ * bridge, STOMP over WebSocket and SockJS, {@code /health}, {@code /ready}, {@code /metrics} and the static pages of
+ * {@code webroot/} (the working directory's first, then the jar's); plus STOMP over TCP. Each instance has its own
+ * connections and per-address fan-out; what is per node is in {@link ServerLoops}. With a {@code tls} section both
+ * listeners speak only TLS (HTTPS/WSS, STOMP+TLS).
  */
 public class GatewayServerVerticle extends VerticleBase {
 
     private static final Logger LOG = LoggerFactory.getLogger(GatewayServerVerticle.class);
 
+    private final ServerLoops loops;
     private final GatewayOptions options;
-    private final Authenticator authenticator;
-    private final ConnectionLimiter connections;
-    private final KafkaHealthProbe kafkaHealth;
-    private final SourceStats stats;
-    private final ClusterMonitor cluster;
-    private final SlowClientStats slowClients;
-    private final InFlightRecords inFlight;
-    private final KafkaReplayer replays;
+    private final GatewayMetrics metrics;
+    private int loop;
     private ReplayPacer replayPacer;
 
     private HttpServer httpServer;
     private HttpServer metricsServer;
-    private GatewayMetrics metrics;
-    private GatewayMetrics.Connections transportCounts;
     private NodeStatsPublisher statsPublisher;
     private final long startedAt = System.currentTimeMillis();
-    private int metricsPort = -1;
+    private volatile int metricsPort = -1;
     private HttpConnectionGuard httpGuard;
     private AddressFanout fanout;
     private StompBridge stompBridge;
     private SockJsBridge sockJsBridge;
     private volatile boolean listening;
-    private int httpPort;
-    private int stompPort = -1;
+    private volatile int httpPort;
+    private volatile int stompPort = -1;
 
-    public GatewayServerVerticle(GatewayOptions options, Authenticator authenticator, ConnectionLimiter connections,
-                                 KafkaHealthProbe kafkaHealth, SourceStats stats, ClusterMonitor cluster,
-                                 SlowClientStats slowClients, InFlightRecords inFlight, KafkaReplayer replays) {
-        this.options = options;
-        this.authenticator = authenticator;
-        this.connections = connections;
-        this.kafkaHealth = kafkaHealth;
-        this.stats = stats;
-        this.cluster = cluster;
-        this.slowClients = slowClients;
-        this.inFlight = inFlight;
-        this.replays = replays;
+    public GatewayServerVerticle(ServerLoops loops) {
+        this.loops = loops;
+        this.options = loops.options;
+        this.metrics = loops.metrics;
     }
 
     @Override
     public Future<?> start() {
+        loop = loops.register(this);
         HttpEndpointOptions http = options.getHttp();
         PemKeyCertOptions tls = pemOf(options.getTls());
         fanout = new AddressFanout(vertx);
         replayPacer = new ReplayPacer(options.getResume().getMaxReplayedPerSecond(), (ms, task) -> vertx.setTimer(ms, id -> task.run()));
         MetricsOptions metricsOptions = options.getMetrics();
-        metrics = metricsOptions.isEnabled() ? GatewayMetrics.create(stats) : null;
-        BridgeContext context = new BridgeContext(vertx, authenticator, new PermissionRules(options.getBridge(), options.nodeAddresses()),
-            options.getLimits(), fanout, connections, new SinkRoutes(options.getSinks()), options.getKafka().getProducerTimeoutMs(),
-            slowClients, replays, replayPacer, metrics == null ? TransportMetrics.NONE : metrics.transports());
+        BridgeContext context = new BridgeContext(vertx, loops.authenticator, new PermissionRules(options.getBridge(),
+            options.nodeAddresses()), options.getLimits(), fanout, loops.connections, new SinkRoutes(options.getSinks()),
+            options.getKafka().getProducerTimeoutMs(), loops.slowClients, loops.replays, replayPacer,
+            metrics == null ? TransportMetrics.NONE : metrics.transports());
         sockJsBridge = new SockJsBridge(context);
         stompBridge = new StompBridge(context, options.getStomp(), tls);
 
-        httpGuard = new HttpConnectionGuard(vertx, http.getRequestHeaderTimeoutMs(), connections);
-        transportCounts = new GatewayMetrics.Connections() {
-            @Override
-            public int connections(String transport) {
-                return GatewayMetrics.SOCKJS.equals(transport) ? sockJsBridge.openSessions() : stompBridge.openSessions(transport);
-            }
-
-            @Override
-            public int subscriptions(String transport) {
-                return GatewayMetrics.SOCKJS.equals(transport) ? sockJsBridge.subscriptions() : stompBridge.subscriptions(transport);
-            }
-        };
+        httpGuard = new HttpConnectionGuard(vertx, http.getRequestHeaderTimeoutMs(), loops.connections);
         Router router = Router.router(vertx);
         router.route().handler(httpGuard::requestArrived);
         router.get("/health").handler(this::handleHealth);
         router.get("/ready").handler(this::handleReady);
-        if (metrics != null) {
-            metrics.bindConnections(transportCounts)
-                .bindSlowClients(slowClients)
-                .bindSource(inFlight)
-                .bindReplays(replays);
-            if (metricsOptions.getPort() == MetricsOptions.SAME_AS_HTTP) {
-                router.get(metricsOptions.getPath()).handler(this::handleMetrics);
-            }
+        if (metrics != null && metricsOptions.getPort() == MetricsOptions.SAME_AS_HTTP) {
+            router.get(metricsOptions.getPath()).handler(this::handleMetrics);
         }
         // SockJS's HTTP transports (xhr_send, jsonp_send) read request bodies: bound them (413 beyond)
         OriginCheck origins = new OriginCheck(http.getAllowedOrigins());
@@ -146,7 +110,7 @@ public class GatewayServerVerticle extends VerticleBase {
 
         HttpServerOptions serverOptions = new HttpServerOptions()
             .setHost(http.getHost())
-            .setPort(http.getPort())
+            .setPort(loops.httpListenPort())
             // HTTP/1.1 only: a cleartext HTTP/2 upgrade check would hold a silent socket before any timeout applies
             .setHttp2ClearTextEnabled(false)
             .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, http.getIdleTimeoutMs()))
@@ -163,22 +127,30 @@ public class GatewayServerVerticle extends VerticleBase {
         httpServer = vertx.createHttpServer(serverOptions).connectionHandler(httpGuard::accept).requestHandler(router);
         Future<Void> reconnectConsumer = vertx.eventBus().<String>localConsumer(ClusterMonitor.RECONNECT_CLIENTS_ADDRESS,
             message -> disconnectClients(ErrorCodes.NODE_REJOINED, message.body())).completion();
-        // the source's markers come after its messages: one handled here means those were handed to the queues
+        // the source's markers come after its messages: one handled here means those were handed to this loop's queues
+        InFlightRecords inFlight = loops.inFlight;
         Future<Void> inFlightConsumer = vertx.eventBus().<JsonObject>localConsumer(InFlightRecords.ADDRESS,
-            message -> inFlight.acknowledge(message.body())).completion().onSuccess(v -> inFlight.attach());
+            message -> inFlight.acknowledge(loop, message.body())).completion().onSuccess(v -> inFlight.attach(loop));
         return Future.all(reconnectConsumer, inFlightConsumer).compose(v -> httpServer.listen())
             .compose(server -> {
                 httpPort = server.actualPort();
-                return listenMetrics();
+                return loop == 0 ? listenMetrics() : Future.succeededFuture();
             })
-            .compose(v -> stompBridge.listenTcp())
+            .compose(v -> stompBridge.listenTcp(loops.stompListenPort()))
             .onSuccess(tcpPort -> {
                 stompPort = tcpPort;
                 listening = true;
-                statsPublisher = new NodeStatsPublisher(vertx, options.getAdmin(), this::nodeStats).start();
+                if (loop > 0) {
+                    LOG.debug("Server instance {} of {} listening", loop, loops.count());
+                    return;
+                }
+                // once per node: the operator page's stats
+                statsPublisher = new NodeStatsPublisher(vertx, options.getAdmin(),
+                    () -> loops.gather().map(counts -> loops.nodeStats(counts, startedAt))).start();
                 String scheme = tls != null ? "HTTPS" : "HTTP";
-                LOG.info("{} server listening on {}:{} (SockJS bridge {}, STOMP over WebSocket and SockJS {}, pages /)", scheme,
-                    http.getHost(), httpPort, http.getEventbusPath(), http.getStompPath());
+                LOG.info("{} server listening on {}:{} (SockJS bridge {}, STOMP over WebSocket and SockJS {}, pages /), {} "
+                    + "instance(s) (http.instances)", scheme, http.getHost(), httpPort, http.getEventbusPath(), http.getStompPath(),
+                    loops.count());
                 if (tcpPort >= 0) {
                     LOG.info("STOMP over {} listening on {}:{}", tls != null ? "TLS" : "TCP", options.getStomp().getHost(), tcpPort);
                 } else {
@@ -212,20 +184,14 @@ public class GatewayServerVerticle extends VerticleBase {
         });
     }
 
+    /**
+     * The loops' counts are gathered first: the gauges read them.
+     */
     private void handleMetrics(RoutingContext ctx) {
-        ctx.response()
+        loops.gather().onComplete(gathered -> ctx.response()
             .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
             .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
-            .end(metrics.scrape());
-    }
-
-    /**
-     * Adds the Kafka consumer's own metrics to {@code /metrics} (when metrics are on).
-     */
-    public void bindKafkaConsumer(org.apache.kafka.clients.consumer.Consumer<?, ?> consumer) {
-        if (metrics != null && consumer != null) {
-            metrics.bindKafkaConsumer(consumer);
-        }
+            .end(metrics.scrape()));
     }
 
     /**
@@ -273,67 +239,49 @@ public class GatewayServerVerticle extends VerticleBase {
      * would restart every node of the cluster and cut all their clients for nothing).
      */
     private void handleHealth(RoutingContext ctx) {
-        respond(ctx, listening, status());
+        loops.gather().onComplete(counts -> respond(ctx, loops.isListening(), counts));
     }
 
     /**
      * Readiness: Kafka reachable, servers listening, not shutting down, and, when clustered, a member of the cluster.
      */
     private void handleReady(RoutingContext ctx) {
-        respond(ctx, isReady(), status());
+        loops.gather().onComplete(counts -> respond(ctx, loops.isReady(), counts));
     }
 
-    private boolean isReady() {
-        return listening && kafkaHealth.isReachable() && !connections.isDraining() && cluster.isJoined();
-    }
-
-    private JsonObject status() {
-        return new JsonObject()
-            .put("ready", isReady())
-            .put("kafka", kafkaHealth.toJson())
-            .put("http", new JsonObject().put("port", httpPort).put("listening", listening).put("tls", options.getTls() != null)
-                .put("connections", httpGuard.open()).put("headerTimeouts", httpGuard.headerTimeouts())
-                .put("refusedPerAddress", connections.refusedPerAddress()))
-            .put("stomp", new JsonObject().put("tcpPort", stompPort).put("connections", stompBridge.openSessions()))
-            .put("sockjs", new JsonObject().put("connections", sockJsBridge.openSessions()))
-            .put("connections", new JsonObject().put("open", connections.open()).put("max", connections.max()))
-            .put("subscriptions", new JsonObject().put("addresses", fanout.addressCount()).put("total", fanout.subscriptionCount()))
-            .put("auth", authenticator.isRequired() ? "required" : "anonymous")
-            .put("slowClients", slowClients.toJson())
-            .put("source", inFlight.toJson())
-            .put("replays", replays.toJson().put("pacedPerSecond", replayPacer.perSecond()))
-            .put("cluster", cluster.toJson())
-            .put("partitions", new JsonArray(stats.ownedPartitions()))
-            .put("topics", stats.toJson())
-            .put("routes", stats.routesToJson());
+    private void respond(RoutingContext ctx, boolean up, io.vertx.core.AsyncResult<List<JsonObject>> counts) {
+        if (counts.failed()) {
+            LOG.warn("Node state not gathered from the server loops: {}", counts.cause().toString());
+            ctx.response().setStatusCode(503).end();
+            return;
+        }
+        respond(ctx, up, loops.status(counts.result()));
     }
 
     /**
-     * @return what the operator page shows of this node: who it is, the partitions it owns, its connections and
-     * subscriptions per transport, what it consumed, delivered (with the lag) and refused, its source and slow clients
+     * @return this loop's figures, read on its own thread: connections and subscriptions per transport, plain HTTP
+     * connections, header timeouts, addresses registered, the replay pacer's rate
      */
-    private JsonObject nodeStats() {
-        JsonObject connectionsJson = new JsonObject();
-        JsonObject subscriptionsJson = new JsonObject();
-        for (String transport : new TreeSet<>(GatewayMetrics.TRANSPORTS)) {
-            connectionsJson.put(transport, transportCounts.connections(transport));
-            subscriptionsJson.put(transport, transportCounts.subscriptions(transport));
-        }
-        return new JsonObject()
-            .put("node", cluster.isClustered() ? cluster.nodeId() : options.getHttp().getHost() + ":" + httpPort)
-            .put("httpPort", httpPort)
-            .put("startedAt", startedAt)
-            .put("ready", isReady())
-            .put("kafka", new JsonObject().put("reachable", kafkaHealth.isReachable()))
-            .put("partitions", new JsonArray(stats.ownedPartitions()))
-            .put("connections", connectionsJson)
-            .put("subscriptions", subscriptionsJson)
-            .put("source", inFlight.toJson())
-            .put("slowClients", slowClients.toJson())
-            .put("replays", replays.toJson())
-            .put("cluster", cluster.toJson())
-            .put("topics", stats.toJson())
-            .put("traffic", metrics == null ? null : metrics.transports().toJson());
+    Future<JsonObject> loopCounts() {
+        Promise<JsonObject> counts = Promise.promise();
+        context.runOnContext(v -> {
+            JsonObject connectionsJson = new JsonObject();
+            JsonObject subscriptionsJson = new JsonObject();
+            for (String transport : new TreeSet<>(GatewayMetrics.TRANSPORTS)) {
+                boolean sockJs = GatewayMetrics.SOCKJS.equals(transport);
+                connectionsJson.put(transport, sockJs ? sockJsBridge.openSessions() : stompBridge.openSessions(transport));
+                subscriptionsJson.put(transport, sockJs ? sockJsBridge.subscriptions() : stompBridge.subscriptions(transport));
+            }
+            counts.complete(new JsonObject().put("loop", loop).put("connections", connectionsJson)
+                .put("subscriptions", subscriptionsJson).put("httpConnections", httpGuard.open())
+                .put("headerTimeouts", httpGuard.headerTimeouts()).put("addresses", fanout.addressCount())
+                .put("pacedPerSecond", replayPacer.perSecond()));
+        });
+        return counts.future();
+    }
+
+    boolean isListening() {
+        return listening;
     }
 
     private static void respond(RoutingContext ctx, boolean up, JsonObject body) {
@@ -369,9 +317,6 @@ public class GatewayServerVerticle extends VerticleBase {
             sockJsBridge.close();
         }
         Future<Void> http = httpServer == null ? Future.succeededFuture() : httpServer.close();
-        if (metrics != null) {
-            metrics.close();
-        }
         Future<Void> metricsClosed = metricsServer == null ? Future.succeededFuture() : metricsServer.close();
         Future<Void> stomp = stompBridge == null ? Future.succeededFuture() : stompBridge.close();
         return Future.all(http, metricsClosed, stomp);

@@ -1,6 +1,7 @@
 package io.kafkabridge.metrics;
 
 import io.kafkabridge.config.AdminOptions;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
@@ -11,7 +12,7 @@ import java.util.function.Supplier;
 /**
  * Publishes the node's stats on {@code admin.statsAddress} every {@code admin.statsIntervalMs}, on the clustered bus:
  * the operator page ({@code admin.html}) subscribes to the address through the bridge on any node and sees every node.
- * Runs on the event loop of the verticle that starts it, the one whose state the stats read.
+ * Runs on the event loop of the verticle that starts it; the stats are gathered from wherever they are kept.
  */
 public final class NodeStatsPublisher {
 
@@ -19,13 +20,13 @@ public final class NodeStatsPublisher {
 
     private final Vertx vertx;
     private final AdminOptions options;
-    private final Supplier<JsonObject> stats;
+    private final Supplier<Future<JsonObject>> stats;
     private long timer = -1;
 
     /**
      * @param stats the node's stats at the moment they are published
      */
-    public NodeStatsPublisher(Vertx vertx, AdminOptions options, Supplier<JsonObject> stats) {
+    public NodeStatsPublisher(Vertx vertx, AdminOptions options, Supplier<Future<JsonObject>> stats) {
         this.vertx = vertx;
         this.options = options;
         this.stats = stats;
@@ -42,12 +43,10 @@ public final class NodeStatsPublisher {
     }
 
     private void publish() {
-        try {
-            vertx.eventBus().publish(options.getStatsAddress(), stats.get().put("time", System.currentTimeMillis())
-                .put("intervalMs", options.getStatsIntervalMs()));
-        } catch (RuntimeException e) {
-            LOG.warn("Node stats on {} not published: {}", options.getStatsAddress(), e.toString());
-        }
+        stats.get()
+            .onSuccess(json -> vertx.eventBus().publish(options.getStatsAddress(), json.put("time", System.currentTimeMillis())
+                .put("intervalMs", options.getStatsIntervalMs())))
+            .onFailure(e -> LOG.warn("Node stats on {} not published: {}", options.getStatsAddress(), e.toString()));
     }
 
     public void stop() {
