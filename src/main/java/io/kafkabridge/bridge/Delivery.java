@@ -3,6 +3,7 @@ package io.kafkabridge.bridge;
 import io.kafkabridge.delivery.ResumeToken;
 import io.kafkabridge.delivery.SlowClientPolicy;
 import io.kafkabridge.routing.PayloadFormat;
+import io.kafkabridge.routing.JsonBytes;
 import io.kafkabridge.routing.RecordRouter;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -221,6 +222,12 @@ public final class Delivery {
         }
         encoded.put(RESUME_HEADER, resume != null ? resume : resumeToken());
         // no replyAddress: reply addresses are Vert.x's own (__vertx.reply.*), which clients cannot reach
+        if (body instanceof JsonBytes json) {
+            // the record's JSON as it is, last: {"type":"rec","address":..,"headers":{..},"body":<the value's bytes>}
+            Buffer head = new JsonObject().put("type", "rec").put("address", address).put("headers", encoded).toBuffer();
+            return Buffer.buffer(head.length() + json.length() + 9).appendBuffer(head, 0, head.length() - 1)
+                .appendString(",\"body\":").appendBuffer(json.buffer()).appendByte((byte) '}');
+        }
         return new JsonObject().put("type", "rec").put("address", address).put("headers", encoded)
             .put("body", body).toBuffer();
     }
@@ -419,6 +426,9 @@ public final class Delivery {
         }
         if (body instanceof Buffer) {
             return (Buffer) body;
+        }
+        if (body instanceof JsonBytes json) {
+            return json.buffer();
         }
         if (body instanceof String && !PayloadFormat.JSON.configName().equals(format)) {
             return Buffer.buffer((String) body);

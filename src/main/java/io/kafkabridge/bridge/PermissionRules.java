@@ -3,6 +3,7 @@ package io.kafkabridge.bridge;
 import io.kafkabridge.auth.Identity;
 import io.kafkabridge.config.PermissionsOptions;
 import io.kafkabridge.delivery.SlowClientPolicy;
+import io.kafkabridge.routing.JsonBytes;
 import io.kafkabridge.routing.ReservedAddresses;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -200,6 +201,9 @@ public final class PermissionRules {
     private static JsonObject asJsonObject(Object body) {
         if (body instanceof JsonObject) {
             return (JsonObject) body;
+        }
+        if (body instanceof JsonBytes json) {
+            return json.decoded() instanceof JsonObject object ? object : null;
         }
         // text frames (STOMP) hold JSON as bytes; a JSON string value (SockJS) is a string, not an object
         if (body instanceof Buffer) {

@@ -16,6 +16,7 @@ import io.kafkabridge.config.MetricsOptions;
 import io.kafkabridge.metrics.GatewayMetrics;
 import io.kafkabridge.metrics.NodeStatsPublisher;
 import io.kafkabridge.metrics.TransportMetrics;
+import io.kafkabridge.routing.JsonBytesCodec;
 import io.kafkabridge.sink.SinkRoutes;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -74,6 +75,8 @@ public class GatewayServerVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         loop = loops.register(this);
+        // the bodies of JSON records, from this node's source or another node's
+        JsonBytesCodec.register(vertx);
         HttpEndpointOptions http = options.getHttp();
         PemKeyCertOptions tls = pemOf(options.getTls());
         fanout = new AddressFanout(vertx);

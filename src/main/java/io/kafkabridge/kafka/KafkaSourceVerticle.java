@@ -3,6 +3,7 @@ package io.kafkabridge.kafka;
 import io.kafkabridge.cluster.ClusterMonitor;
 import io.kafkabridge.config.KafkaOptions;
 import io.kafkabridge.delivery.InFlightRecords;
+import io.kafkabridge.routing.JsonBytesCodec;
 import io.kafkabridge.routing.RecordRouter;
 import io.kafkabridge.routing.ReservedAddresses;
 import io.kafkabridge.routing.Route;
@@ -109,6 +110,8 @@ public class KafkaSourceVerticle extends VerticleBase {
 
     @Override
     public Future<?> start() {
+        // JSON record values travel as their bytes, to the loops of this node and to the other nodes
+        JsonBytesCodec.register(vertx);
         eventBus = vertx.eventBus();
         Map<String, Object> config = new HashMap<>(options.getConsumer());
         config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);

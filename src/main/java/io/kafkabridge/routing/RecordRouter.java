@@ -2,11 +2,6 @@ package io.kafkabridge.routing;
 
 import io.kafkabridge.config.RouteOptions;
 import io.vertx.core.MultiMap;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.Json;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 
@@ -213,24 +208,11 @@ public final class RecordRouter {
                 return new Body(Base64.getEncoder().encodeToString(value), PayloadFormat.BASE64, false);
             case JSON:
             default:
-                Object decoded;
-                try {
-                    decoded = Json.decodeValue(Buffer.buffer(value));
-                } catch (DecodeException e) {
-                    return new Body(new String(value, StandardCharsets.UTF_8), PayloadFormat.STRING, true);
-                }
-                if (isBusType(decoded)) {
-                    return new Body(decoded, PayloadFormat.JSON, false);
-                }
-                // valid JSON that the event bus cannot carry as is (a top-level number beyond long/double range):
-                // delivered as its exact text
-                return new Body(new String(value, StandardCharsets.UTF_8).trim(), PayloadFormat.STRING, false);
+                // checked once, carried as its bytes to the wire
+                JsonBytes json = JsonBytes.of(value);
+                return json != null ? new Body(json, PayloadFormat.JSON, false)
+                    : new Body(new String(value, StandardCharsets.UTF_8), PayloadFormat.STRING, true);
         }
     }
 
-    private static boolean isBusType(Object decoded) {
-        return decoded == null || decoded instanceof JsonObject || decoded instanceof JsonArray || decoded instanceof String
-            || decoded instanceof Integer || decoded instanceof Long || decoded instanceof Boolean
-            || decoded instanceof Double && Double.isFinite((Double) decoded);
-    }
 }

@@ -23,8 +23,10 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import static io.kafkabridge.testing.GatewayCluster.DELIVERY;
@@ -91,8 +93,13 @@ class ClusterIT {
     }
 
     private RecordMetadata produce(int i) {
+        return KafkaBroker.produce(producer, new ProducerRecord<>(topic, USERS.get(i % USERS.size()), value(i)));
+    }
+
+    /** The record value of record {@code i}: JSON with a big number and an escape, which a re-encoding would alter. */
+    private static String value(int i) {
         String user = USERS.get(i % USERS.size());
-        return KafkaBroker.produce(producer, new ProducerRecord<>(topic, user, "{\"n\":" + i + ",\"user\":\"" + user + "\"}"));
+        return "{\"n\":" + i + ", \"user\":\"" + user + "\", \"big\":123456789012345678901234567890, \"esc\":\"\\u00e9\"}";
     }
 
     @Test
@@ -101,16 +108,19 @@ class ClusterIT {
         List<Node> started = cluster.start(config, 3);
         List<Client> subscribers = started.stream().map(this::subscribeAll).toList();
 
-        Set<String> expected = new HashSet<>();
+        Map<String, String> values = new HashMap<>();
         for (int i = 0; i < 240; i++) {
-            expected.add(position(produce(i)));
+            values.put(position(produce(i)), value(i));
         }
+        Set<String> expected = values.keySet();
 
         for (Client subscriber : subscribers) {
             List<Seen> seen = subscriber.collect(expected, DELIVERY);
             assertThat(seen).hasSize(expected.size());
             assertInPartitionOrderPerAddress(seen);
             assertThat(seen).allMatch(s -> USERS.contains(s.key()));
+            // most came from another node's source: the JSON value, as its bytes, crossed the cluster intact
+            assertThat(seen).allSatisfy(s -> assertThat(s.body()).as("body of %s", s.position()).isEqualTo(values.get(s.position())));
         }
     }
 

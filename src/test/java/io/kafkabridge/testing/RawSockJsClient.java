@@ -9,6 +9,7 @@ import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.TimeUnit;
@@ -24,9 +25,10 @@ public final class RawSockJsClient implements AutoCloseable {
     private final WebSocket socket;
     private final Inbox received;
 
-    /** The frames received and not yet read, counting every one added. */
+    /** The frames received and not yet read, counting every one added; and every frame's text as received. */
     private static final class Inbox extends LinkedBlockingQueue<JsonObject> {
         final AtomicInteger added = new AtomicInteger();
+        final java.util.Queue<String> texts = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
         @Override
         public boolean add(JsonObject frame) {
@@ -49,12 +51,20 @@ public final class RawSockJsClient implements AutoCloseable {
     }
 
     /**
+     * @return the text of every frame received so far, as the server wrote it, in order
+     */
+    public List<String> texts() {
+        return List.copyOf(received.texts);
+    }
+
+    /**
      * Handlers are attached before connecting, so that an error and close sent at connection time are seen. The
      * server sends its frames as binary or text messages: both are read.
      */
     private static void attach(io.vertx.core.http.ClientWebSocket socket, Inbox received) {
         socket.handler(data -> {
             String text = data.toString();
+            received.texts.add(text);
             try {
                 received.add(new JsonObject(text));
             } catch (RuntimeException e) {
