@@ -158,14 +158,14 @@ def start_broker(topics, name="kafka"):
     return wait_for(logfile, r"KAFKA_READY (\S+)", p).group(1), p.pid
 
 
-def start_gateway(name, config, heap="1g"):
+def start_gateway(name, config, heap="1g", cpus="0"):
     d = os.path.join(WORK, name)
     os.makedirs(d)
     with open(os.path.join(d, "config.json"), "w") as f:
         json.dump(config, f)
     logfile = os.path.join(d, "node.log")
     gc_log = f"-Xlog:gc:file={os.path.join(d, 'gc.log')}"
-    p = start(pinned(0, ["java", f"-Xmx{heap}", gc_log] + GATEWAY_JAVA_OPTS + ["-jar", os.path.join(ROOT, JAR), "-conf", "config.json"]),
+    p = start(pinned(cpus, ["java", f"-Xmx{heap}", gc_log] + GATEWAY_JAVA_OPTS + ["-jar", os.path.join(ROOT, JAR), "-conf", "config.json"]),
               logfile, cwd=d)
     line = wait_for(logfile, r"Gateway node started.*", p).group(0)
     http = int(re.search(r"HTTP on port (\d+)", line).group(1))
@@ -525,83 +525,133 @@ def resume():
     return lines
 
 
-def metrics_cost():
-    """What counting costs: two nodes, metrics.enabled true and false (the latter counts nothing at all, Vert.x's own
-    metrics included), METRICS_SUBSCRIBERS subscribers of one address fed METRICS_RATE records/s for METRICS_SECONDS,
-    per transport; the node's CPU per delivered message, on and off alternating in each round (round 1 on first, round
-    2 off first, ...), /metrics scraped every 5 s as Prometheus would (the off node answers 404)."""
+def paired_cpu(part, variants, subscribers, rate, seconds, targets):
+    """Two gateway nodes that differ by config (and the CPUs they run on): `variants` is [(label, overrides, cpus)] x 2.
+    `subscribers` clients of one address fed `rate` records/s for `seconds`, per transport of `targets`; the node's CPU
+    per delivered message, the two alternating in each round (round 1 first variant first, round 2 second first, ...),
+    after one discarded 20 s run per node and transport; /metrics scraped every 5 s as Prometheus would (404 where metrics
+    are off). Returns [{run, target, <label>: {cpuUs, delivered, ratio, p99, loops}, cpuRatio: second / first}]."""
     import threading
     import urllib.request
-    bootstrap, _ = start_broker(["bench.metrics.on", "bench.metrics.off"], "kafka-metrics")
+    labels = [v[0] for v in variants]
+    bootstrap, _ = start_broker([f"bench.{part}.{label}" for label in labels], f"kafka-{part}")
     nodes = {}
-    for state in ("on", "off"):
+    for label, overrides, cpus in variants:
         config = json.load(open("bench/fanout.json"))
-        config["kafka"] = {"bootstrapServers": bootstrap, "groupId": f"bench-metrics-{state}"}
-        config["routes"] = [{"topic": f"bench.metrics.{state}", "address": "bench.fanout"}]
+        config["kafka"] = {"bootstrapServers": bootstrap, "groupId": f"bench-{part}-{label}"}
+        config["routes"] = [{"topic": f"bench.{part}.{label}", "address": "bench.fanout"}]
         config["bridge"]["outboundPermitteds"] = [{"address": "bench.fanout"}]
-        config["metrics"] = {"enabled": state == "on"}
         config["admin"] = {"enabled": False}
-        gw = start_gateway(f"gateway-metrics-{state}", config)
-        gw["topic"] = f"bench.metrics.{state}"
-        nodes[state] = gw
-        log(f"gateway (metrics {state})", gw)
+        for section, values in overrides.items():
+            config.setdefault(section, {}).update(values)
+        gw = start_gateway(f"gateway-{part}-{label}", config, cpus=cpus)
+        gw["topic"] = f"bench.{part}.{label}"
+        nodes[label] = gw
+        log(f"gateway ({part} {label}, CPUs {cpus})", gw)
 
-    def scraping(port, stop):
+    def scraping(port, stop, seen):
+        """/metrics every 5 s; and the connections of each loop (/health) while the clients are connected."""
         while not stop.wait(5):
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read()
             except Exception:
-                pass  # the off node: 404
+                pass  # metrics off: 404
+            loops = [sum(loop["connections"].values()) for loop in health(port).get("loops", [])]
+            if sum(loops) > 0:
+                seen["loops"] = loops
 
-    def measure(state, target, label, seconds):
-        gw = nodes[state]
+    def measure(label, target, name, length):
+        gw = nodes[label]
         wait_idle(gw["pid"])
         stop = threading.Event()
-        scraper = threading.Thread(target=scraping, args=(gw["http"], stop), daemon=True)
+        seen = {}
+        scraper = threading.Thread(target=scraping, args=(gw["http"], stop, seen), daemon=True)
         scraper.start()
         try:
-            return run_generator(dict(flow_server(gw, target), subscribers=METRICS_SUBSCRIBERS, bootstrap=bootstrap,
-                                      knee="false", rate=METRICS_RATE, warmup=5, seconds=seconds), label)
+            r = run_generator(dict(flow_server(gw, target), subscribers=subscribers, bootstrap=bootstrap, knee="false",
+                                   rate=rate, warmup=5, seconds=length), name)
         finally:
             stop.set()
             scraper.join()
+        r["loops"] = seen.get("loops")
+        return r
 
-    for target in METRICS_TARGETS:
-        for state in ("on", "off"):
-            log(f"warm-up: metrics {state}, {target}, 20 s")
-            measure(state, target, f"metrics-{state}-{target}-warmup", 20)
+    for target in targets:
+        for label in labels:
+            log(f"warm-up: {part} {label}, {target}, 20 s")
+            measure(label, target, f"{part}-{label}-{target}-warmup", 20)
     runs = []
     for run in range(1, RUNS + 1):
-        for target in METRICS_TARGETS:
-            order = ("on", "off") if run % 2 else ("off", "on")
+        for target in targets:
+            order = labels if run % 2 else list(reversed(labels))
             pair = {}
-            for state in order:
-                r = measure(state, target, f"metrics-{state}-{target}-{run}", METRICS_SECONDS)
+            for label in order:
+                r = measure(label, target, f"{part}-{label}-{target}-{run}", seconds)
                 step = r.get("step") or {}
-                pair[state] = {"cpuUs": step.get("serverCpuUsPerDelivered"), "delivered": step.get("deliveredPerSecond"),
-                               "ratio": step.get("deliveredRatio"), "p99": step.get("p99Ms"), "failed": r.get("failed")}
-                log(f"run {run}: {target} metrics {state}: {pair[state]}")
+                pair[label] = {"cpuUs": step.get("serverCpuUsPerDelivered"), "delivered": step.get("deliveredPerSecond"),
+                               "ratio": step.get("deliveredRatio"), "p99": step.get("p99Ms"), "failed": r.get("failed"),
+                               "loops": r.get("loops")}
+                log(f"run {run}: {target} {part} {label}: {pair[label]}")
             ok = all(pair[k]["cpuUs"] and not pair[k]["failed"] for k in pair)
-            runs.append({"run": run, "target": target, "on": pair["on"], "off": pair["off"],
-                         "cpuRatio": round(pair["on"]["cpuUs"] / pair["off"]["cpuUs"], 3) if ok else None})
-    with open(os.path.join(RESULTS, f"{DATE}-{NAME}-metrics.jsonl"), "w") as f:
+            runs.append(dict(pair, run=run, target=target,
+                             cpuRatio=round(pair[labels[1]]["cpuUs"] / pair[labels[0]]["cpuUs"], 3) if ok else None))
+    with open(os.path.join(RESULTS, f"{DATE}-{NAME}-{part}.jsonl"), "w") as f:
         f.writelines(json.dumps(r) + "\n" for r in runs)
-    lines = [f"Two gateway nodes pinned to CPU 0 (one loaded at a time), `metrics.enabled` true and false (false counts "
-             f"nothing, Vert.x's own metrics included); {METRICS_SUBSCRIBERS} subscribers of one address fed "
-             f"{METRICS_RATE} records/s ({METRICS_RATE * METRICS_SUBSCRIBERS:,} messages/s, about 40% of the knee) for "
-             f"{METRICS_SECONDS} s after 5 s of warm-up; `/metrics` scraped every 5 s. {RUNS} rounds, on and off "
-             f"alternating within each (round 1 on first), after one discarded 20 s run per node and transport. CPU: the "
-             f"node's CPU time (all threads) per delivered message. Raw runs: `{DATE}-{NAME}-metrics.jsonl`.\n",
-             "| transport | CPU µs/msg, on (per round) | off | ratio on/off per round | median ratio (target <= 1.05) | p99 ms on / off (medians) |",
+    return runs
+
+
+def paired_table(runs, labels, targets, target_ratio):
+    lines = [f"| transport | CPU µs/msg, {labels[0]} (per round) | {labels[1]} | ratio {labels[1]}/{labels[0]} per round | "
+             f"median ratio (target <= {target_ratio}) | p99 ms {labels[0]} / {labels[1]} (medians) |",
              "|---|---|---|---|---|---|"]
-    for target in METRICS_TARGETS:
+    for target in targets:
         mine = [r for r in runs if r["target"] == target]
         ratios = [r["cpuRatio"] for r in mine if r["cpuRatio"]]
         median = statistics.median(ratios) if ratios else None
-        p99 = {k: statistics.median([r[k]["p99"] for r in mine if r[k]["p99"] is not None] or [0]) for k in ("on", "off")}
-        lines.append(f"| {target} | {' / '.join(str(r['on']['cpuUs']) for r in mine)} | "
-                     f"{' / '.join(str(r['off']['cpuUs']) for r in mine)} | {' / '.join(str(r['cpuRatio']) for r in mine)} | "
-                     f"**{median}** ({'met' if median is not None and median <= 1.05 else 'NOT met'}) | {p99['on']} / {p99['off']} |")
+        p99 = {k: statistics.median([r[k]["p99"] for r in mine if r[k]["p99"] is not None] or [0]) for k in labels}
+        lines.append(f"| {target} | {' / '.join(str(r[labels[0]]['cpuUs']) for r in mine)} | "
+                     f"{' / '.join(str(r[labels[1]]['cpuUs']) for r in mine)} | {' / '.join(str(r['cpuRatio']) for r in mine)} | "
+                     f"**{median}** ({'met' if median is not None and median <= target_ratio else 'NOT met'}) | "
+                     f"{p99[labels[0]]} / {p99[labels[1]]} |")
+    return lines
+
+
+def metrics_cost():
+    """What counting costs: metrics.enabled true against false (false counts nothing at all, Vert.x's own metrics
+    included), both nodes pinned to CPU 0."""
+    labels = ["off", "on"]
+    runs = paired_cpu("metrics", [("off", {"metrics": {"enabled": False}}, "0"), ("on", {"metrics": {"enabled": True}}, "0")],
+                      METRICS_SUBSCRIBERS, METRICS_RATE, METRICS_SECONDS, METRICS_TARGETS)
+    return [f"Two gateway nodes pinned to CPU 0 (one loaded at a time), `metrics.enabled` true and false (false counts "
+            f"nothing, Vert.x's own metrics included); {METRICS_SUBSCRIBERS} subscribers of one address fed "
+            f"{METRICS_RATE} records/s ({METRICS_RATE * METRICS_SUBSCRIBERS:,} messages/s, about 40% of the knee) for "
+            f"{METRICS_SECONDS} s after 5 s of warm-up; `/metrics` scraped every 5 s. {RUNS} rounds, both alternating "
+            f"within each, after one discarded 20 s run per node and transport. CPU: the node's CPU time (all threads) per "
+            f"delivered message. Raw runs: `{DATE}-{NAME}-metrics.jsonl`.\n"] + paired_table(runs, labels, METRICS_TARGETS, 1.05)
+
+
+def loops_cost():
+    """Several event loops: one server instance pinned to CPU 0 against two instances on both CPUs (the generator shares
+    CPU 1 with the second loop); CPU per delivered message and the connections per loop."""
+    labels = ["1-loop", "2-loops"]
+    runs = paired_cpu("loops", [("1-loop", {"http": {"instances": 1}}, "0"), ("2-loops", {"http": {"instances": 2}}, "0-1")],
+                      METRICS_SUBSCRIBERS, METRICS_RATE, METRICS_SECONDS, METRICS_TARGETS)
+    spread = [r["2-loops"].get("loops") for r in runs if r["2-loops"].get("loops")]
+    ok = [r for r in runs if r["cpuRatio"]]
+    one_loop = statistics.median([r["1-loop"]["cpuUs"] for r in ok]) if ok else None
+    lines = [f"Node A: one server instance (`http.instances: 1`) pinned to CPU 0; node B: two instances on CPUs 0-1 (the "
+             f"generator and the broker run on CPU 1 too). {METRICS_SUBSCRIBERS} subscribers of one address fed "
+             f"{METRICS_RATE} records/s for {METRICS_SECONDS} s; {RUNS} rounds alternating; CPU: the node's CPU time (all "
+             f"threads, all cores) per delivered message. Raw runs: `{DATE}-{NAME}-loops.jsonl`.\n"]
+    lines += paired_table(runs, labels, METRICS_TARGETS, 1.1)
+    lines.append("")
+    lines.append(f"Connections per loop on node B (`/health` `loops`, per run): {json.dumps(spread)}.")
+    if one_loop:
+        per_core = 1e6 / one_loop
+        lines.append(f"\nOne loop delivers {per_core:,.0f} messages per second of CPU (median {one_loop} µs per message at "
+                     f"this load); a 16-core node at the same cost per message would deliver about "
+                     f"{16 * per_core:,.0f} messages/s with every core busy, less what the Kafka source, the GC and the "
+                     f"kernel's network stack take from them.")
     return lines
 
 
@@ -887,6 +937,7 @@ def main():
         for part, title, measure in (("flowcontrol", "Flow control: stalled subscribers and a 10x overload", flowcontrol),
                                      ("resume", "Resume from Kafka", resume),
                                      ("metrics", "What counting costs: metrics on against off", metrics_cost),
+                                     ("loops", "Several event loops: one core against two", loops_cost),
                                      ("compression", "WebSocket compression", compression)):
             if part in PARTS:
                 sections.append(f"## {title}\n\n")
