@@ -209,10 +209,8 @@ class MultiLoopTest {
         assertThat(BridgeProbes.health(node.httpPort()).getJsonObject("connections").getInteger("open")).isEqualTo(max);
         // whichever loop takes them, the node is full
         for (Protocol protocol : Protocol.values()) {
+            // refused as it is accepted: nothing is sent to it (a write to the closing socket would reset it and lose the ERROR)
             Client refused = new Client(protocol, node);
-            if (refused.stomp != null) {
-                refused.stomp.send("CONNECT", "accept-version", "1.2", "host", "localhost");
-            }
             assertThat(refused.awaitRefusal()).as("a connection over %s beyond %s", protocol, max)
                 .isEqualTo(ErrorCodes.TOO_MANY_CONNECTIONS);
         }
