@@ -23,7 +23,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static io.kafkabridge.testing.GatewayCluster.DELIVERY;
@@ -46,10 +45,9 @@ class AdminPageIT {
     void theOperatorPageShowsBothNodesWithTheirPartitionsAndAMovingDeliveryChart(EmbeddedKafka kafka, @TempDir Path dir)
         throws Exception {
         Vertx vertx = Vertx.vertx();
-        AtomicBoolean producing = new AtomicBoolean(true);
         Set<String> produced = ConcurrentHashMap.newKeySet();
-        AtomicReference<Throwable> producerFailure = new AtomicReference<>();
-        Thread producerThread = null;
+        AtomicReference<Exception> producerFailure = new AtomicReference<>();
+        long producing = -1;
         try (GatewayCluster cluster = new GatewayCluster(dir, kafka, vertx);
              KafkaProducer<String, String> producer = KafkaBroker.createProducer(kafka)) {
             String topic = "admin." + cluster.id();
@@ -72,20 +70,15 @@ class AdminPageIT {
             String receivingId = byId.entrySet().stream().filter(e -> e.getValue() == receiving).findFirst().orElseThrow().getKey();
 
             Client subscriber = cluster.subscribe(receiving, List.of(ADDRESS));
-            producerThread = new Thread(() -> {
-                try {
-                    while (producing.get()) {
-                        produced.add(GatewayCluster.position(KafkaBroker.produce(producer,
-                            new ProducerRecord<>(topic, "alice", "{\"n\":" + produced.size() + "}"))));
-                        Thread.sleep(50);
+            // 20 records a second while the page is watched, each acknowledged position kept
+            producing = vertx.setPeriodic(50, id -> producer.send(new ProducerRecord<>(topic, "alice", "{\"n\":" + id + "}"),
+                (metadata, e) -> {
+                    if (e != null) {
+                        producerFailure.set(e);
+                    } else {
+                        produced.add(GatewayCluster.position(metadata));
                     }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                } catch (Throwable e) {
-                    producerFailure.set(e);
-                }
-            }, "admin-page-producer");
-            producerThread.start();
+                }));
 
             try (NodeClient page = NodeClient.start("browser-admin.js", "http://127.0.0.1:" + nodes.get(0).httpPort())) {
                 JsonObject first = page.await(event -> {
@@ -103,15 +96,14 @@ class AdminPageIT {
                 assertThat(page.seen()).noneMatch(e -> "pageerror".equals(e.getString("event")));
             }
 
-            producing.set(false);
-            producerThread.join();
+            vertx.cancelTimer(producing);
+            producer.flush();
             assertThat(producerFailure.get()).as("producer failure").isNull();
             assertThat(produced).as("records produced while the page was watched").isNotEmpty();
             assertThat(GatewayCluster.duplicates(subscriber.collect(Set.copyOf(produced), DELIVERY))).as("duplicates").isEmpty();
         } finally {
-            producing.set(false);
-            if (producerThread != null) {
-                producerThread.join();
+            if (producing >= 0) {
+                vertx.cancelTimer(producing);
             }
             vertx.close().toCompletionStage().toCompletableFuture().join();
         }
