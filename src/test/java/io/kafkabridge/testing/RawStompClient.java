@@ -1,6 +1,7 @@
 package io.kafkabridge.testing;
 
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ClientWebSocket;
@@ -8,7 +9,10 @@ import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonArray;
-import io.vertx.core.net.NetClient;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.net.NetClientInternal;
+import io.vertx.core.net.ConnectOptions;
+import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.NetClientOptions;
 
 import java.time.Duration;
@@ -24,8 +28,8 @@ import java.util.function.Consumer;
  * A byte-level STOMP client over TCP, WebSocket or SockJS for tests that must send what a well-behaved client library never
  * would (frames before CONNECT, oversized bodies, nothing at all), or stop reading. It also sees what the server sends
  * right after accepting the connection (a refusal such as {@code too_many_connections}, a TLS failure): its handlers
- * are installed on the event loop as the connection completes (Vert.x drops data, and a close, that arrive before a
- * handler is set). Received frames are {@link Received}; a close is command {@code CLOSED}; heart-beats are counted
+ * are installed as the connection completes, before its first read (Vert.x drops data, and a close, that arrive before
+ * a handler is set). Received frames are {@link Received}; a close is command {@code CLOSED}; heart-beats are counted
  * apart ({@link #nextHeartBeat}).
  */
 public final class RawStompClient implements AutoCloseable {
@@ -63,9 +67,13 @@ public final class RawStompClient implements AutoCloseable {
      * @param host the host to connect to, and the name a TLS client verifies
      */
     public static RawStompClient connectTcp(Vertx vertx, String host, int port, NetClientOptions options) {
-        NetClient client = vertx.createNetClient(options);
+        NetClientInternal client = (NetClientInternal) vertx.createNetClient(options);
         RawStompClient stomp = new RawStompClient();
-        Future<Void> connected = client.connect(port, host).map(socket -> {
+        // A promise bound to no context completes inside Vert.x's channel set-up, before the socket's first read. The
+        // future of NetClient.connect completes a task later on the event loop, and what arrives in between (a refusal
+        // and the close after it) finds no handler and is dropped: seen on a loaded machine.
+        Promise<NetSocket> connecting = Promise.promise();
+        Future<Void> connected = connecting.future().map(socket -> {
             socket.handler(stomp::parse);
             socket.closeHandler(v -> stomp.closed());
             stomp.input = socket;
@@ -76,6 +84,8 @@ public final class RawStompClient implements AutoCloseable {
             };
             return null;
         });
+        client.connectInternal(new ConnectOptions().setHost(host).setPort(port).setSsl(options.isSsl())
+            .setSslOptions(options.getSslOptions()), connecting, (ContextInternal) vertx.getOrCreateContext());
         awaitConnected(connected, client::close);
         return stomp;
     }
