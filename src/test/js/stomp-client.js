@@ -1,15 +1,16 @@
-// A real @stomp/stompjs client over WebSocket for the end-to-end tests.
-// usage: node stomp-client.js <ws-url> <destination> [<destination> ...]
+// A real @stomp/stompjs client over WebSocket or SockJS for the end-to-end tests.
+// usage: node stomp-client.js <url> <destination> [<destination> ...]
+//   url: ws://.../stomp, or sockjs+<transport>:http://.../stomp (see stomp-endpoint.js)
 // Prints one JSON object per line on stdout: connected, message, error, close.
 'use strict';
-Object.assign(global, { WebSocket: require('ws') });
+const endpoint = require('./stomp-endpoint');
 const { Client } = require('@stomp/stompjs');
 
-const [brokerURL, ...destinations] = process.argv.slice(2);
+const [url, ...destinations] = process.argv.slice(2);
 const print = (event) => process.stdout.write(JSON.stringify(event) + '\n');
 
 const client = new Client({
-  brokerURL,
+  ...endpoint(url),
   reconnectDelay: 0,
   heartbeatIncoming: 0,
   heartbeatOutgoing: 0,

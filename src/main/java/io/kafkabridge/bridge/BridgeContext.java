@@ -6,6 +6,7 @@ import io.kafkabridge.delivery.ReplayPacer;
 import io.kafkabridge.metrics.TransportMetrics;
 import io.kafkabridge.delivery.ReplaySource;
 import io.kafkabridge.delivery.SlowClientStats;
+import io.kafkabridge.delivery.WriteCoalescer;
 import io.kafkabridge.kafka.KafkaSinkVerticle;
 import io.kafkabridge.sink.SinkRoutes;
 import io.vertx.core.Future;
@@ -29,10 +30,13 @@ import io.vertx.core.json.JsonObject;
  * @param slowClients   what slow clients cost the node, counted
  * @param replays       reads what a subscription asks to replay ({@code since})
  * @param replayPacer   paces the replayed messages of this verticle's connections
+ * @param metrics       the counts per transport
+ * @param writes        coalesces the writes of this verticle's connections per turn of its event loop
  */
 public record BridgeContext(Vertx vertx, Authenticator authenticator, PermissionRules rules, LimitsOptions limits,
                             AddressFanout fanout, ConnectionLimiter connections, SinkRoutes sinks, long sinkTimeoutMs,
-                            SlowClientStats slowClients, ReplaySource replays, ReplayPacer replayPacer, TransportMetrics metrics) {
+                            SlowClientStats slowClients, ReplaySource replays, ReplayPacer replayPacer, TransportMetrics metrics,
+                            WriteCoalescer writes) {
 
     /**
      * Hands a client message to the Kafka sink on this node.

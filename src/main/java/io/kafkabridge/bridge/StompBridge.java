@@ -4,6 +4,7 @@ import io.kafkabridge.auth.AuthFailure;
 import io.kafkabridge.auth.Authenticator;
 import io.kafkabridge.auth.Identity;
 import io.kafkabridge.kafka.KafkaSinkVerticle;
+import io.kafkabridge.delivery.WriteCoalescer;
 import io.kafkabridge.metrics.GatewayMetrics;
 import io.kafkabridge.metrics.TransportMetrics;
 import io.kafkabridge.config.StompEndpointOptions;
@@ -126,7 +127,7 @@ public final class StompBridge {
         accept(String.valueOf(socket.remoteAddress()), new Transport(GatewayMetrics.STOMP_WS, address, socket::write, socket::close,
                 () -> ConnectionAbort.abort(socket), socket::handler, releasingOnClose(address, socket::closeHandler),
                 e -> socket.exceptionHandler(e)),
-            () -> StompConnections.overWebSocket(socket, protocol, this::onWrite));
+            writer -> StompConnections.overWebSocket(socket, protocol, this::onWrite, writer));
     }
 
     /**
@@ -157,7 +158,7 @@ public final class StompBridge {
         };
         accept(String.valueOf(socket.remoteAddress()), new Transport(GatewayMetrics.STOMP_SOCKJS, address, socket::write, closing(socket), abort,
                 socket::handler, onClose, e -> socket.exceptionHandler(e)),
-            () -> StompConnections.overSockJs(socket, protocol, this::onWrite));
+            writer -> StompConnections.overSockJs(socket, protocol, this::onWrite, writer));
     }
 
     /**
@@ -178,7 +179,7 @@ public final class StompBridge {
         accept(String.valueOf(socket.remoteAddress()), new Transport(GatewayMetrics.STOMP_TCP, address, socket::write, socket::close,
                 () -> ConnectionAbort.abort(socket), socket::handler, releasingOnClose(address, socket::closeHandler),
                 e -> socket.exceptionHandler(e)),
-            () -> StompConnections.overTcp(socket, protocol, this::onWrite));
+            writer -> StompConnections.overTcp(socket, protocol, this::onWrite, writer));
     }
 
     /**
@@ -212,7 +213,7 @@ public final class StompBridge {
      * Counts a new connection against the node's limit and wires its input through the guard, the parser and the
      * CONNECT discipline.
      */
-    private void accept(String client, Transport socket, Supplier<StompServerConnection> connectionFactory) {
+    private void accept(String client, Transport socket, Function<WriteCoalescer.Writer, StompServerConnection> connectionFactory) {
         if (context.connections().isDraining()) {
             context.metrics().refused(socket.name(), ErrorCodes.NODE_SHUTDOWN);
             refuseDraining(frame -> socket.write().apply(frame).eventually(socket.close()));
@@ -223,8 +224,9 @@ public final class StompBridge {
             refuseConnection(client, frame -> socket.write().apply(frame).eventually(socket.close()));
             return;
         }
-        StompServerConnection connection = connectionFactory.get();
-        StompSession session = open(connection, client, socket);
+        WriteCoalescer.Writer writer = context.writes().createWriter(socket.write());
+        StompServerConnection connection = connectionFactory.apply(writer);
+        StompSession session = open(connection, client, socket, writer);
         socket.input().accept(createParser(session));
         socket.errors().accept(e -> LOG.debug("STOMP client {}: {}", session.client(), e.toString()));
         socket.closed().accept(v -> connection.close());
@@ -249,8 +251,8 @@ public final class StompBridge {
             "This node is shutting down; connect to another node").toBuffer());
     }
 
-    private StompSession open(StompServerConnection connection, String client, Transport socket) {
-        StompSession session = new StompSession(context, connection, client, socket.name(), socket.host(), socket.write(),
+    private StompSession open(StompServerConnection connection, String client, Transport socket, WriteCoalescer.Writer writer) {
+        StompSession session = new StompSession(context, connection, client, socket.name(), socket.host(), writer::write,
             socket.abort());
         sessions.put(connection, session);
         return session;

@@ -12,6 +12,7 @@ import io.kafkabridge.config.HttpEndpointOptions;
 import io.kafkabridge.config.TlsOptions;
 import io.kafkabridge.delivery.InFlightRecords;
 import io.kafkabridge.delivery.ReplayPacer;
+import io.kafkabridge.delivery.WriteCoalescer;
 import io.kafkabridge.config.MetricsOptions;
 import io.kafkabridge.metrics.GatewayMetrics;
 import io.kafkabridge.metrics.NodeStatsPublisher;
@@ -60,6 +61,7 @@ public class GatewayServerVerticle extends VerticleBase {
     private volatile int metricsPort = -1;
     private HttpConnectionGuard httpGuard;
     private AddressFanout fanout;
+    private WriteCoalescer writes;
     private StompBridge stompBridge;
     private SockJsBridge sockJsBridge;
     private volatile boolean listening;
@@ -82,10 +84,11 @@ public class GatewayServerVerticle extends VerticleBase {
         fanout = new AddressFanout(vertx);
         replayPacer = new ReplayPacer(options.getResume().getMaxReplayedPerSecond(), (ms, task) -> vertx.setTimer(ms, id -> task.run()));
         MetricsOptions metricsOptions = options.getMetrics();
+        writes = new WriteCoalescer(this.context);
         BridgeContext context = new BridgeContext(vertx, loops.authenticator, new PermissionRules(options.getBridge(),
             options.nodeAddresses()), options.getLimits(), fanout, loops.connections, new SinkRoutes(options.getSinks()),
             options.getKafka().getProducerTimeoutMs(), loops.slowClients, loops.replays, replayPacer,
-            metrics == null ? TransportMetrics.NONE : metrics.transports());
+            metrics == null ? TransportMetrics.NONE : metrics.transports(), writes);
         sockJsBridge = new SockJsBridge(context);
         stompBridge = new StompBridge(context, options.getStomp(), tls);
 
@@ -263,7 +266,8 @@ public class GatewayServerVerticle extends VerticleBase {
 
     /**
      * @return this loop's figures, read on its own thread: connections and subscriptions per transport, plain HTTP
-     * connections, header timeouts, addresses registered, the replay pacer's rate
+     * connections, header timeouts, addresses registered, the replay pacer's rate, the STOMP buffers written and the
+     * socket writes they took (coalesced)
      */
     Future<JsonObject> loopCounts() {
         Promise<JsonObject> counts = Promise.promise();
@@ -278,7 +282,8 @@ public class GatewayServerVerticle extends VerticleBase {
             counts.complete(new JsonObject().put("loop", loop).put("connections", connectionsJson)
                 .put("subscriptions", subscriptionsJson).put("httpConnections", httpGuard.open())
                 .put("headerTimeouts", httpGuard.headerTimeouts()).put("addresses", fanout.addressCount())
-                .put("pacedPerSecond", replayPacer.perSecond()));
+                .put("pacedPerSecond", replayPacer.perSecond())
+                .put("stompWrites", new JsonObject().put("buffers", writes.buffersWritten()).put("socket", writes.socketWrites())));
         });
         return counts.future();
     }

@@ -1,6 +1,7 @@
 package io.kafkabridge.e2e;
 
 import io.kafkabridge.kafka.EmbeddedKafka;
+import io.kafkabridge.testing.BridgeProbes;
 import io.kafkabridge.testing.GatewayNode;
 import io.kafkabridge.testing.KafkaBroker;
 import io.kafkabridge.testing.NodeClient;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -176,6 +178,105 @@ class KafkaToClientsTest {
             }
         }
         throw new AssertionError("no MESSAGE frame for " + metadata + " within " + TIMEOUT);
+    }
+
+    /**
+     * The records of a burst are due to a connection in the same turns of its event loop and go out in coalesced writes
+     * (several STOMP frames in one TCP write, one WebSocket or one SockJS message): every real client reads them all, in
+     * order; and a lone record after the burst arrives on its own (the test waits for it, with no time bound but the
+     * test's).
+     */
+    @Test
+    void aBurstReachesEveryKindOfClientWholeAndInOrderAndALoneRecordAfterIt() throws Exception {
+        String bob = "user.bob.orders";
+        int burst = 100;
+        List<NodeClient> clients = new ArrayList<>();
+        StompClient tcpClient = StompClient.create(vertx, new StompClientOptions().setHeartbeat(new JsonObject().put("x", 0).put("y", 0)));
+        try {
+            clients.add(NodeClient.start("eventbus-client.js", node.httpBase(), bob));
+            clients.add(NodeClient.start("stomp-client.js", node.stompWebSocketUrl(), bob));
+            clients.add(NodeClient.start("stomp-client.js", "sockjs+websocket:" + node.httpBase() + "/stomp", bob));
+            clients.add(NodeClient.start("stomp-client.js", "sockjs+xhr-streaming:" + node.httpBase() + "/stomp", bob));
+            for (NodeClient client : clients) {
+                awaitSubscribed(client, bob);
+            }
+            StompClientConnection tcp = GatewayNode.await(tcpClient.connect(node.stompPort(), "127.0.0.1"), TIMEOUT);
+            LinkedBlockingQueue<Frame> frames = new LinkedBlockingQueue<>();
+            GatewayNode.await(tcp.subscribe(bob, frames::add), TIMEOUT);
+            awaitProbeFrame(frames, bob);
+
+            JsonObject writesBefore = stompWrites();
+            // sent together and flushed once: one batch on the broker, one poll for the source
+            List<java.util.concurrent.Future<RecordMetadata>> sending = new ArrayList<>();
+            for (int n = 0; n < burst; n++) {
+                sending.add(producer.send(new ProducerRecord<>(ORDERS_TOPIC, "bob", "{\"n\":" + n + "}")));
+            }
+            producer.flush();
+            List<RecordMetadata> produced = new ArrayList<>();
+            for (var sent : sending) {
+                produced.add(sent.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
+            }
+            for (NodeClient client : clients) {
+                for (int n = 0; n < burst; n++) {
+                    RecordMetadata metadata = produced.get(n);
+                    JsonObject message = client.await(e -> "message".equals(e.getString("event")) && !isProbe(e), TIMEOUT,
+                        "record " + n + " of the burst");
+                    assertThat(message.getJsonObject("headers").getString("kafka.offset")).as("record %d of the burst", n)
+                        .isEqualTo(String.valueOf(metadata.offset()));
+                    Object body = message.getValue("body");
+                    assertThat(body instanceof String text ? new JsonObject(text) : body).isEqualTo(new JsonObject().put("n", n));
+                }
+            }
+            for (int n = 0; n < burst; n++) {
+                Frame frame = nextKafkaFrame(frames);
+                assertThat(frame.getHeader("kafka.offset")).as("record %d of the burst over TCP", n)
+                    .isEqualTo(String.valueOf(produced.get(n).offset()));
+                assertThat(new JsonObject(frame.getBodyAsString())).isEqualTo(new JsonObject().put("n", n));
+            }
+
+            RecordMetadata lone = produceOrder("bob", "{\"lone\":true}");
+            for (NodeClient client : clients) {
+                client.await(kafkaMessageAt(lone.offset(), lone.partition()), TIMEOUT, "the lone record after the burst");
+            }
+            assertThat(nextKafkaFrame(frames).getHeader("kafka.offset")).isEqualTo(String.valueOf(lone.offset()));
+            // every frame to the STOMP clients (WebSocket, SockJS twice, TCP) went through the loops' coalescing writers
+            JsonObject writesAfter = stompWrites();
+            long buffers = writesAfter.getLong("buffers") - writesBefore.getLong("buffers");
+            long socketWrites = writesAfter.getLong("socket") - writesBefore.getLong("socket");
+            assertThat(buffers).as("STOMP frames written").isGreaterThanOrEqualTo(4L * (burst + 1));
+            assertThat(socketWrites).as("socket writes they took").isPositive().isLessThanOrEqualTo(buffers);
+            System.out.printf("A burst of %d records to 4 STOMP clients: %d frames in %d socket writes%n", burst, buffers, socketWrites);
+        } finally {
+            clients.forEach(NodeClient::close);
+            GatewayNode.await(tcpClient.close(), TIMEOUT);
+        }
+    }
+
+    /**
+     * @return the node's STOMP buffers written and socket writes, summed over its loops ({@code /health})
+     */
+    private static JsonObject stompWrites() {
+        long buffers = 0;
+        long socket = 0;
+        for (Object loop : BridgeProbes.health(node.httpPort()).getJsonArray("loops")) {
+            JsonObject writes = ((JsonObject) loop).getJsonObject("stompWrites");
+            buffers += writes.getLong("buffers");
+            socket += writes.getLong("socket");
+        }
+        return new JsonObject().put("buffers", buffers).put("socket", socket);
+    }
+
+    /**
+     * @return the next MESSAGE frame of a Kafka record (probes skipped)
+     */
+    private static Frame nextKafkaFrame(LinkedBlockingQueue<Frame> frames) throws InterruptedException {
+        while (true) {
+            Frame frame = frames.poll(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            assertThat(frame).as("a record's MESSAGE frame over TCP").isNotNull();
+            if (frame.getHeader("kafka.offset") != null) {
+                return frame;
+            }
+        }
     }
 
     @Test
