@@ -1,15 +1,18 @@
 package io.kafkabridge.bridge;
 
-import io.kafkabridge.metrics.TransportMetrics;
-
 import io.kafkabridge.delivery.OutboundQueue;
 import io.kafkabridge.delivery.SlowClientPolicy;
+import io.kafkabridge.metrics.TransportMetrics;
+import io.kafkabridge.routing.RecordRouter;
 import io.vertx.core.Future;
+import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
 
@@ -36,6 +39,13 @@ final class ConnectionOutbound {
     private final OutboundQueue<OutboundMessage> queue;
     private boolean logged;
     private final List<Runnable> roomWaiters = new ArrayList<>(1);
+    /**
+     * Where the last message written came from, for a {@code slow_consumer} error; not the message itself, whose
+     * encoded frames would stay live as long as the connection (one message per connection when each gets its own).
+     */
+    private String lastAddress;
+    private TopicPartition lastPartition;
+    private long lastOffset = -1;
 
     /**
      * @param transport  the transport's metrics label
@@ -44,7 +54,7 @@ final class ConnectionOutbound {
      *                   the refused one) and closes the connection
      */
     ConnectionOutbound(BridgeContext context, String client, String transport,
-                       BiFunction<OutboundMessage, Integer, Future<Void>> write, BiConsumer<OutboundMessage, OutboundMessage> overflowed) {
+                       BiFunction<OutboundMessage, Integer, Future<Void>> write, BiConsumer<LastSent, OutboundMessage> overflowed) {
         this.context = context;
         this.client = client;
         TransportMetrics.Deliveries deliveries = context.metrics().deliveries(transport);
@@ -53,22 +63,50 @@ final class ConnectionOutbound {
                 @Override
                 public Future<Void> write(OutboundMessage item, int dropped) {
                     item.stream().written(item.resumeToken());
+                    Delivery delivery = item.delivery();
+                    lastAddress = delivery.address();
+                    lastPartition = delivery.partition();
+                    lastOffset = delivery.offset();
                     Future<Void> written = write.apply(item, dropped);
                     deliveries.delivered(item.delivery().timestampMs());
                     return written;
                 }
 
                 @Override
-                public void overflow(OutboundMessage lastWritten, OutboundMessage refused) {
+                public void overflow(OutboundMessage refused) {
+                    LastSent lastWritten = lastSent();
                     context.slowClients().recordDisconnect();
                     LOG.warn("Client {} reads slower than messages arrive on {}: its queue is full ({} bytes / {} messages, "
                             + "limits.maxQueued*PerConnection); disconnecting it with slow_consumer after {}", client,
                         refused.delivery().address(), context.limits().getMaxQueuedBytesPerConnection(),
                         context.limits().getMaxQueuedMessagesPerConnection(),
-                        lastWritten == null ? "no message" : lastWritten.delivery().position());
+                        lastWritten == null ? "no message" : lastWritten.position());
                     overflowed.accept(lastWritten, refused);
                 }
             });
+    }
+
+    /**
+     * @return where the last message written came from, or {@code null} when none was
+     */
+    private LastSent lastSent() {
+        if (lastAddress == null) {
+            return null;
+        }
+        Map<String, String> position = new LinkedHashMap<>();
+        if (lastPartition != null) {
+            position.put(RecordRouter.HEADER_TOPIC, lastPartition.topic());
+            position.put(RecordRouter.HEADER_PARTITION, Integer.toString(lastPartition.partition()));
+            position.put(RecordRouter.HEADER_OFFSET, Long.toString(lastOffset));
+        }
+        return new LastSent(lastAddress, position);
+    }
+
+    /**
+     * The last message a connection was sent: its address and Kafka position ({@code kafka.topic},
+     * {@code kafka.partition}, {@code kafka.offset}; empty for a message that did not come from Kafka).
+     */
+    record LastSent(String address, Map<String, String> position) {
     }
 
     /**

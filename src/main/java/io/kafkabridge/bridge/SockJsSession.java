@@ -78,19 +78,19 @@ final class SockJsSession {
     /**
      * @return the text of a {@code slow_consumer} error: what was sent last
      */
-    static String slowConsumerExplanation(OutboundMessage last) {
+    static String slowConsumerExplanation(ConnectionOutbound.LastSent last) {
         return "This connection read slower than its messages arrived and its queue is full "
             + "(limits.maxQueuedBytesPerConnection / limits.maxQueuedMessagesPerConnection); "
-            + (last == null ? "nothing was sent" : "the last message sent was " + last.delivery().address() + " at "
-            + last.delivery().position()) + "; reconnect";
+            + (last == null ? "nothing was sent" : "the last message sent was " + last.address() + " at "
+            + last.position()) + "; reconnect";
     }
 
     /**
      * @return the error's headers: the Kafka position of the last message sent, and the {@code resume} token of the
      * refused message's subscription (where it continues from)
      */
-    static Map<String, String> slowConsumerHeaders(OutboundMessage last, OutboundMessage refused) {
-        Map<String, String> headers = new LinkedHashMap<>(last == null ? Map.of() : last.delivery().position());
+    static Map<String, String> slowConsumerHeaders(ConnectionOutbound.LastSent last, OutboundMessage refused) {
+        Map<String, String> headers = new LinkedHashMap<>(last == null ? Map.of() : last.position());
         String resume = refused.stream().lastWritten();
         if (resume != null) {
             headers.put(Delivery.RESUME_HEADER, resume);

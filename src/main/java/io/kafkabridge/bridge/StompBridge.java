@@ -37,6 +37,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -570,19 +571,19 @@ public final class StompBridge {
     }
 
     /**
-     * @param transport {@link GatewayMetrics#STOMP_TCP}, {@link GatewayMetrics#STOMP_WS} or {@link GatewayMetrics#STOMP_SOCKJS}
-     * @return the connections open over the transport
+     * Counts the connections and their subscriptions per transport in one pass over the connections.
+     *
+     * @return per transport ({@link GatewayMetrics#STOMP_TCP}, {@link GatewayMetrics#STOMP_WS},
+     * {@link GatewayMetrics#STOMP_SOCKJS}) that has connections: {connections, subscriptions}
      */
-    public int openSessions(String transport) {
-        return (int) sessions.values().stream().filter(session -> session.transport().equals(transport)).count();
-    }
-
-    /**
-     * @return the subscriptions of the connections over the transport
-     */
-    public int subscriptions(String transport) {
-        return sessions.values().stream().filter(session -> session.transport().equals(transport))
-            .mapToInt(StompSession::subscriptionCount).sum();
+    public Map<String, int[]> countSessions() {
+        Map<String, int[]> counts = new HashMap<>(4);
+        for (StompSession session : sessions.values()) {
+            int[] count = counts.computeIfAbsent(session.transport(), t -> new int[2]);
+            count[0]++;
+            count[1] += session.subscriptionCount();
+        }
+        return counts;
     }
 
     /**

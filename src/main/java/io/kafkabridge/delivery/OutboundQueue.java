@@ -49,10 +49,8 @@ public final class OutboundQueue<T extends OutboundQueue.Item> {
         /**
          * The queue is full and the message's policy is {@link SlowClientPolicy#DISCONNECT}: tell the client and close.
          * Called once; the queue takes nothing more afterwards.
-         *
-         * @param lastWritten the last message handed to the transport, or {@code null}
          */
-        void overflow(T lastWritten, T refused);
+        void overflow(T refused);
     }
 
     /** A queued message; {@code item == null} once it was replaced or dropped. */
@@ -78,7 +76,6 @@ public final class OutboundQueue<T extends OutboundQueue.Item> {
     private long conflatedTotal;
     private boolean overflowed;
     private boolean pumping;
-    private T lastWritten;
     private Runnable drainHandler;
 
     /**
@@ -176,7 +173,7 @@ public final class OutboundQueue<T extends OutboundQueue.Item> {
         byKey.clear();
         queuedBytes = 0;
         queuedMessages = 0;
-        connection.overflow(lastWritten, refused);
+        connection.overflow(refused);
     }
 
     private void write(T item) {
@@ -184,7 +181,6 @@ public final class OutboundQueue<T extends OutboundQueue.Item> {
         int dropped = droppedSinceWrite;
         droppedSinceWrite = 0;
         writingBytes += size;
-        lastWritten = item;
         connection.write(item, dropped).onComplete(done -> {
             writingBytes -= size;
             pump();

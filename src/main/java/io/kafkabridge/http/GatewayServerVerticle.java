@@ -26,6 +26,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import io.vertx.core.json.JsonObject;
@@ -274,10 +275,12 @@ public class GatewayServerVerticle extends VerticleBase {
         context.runOnContext(v -> {
             JsonObject connectionsJson = new JsonObject();
             JsonObject subscriptionsJson = new JsonObject();
+            Map<String, int[]> stomp = stompBridge.countSessions();
             for (String transport : new TreeSet<>(GatewayMetrics.TRANSPORTS)) {
                 boolean sockJs = GatewayMetrics.SOCKJS.equals(transport);
-                connectionsJson.put(transport, sockJs ? sockJsBridge.openSessions() : stompBridge.openSessions(transport));
-                subscriptionsJson.put(transport, sockJs ? sockJsBridge.subscriptions() : stompBridge.subscriptions(transport));
+                int[] stompCounts = stomp.getOrDefault(transport, new int[2]);
+                connectionsJson.put(transport, sockJs ? sockJsBridge.openSessions() : stompCounts[0]);
+                subscriptionsJson.put(transport, sockJs ? sockJsBridge.subscriptions() : stompCounts[1]);
             }
             counts.complete(new JsonObject().put("loop", loop).put("connections", connectionsJson)
                 .put("subscriptions", subscriptionsJson).put("httpConnections", httpGuard.open())

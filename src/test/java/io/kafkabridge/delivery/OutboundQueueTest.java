@@ -25,19 +25,21 @@ class OutboundQueueTest {
     private static final class Socket implements OutboundQueue.Connection<Message> {
         final List<String> written = new ArrayList<>();
         final List<Promise<Void>> unfinished = new ArrayList<>();
+        Message lastWritten;
         Message lastWrittenAtOverflow;
         Message refused;
 
         @Override
         public Future<Void> write(Message item, int dropped) {
             written.add(item.key() + "=" + item.value() + (dropped > 0 ? " dropped:" + dropped : ""));
+            lastWritten = item;
             Promise<Void> promise = Promise.promise();
             unfinished.add(promise);
             return promise.future();
         }
 
         @Override
-        public void overflow(Message lastWritten, Message refused) {
+        public void overflow(Message refused) {
             this.lastWrittenAtOverflow = lastWritten;
             this.refused = refused;
         }
@@ -175,7 +177,7 @@ class OutboundQueueTest {
             }
 
             @Override
-            public void overflow(Message lastWritten, Message refused) {
+            public void overflow(Message refused) {
             }
         });
         queue.offer(message("k", 0), SlowClientPolicy.DISCONNECT);

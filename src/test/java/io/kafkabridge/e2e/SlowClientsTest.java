@@ -178,6 +178,7 @@ class SlowClientsTest {
     private static List<Got> readStomp(RawStompClient stomp) {
         List<Got> got = new ArrayList<>();
         String lastResume = null;
+        String lastOffset = null;
         while (true) {
             RawStompClient.Received frame = stomp.next(DELIVERY);
             if (!"MESSAGE".equals(frame.command())) {
@@ -186,12 +187,15 @@ class SlowClientsTest {
                     // where the subscription resumes: after the last message it was sent
                     assertThat(frame.header("resume")).as("ERROR %s", frame).isEqualTo(lastResume);
                     assertThat(frame.header("resume.feed")).as("ERROR %s", frame).isEqualTo(lastResume);
+                    // and the Kafka position of that message
+                    assertThat(frame.header("kafka.offset")).as("ERROR %s", frame).isEqualTo(lastOffset);
                     continue;
                 }
                 got.add(null);
                 return got;
             }
             lastResume = frame.header("resume");
+            lastOffset = frame.header("kafka.offset");
             if (frame.body().contains("\"n\"")) {
                 got.add(fromStomp(frame));
                 if (got.get(got.size() - 1).n() == FLOOD - 1) {
@@ -204,6 +208,7 @@ class SlowClientsTest {
     private static List<Got> readSockJs(RawSockJsClient client) {
         List<Got> got = new ArrayList<>();
         String lastResume = null;
+        String lastOffset = null;
         while (true) {
             JsonObject frame = client.await(f -> true, DELIVERY, "a frame");
             if ("err".equals(frame.getString("type"))) {
@@ -212,6 +217,8 @@ class SlowClientsTest {
                 assertThat(frame.getJsonObject("headers").getString("resume")).as("err %s", frame).isEqualTo(lastResume);
                 assertThat(frame.getJsonObject("resume").getString(frame.getString("address"))).as("err %s", frame)
                     .isEqualTo(lastResume);
+                // and the Kafka position of that message
+                assertThat(frame.getJsonObject("headers").getString("kafka.offset")).as("err %s", frame).isEqualTo(lastOffset);
                 continue;
             }
             if (!"rec".equals(frame.getString("type"))) {
@@ -219,6 +226,7 @@ class SlowClientsTest {
                 return got;
             }
             lastResume = frame.getJsonObject("headers").getString("resume");
+            lastOffset = frame.getJsonObject("headers").getString("kafka.offset");
             if (frame.getValue("body") instanceof JsonObject body && body.containsKey("n")) {
                 got.add(fromSockJs(frame));
                 if (got.get(got.size() - 1).n() == FLOOD - 1) {
