@@ -1,6 +1,8 @@
 package io.kafkabridge.bridge;
 
+import io.netty.buffer.ByteBuf;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 
 /**
  * Checks the raw bytes a STOMP client sends, frame by frame, before Vert.x's frame parser sees them, for what the
@@ -41,12 +43,36 @@ final class StompInputGuard {
      * @return the first problem in these bytes, or {@code null}
      */
     Problem check(Buffer data) {
-        int length = data.length();
-        for (int i = 0; i < length; i++) {
-            byte b = data.getByte(i);
-            Problem problem = accept(b);
-            if (problem != null) {
-                return problem;
+        ByteBuf bytes = ((BufferInternal) data).getByteBuf();
+        int i = bytes.readerIndex();
+        int end = bytes.writerIndex();
+        while (i < end) {
+            if (state == State.FIXED_BODY) {
+                // the body's bytes are not looked at: skipped at once
+                int skipped = (int) Math.min(contentLength, end - i);
+                i += skipped;
+                contentLength -= skipped;
+                if (contentLength == 0) {
+                    state = State.FIXED_BODY_END;
+                }
+            } else if (state == State.NUL_BODY) {
+                int nul = bytes.indexOf(i, end, (byte) 0);
+                int bodyEnd = nul < 0 ? end : nul;
+                bodyBytes += bodyEnd - i;
+                if (bodyBytes + headerBytes > maxBodyBytes) {
+                    return tooLarge();
+                }
+                if (nul < 0) {
+                    i = end;
+                } else {
+                    state = State.BETWEEN;
+                    i = nul + 1;
+                }
+            } else {
+                Problem problem = accept(bytes.getByte(i++));
+                if (problem != null) {
+                    return problem;
+                }
             }
         }
         return null;
@@ -91,27 +117,15 @@ final class StompInputGuard {
                     return checkHeader(header);
                 }
                 return appendToLine(b, maxHeaderLineBytes);
-            case FIXED_BODY:
-                if (--contentLength == 0) {
-                    state = State.FIXED_BODY_END;
-                }
-                return null;
             case FIXED_BODY_END:
                 if (b != 0) {
                     return new Problem(ErrorCodes.INVALID_FRAME, "The body is longer than its content-length (no NUL after it)");
                 }
                 state = State.BETWEEN;
                 return null;
-            case NUL_BODY:
             default:
-                if (b == 0) {
-                    state = State.BETWEEN;
-                    return null;
-                }
-                if (++bodyBytes + headerBytes > maxBodyBytes) {
-                    return tooLarge();
-                }
-                return null;
+                // the bodies are read in bulk by check
+                throw new IllegalStateException("body state " + state);
         }
     }
 
