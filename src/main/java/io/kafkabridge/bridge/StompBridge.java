@@ -125,7 +125,9 @@ public final class StompBridge {
         if (!admit(GatewayMetrics.STOMP_WS, address, socket::write, socket::close)) {
             return;
         }
-        accept(String.valueOf(socket.remoteAddress()), new Transport(GatewayMetrics.STOMP_WS, address, socket::write, socket::close,
+        // a binary message, split into frames of http's maximum WebSocket frame size (a coalesced write can be larger
+        // than a client's frame limit)
+        accept(String.valueOf(socket.remoteAddress()), new Transport(GatewayMetrics.STOMP_WS, address, socket::writeBinaryMessage, socket::close,
                 () -> ConnectionAbort.abort(socket), socket::handler, releasingOnClose(address, socket::closeHandler),
                 e -> socket.exceptionHandler(e)),
             writer -> StompConnections.overWebSocket(socket, protocol, this::onWrite, writer));

@@ -7,6 +7,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.buffer.BufferInternal;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -26,8 +28,15 @@ import java.util.function.Function;
  */
 public final class WriteCoalescer {
 
+    private static final Logger LOG = LoggerFactory.getLogger(WriteCoalescer.class);
+
     /** Coalesced writes up to this many bytes are copied into one buffer; larger ones are a composite of the parts. */
     static final int COPY_UP_TO_BYTES = 16 * 1024;
+    /**
+     * A write that would make what waits larger than this goes after a flush of what waits: one socket write (one
+     * WebSocket or SockJS message) stays below the message limits clients keep (64 KiB by default for Vert.x's client).
+     */
+    static final int MAX_COALESCED_BYTES = 60 * 1024;
 
     private final Context loop;
     private final List<Writer> dirty = new ArrayList<>();
@@ -78,7 +87,12 @@ public final class WriteCoalescer {
         Writer[] writers = dirty.toArray(new Writer[0]);
         dirty.clear();
         for (Writer writer : writers) {
-            writer.flush();
+            try {
+                writer.flush();
+            } catch (RuntimeException e) {
+                // one connection's failure (its promise failed by flush) must not keep the others' writes back
+                LOG.warn("Coalesced write failed: {}", e.toString());
+            }
         }
     }
 
@@ -102,6 +116,9 @@ public final class WriteCoalescer {
          * @return completes once the socket wrote it out (or failed): the completion of every write of the turn
          */
         public Future<Void> write(Buffer data) {
+            if (!pending.isEmpty() && pendingBytes + data.length() > MAX_COALESCED_BYTES) {
+                flush();
+            }
             if (pending.isEmpty()) {
                 written = Promise.promise();
                 schedule(this);
@@ -125,7 +142,14 @@ public final class WriteCoalescer {
             pending.clear();
             pendingBytes = 0;
             written = null;
-            socketWrite.apply(data).onComplete(promise);
+            Future<Void> socketWritten;
+            try {
+                socketWritten = socketWrite.apply(data);
+            } catch (RuntimeException e) {
+                promise.fail(e);
+                throw e;
+            }
+            socketWritten.onComplete(promise);
         }
 
         /**

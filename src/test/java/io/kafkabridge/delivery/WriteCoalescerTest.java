@@ -143,6 +143,25 @@ class WriteCoalescerTest {
     }
 
     @Test
+    void aTurnsWritesAreSplitBeforeTheyPassTheLargestCoalescedWrite() {
+        WriteCoalescer.Writer writer = createWriter();
+        String kib = "y".repeat(1024);
+        int frames = 2 * WriteCoalescer.MAX_COALESCED_BYTES / 1024;
+        StringBuilder expected = new StringBuilder();
+        onLoop(() -> {
+            for (int n = 0; n < frames; n++) {
+                writer.write(Buffer.buffer(kib));
+                expected.append(kib);
+            }
+            return null;
+        });
+        List<String> written = writtenSoFar();
+        assertThat(written).hasSizeGreaterThan(1)
+            .allSatisfy(write -> assertThat(write.length()).isLessThanOrEqualTo(WriteCoalescer.MAX_COALESCED_BYTES));
+        assertThat(String.join("", written)).isEqualTo(expected.toString());
+    }
+
+    @Test
     void aFailedSocketWriteFailsEveryWriteOfItsTurn() {
         WriteCoalescer.Writer writer = coalescer.createWriter(data -> Future.failedFuture("connection closed"));
         List<Future<Void>> written = onLoop(() -> List.of(writer.write(frame(1)), writer.write(frame(2))));
