@@ -7,6 +7,7 @@ import io.kafkabridge.metrics.GatewayMetrics;
 import io.kafkabridge.metrics.TransportMetrics;
 import io.kafkabridge.delivery.Since;
 import io.kafkabridge.kafka.KafkaSinkVerticle;
+import io.kafkabridge.routing.RecordRouter;
 import io.kafkabridge.sink.SinkRoutes;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -399,9 +400,10 @@ final class SockJsSession {
         MultiMap headers = MultiMap.caseInsensitiveMultiMap();
         if (clientHeaders != null) {
             for (Map.Entry<String, Object> header : clientHeaders) {
-                // sink.* headers are the gateway's (the sink reads them in any case): never the client's
+                // sink.* headers are the gateway's (the sink reads them in any case), kafka.* the router's: never the
+                // client's
                 if (header.getValue() instanceof String && !"Authorization".equalsIgnoreCase(header.getKey())
-                    && !KafkaSinkVerticle.isSinkHeader(header.getKey())) {
+                    && !KafkaSinkVerticle.isSinkHeader(header.getKey()) && !RecordRouter.isRouterHeader(header.getKey())) {
                     headers.add(header.getKey(), (String) header.getValue());
                 }
             }

@@ -6,6 +6,7 @@ import io.kafkabridge.auth.Identity;
 import io.kafkabridge.kafka.KafkaSinkVerticle;
 import io.kafkabridge.delivery.WriteCoalescer;
 import io.kafkabridge.metrics.GatewayMetrics;
+import io.kafkabridge.routing.RecordRouter;
 import io.kafkabridge.metrics.TransportMetrics;
 import io.kafkabridge.config.StompEndpointOptions;
 import io.kafkabridge.delivery.Since;
@@ -500,9 +501,10 @@ public final class StompBridge {
             return;
         }
         MultiMap headers = MultiMap.caseInsensitiveMultiMap();
-        // sink.* headers are the gateway's (the sink reads them in any case): never the client's
+        // sink.* headers are the gateway's (the sink reads them in any case), kafka.* the router's: never the client's
         frame.getHeaders().forEach((name, value) -> {
-            if (!SERVER_SET_HEADERS.contains(name.toLowerCase(Locale.ROOT)) && !KafkaSinkVerticle.isSinkHeader(name)) {
+            if (!SERVER_SET_HEADERS.contains(name.toLowerCase(Locale.ROOT)) && !KafkaSinkVerticle.isSinkHeader(name)
+                && !RecordRouter.isRouterHeader(name)) {
                 headers.add(name, value);
             }
         });

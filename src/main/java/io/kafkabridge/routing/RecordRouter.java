@@ -37,9 +37,19 @@ public final class RecordRouter {
     public static final String HEADER_FORMAT = "kafka.format";
     /** Set on the messages of a route that names its own {@code slowClientPolicy}. */
     public static final String HEADER_SLOW_CLIENT_POLICY = "slow-client-policy";
+    private static final String KAFKA_HEADER_PREFIX = "kafka.";
 
     private final List<Route> routes;
     private final Set<String> nodeAddresses;
+
+    /**
+     * @return whether the header is one only the router sets ({@code kafka.*}, {@code slow-client-policy}, any case): a
+     * client's message carries none (its position would move the address's positions and resume tokens)
+     */
+    public static boolean isRouterHeader(String name) {
+        return name.regionMatches(true, 0, KAFKA_HEADER_PREFIX, 0, KAFKA_HEADER_PREFIX.length())
+            || HEADER_SLOW_CLIENT_POLICY.equalsIgnoreCase(name);
+    }
 
     public RecordRouter(List<RouteOptions> routes) {
         this(routes, Set.of());

@@ -289,7 +289,8 @@ class SinkTest {
         long startedAt = System.currentTimeMillis();
 
         try (NodeClient client = stompJsClient("bob",
-            stompSendStep("o1", ORDERS, body, new JsonObject().put("x-trace", "trace-" + marker), "r-" + marker))) {
+            stompSendStep("o1", ORDERS, body, new JsonObject().put("x-trace", "trace-" + marker).put("kafka.offset", "7")
+                .put("Kafka.Topic", "forged").put("slow-client-policy", "drop-oldest"), "r-" + marker))) {
             JsonObject receipt = client.await(event("receipt", "o1"), TIMEOUT, "the RECEIPT");
             Map<TopicPartition, Long> atReceipt = endOffsets(ORDERS_TOPIC);
 
@@ -304,7 +305,9 @@ class SinkTest {
             assertThat(record.key()).isEqualTo("bob");
             assertThat(headerValues(record, "user")).containsExactly("user=bob");
             assertThat(headers(record)).containsEntry("x-trace", "trace-" + marker)
-                .doesNotContainKeys("passcode", "login", "receipt", "destination", "sink.index", "sink.key");
+                .doesNotContainKeys("passcode", "login", "receipt", "destination", "sink.index", "sink.key")
+                // the router's headers are never a client's
+                .doesNotContainKeys("kafka.offset", "Kafka.Topic", "slow-client-policy");
             assertThat(record.timestamp()).isBetween(startedAt, receipt.getLong("at"));
         }
     }
@@ -317,7 +320,8 @@ class SinkTest {
         long startedAt = System.currentTimeMillis();
 
         try (NodeClient client = eventBusClient("alice",
-            sendStep("o1", ORDERS, body, new JsonObject().put("x-trace", "trace-" + marker), true))) {
+            sendStep("o1", ORDERS, body, new JsonObject().put("x-trace", "trace-" + marker).put("kafka.partition", "9")
+                .put("KAFKA.OFFSET", "7"), true))) {
             JsonObject reply = client.await(event("reply", "o1").or(event("failed", "o1")), TIMEOUT, "the reply");
             Map<TopicPartition, Long> atReply = endOffsets(ORDERS_TOPIC);
 
@@ -339,7 +343,7 @@ class SinkTest {
             assertThat(record.key()).isEqualTo("alice");
             assertThat(headerValues(record, "user")).containsExactly("user=alice");
             assertThat(headers(record)).containsEntry("x-trace", "trace-" + marker)
-                .doesNotContainKeys("Authorization", "sink.index", "sink.key");
+                .doesNotContainKeys("Authorization", "sink.index", "sink.key", "kafka.partition", "KAFKA.OFFSET");
         }
     }
 
