@@ -16,12 +16,14 @@ import org.apache.kafka.common.TopicPartition;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -48,6 +50,14 @@ public final class Delivery {
     /** {@code message-id}: unique per message and node (one counter per JVM, a random prefix per JVM). */
     private static final String MESSAGE_ID_PREFIX = UUID.randomUUID().toString().substring(0, 8) + "-";
     private static final AtomicLong MESSAGE_IDS = new AtomicLong();
+    /**
+     * The partitions of every topic a message came from, by topic; an array only grows, by copy. Its entries come from
+     * the routers and the node's own verticles: the bridges drop {@code kafka.*} headers from what clients send. Bounded
+     * all the same (what is beyond is read uncached, as before).
+     */
+    private static final ConcurrentHashMap<String, TopicPartition[]> PARTITIONS = new ConcurrentHashMap<>();
+    private static final int MAX_CACHED_TOPICS = 256;
+    private static final int MAX_CACHED_PARTITION = 1024;
 
     private final String address;
     private final Object body;
@@ -130,13 +140,37 @@ public final class Delivery {
         offset = -1;
         if (topic != null && partitionText != null && offsetText != null) {
             try {
-                partition = new TopicPartition(topic, Integer.parseInt(partitionText));
+                partition = partitionOf(topic, Integer.parseInt(partitionText));
                 offset = Long.parseLong(offsetText);
             } catch (NumberFormatException e) {
                 partition = null;
                 offset = -1;
             }
         }
+    }
+
+    /**
+     * @return the one {@link TopicPartition} of this JVM for the topic and partition: the positions of an address are
+     * keyed by it, and every message's lookup then finds its key by identity
+     */
+    private static TopicPartition partitionOf(String topic, int partition) {
+        if (partition < 0 || partition >= MAX_CACHED_PARTITION || PARTITIONS.size() >= MAX_CACHED_TOPICS
+            && !PARTITIONS.containsKey(topic)) {
+            // beyond the bounds: read uncached
+            return new TopicPartition(topic, partition);
+        }
+        TopicPartition[] partitions = PARTITIONS.get(topic);
+        if (partitions == null || partition >= partitions.length || partitions[partition] == null) {
+            partitions = PARTITIONS.compute(topic, (t, known) -> {
+                TopicPartition[] grown = known == null ? new TopicPartition[Math.max(partition + 1, 8)]
+                    : known.length > partition ? known.clone() : Arrays.copyOf(known, Math.max(partition + 1, known.length * 2));
+                if (grown[partition] == null) {
+                    grown[partition] = new TopicPartition(t, partition);
+                }
+                return grown;
+            });
+        }
+        return partitions[partition];
     }
 
     /**

@@ -217,4 +217,22 @@ class DeliveryTest {
         assertThat(Delivery.escapeStompHeader("plain")).isEqualTo("plain");
         assertThat(Delivery.escapeStompHeader("a\\b\rc\nd:e")).isEqualTo("a\\\\b\\rc\\nd\\ce");
     }
+
+    @Test
+    void messagesOfOnePartitionShareOneTopicPartitionAndOddPositionsAreStillRead() {
+        io.vertx.core.MultiMap first = io.vertx.core.MultiMap.caseInsensitiveMultiMap().add("kafka.topic", new String("orders"))
+            .add("kafka.partition", "3").add("kafka.offset", "10");
+        io.vertx.core.MultiMap second = io.vertx.core.MultiMap.caseInsensitiveMultiMap().add("kafka.topic", new String("orders"))
+            .add("kafka.partition", "3").add("kafka.offset", "11");
+        Delivery a = new Delivery("a", null, first, 0, Map.of());
+        Delivery b = new Delivery("b", null, second, 0, Map.of());
+        assertThat(a.partition()).isEqualTo(new org.apache.kafka.common.TopicPartition("orders", 3)).isSameAs(b.partition());
+        assertThat(b.offset()).isEqualTo(11);
+        // headers published on the bus by others: read as they are, not cached
+        for (String partition : List.of("-1", "2000000000")) {
+            io.vertx.core.MultiMap odd = io.vertx.core.MultiMap.caseInsensitiveMultiMap().add("kafka.topic", "t")
+                .add("kafka.partition", partition).add("kafka.offset", "1");
+            assertThat(new Delivery("c", null, odd, 0, Map.of()).partition().partition()).isEqualTo(Integer.parseInt(partition));
+        }
+    }
 }
