@@ -68,7 +68,7 @@ final class ConnectionOutbound {
                     lastPartition = delivery.partition();
                     lastOffset = delivery.offset();
                     Future<Void> written = write.apply(item, dropped);
-                    deliveries.delivered(item.delivery().timestampMs());
+                    deliveries.delivered(delivery.timestampMs());
                     return written;
                 }
 

@@ -154,23 +154,22 @@ public final class Delivery {
      * keyed by it, and every message's lookup then finds its key by identity
      */
     private static TopicPartition partitionOf(String topic, int partition) {
-        if (partition < 0 || partition >= MAX_CACHED_PARTITION || PARTITIONS.size() >= MAX_CACHED_TOPICS
-            && !PARTITIONS.containsKey(topic)) {
-            // beyond the bounds: read uncached
+        TopicPartition[] known = PARTITIONS.get(topic);
+        if (known != null && partition >= 0 && partition < known.length && known[partition] != null) {
+            return known[partition];
+        }
+        // a first message of the partition: the bounds are checked only then, not on every message
+        if (partition < 0 || partition >= MAX_CACHED_PARTITION || known == null && PARTITIONS.size() >= MAX_CACHED_TOPICS) {
             return new TopicPartition(topic, partition);
         }
-        TopicPartition[] partitions = PARTITIONS.get(topic);
-        if (partitions == null || partition >= partitions.length || partitions[partition] == null) {
-            partitions = PARTITIONS.compute(topic, (t, known) -> {
-                TopicPartition[] grown = known == null ? new TopicPartition[Math.max(partition + 1, 8)]
-                    : known.length > partition ? known.clone() : Arrays.copyOf(known, Math.max(partition + 1, known.length * 2));
-                if (grown[partition] == null) {
-                    grown[partition] = new TopicPartition(t, partition);
-                }
-                return grown;
-            });
-        }
-        return partitions[partition];
+        return PARTITIONS.compute(topic, (t, current) -> {
+            TopicPartition[] grown = current == null ? new TopicPartition[Math.max(partition + 1, 8)]
+                : current.length > partition ? current.clone() : Arrays.copyOf(current, Math.max(partition + 1, current.length * 2));
+            if (grown[partition] == null) {
+                grown[partition] = new TopicPartition(t, partition);
+            }
+            return grown;
+        })[partition];
     }
 
     /**
