@@ -17,8 +17,9 @@ import org.apache.kafka.common.TopicPartition;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.HashSet;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -78,6 +79,16 @@ public final class Delivery {
     private long timestampMs = -2;
     private SlowClientPolicy routePolicy;
     private boolean routePolicyRead;
+    /** The headers the bridge reads, found in one pass over them ({@link #scanHeaders}): the first of each name. */
+    private boolean scanned;
+    private String topicHeader;
+    private String partitionHeader;
+    private String offsetHeader;
+    private String timestampHeader;
+    private String keyHeader;
+    private String formatHeader;
+    private String policyHeader;
+    private String gapHeader;
 
     /**
      * @param positionsAfter the address's positions after this message ({@link io.kafkabridge.delivery.PositionVector})
@@ -133,10 +144,51 @@ public final class Delivery {
         return offset;
     }
 
+    /**
+     * Reads the headers the bridge needs in one pass, the first value of each name in any case, as
+     * {@link MultiMap#get} would: a message's headers are read once, not looked up by name for each use (the lookups
+     * showed in the per-user profile, where every message has its own subscriber).
+     */
+    private void scanHeaders() {
+        if (scanned) {
+            return;
+        }
+        scanned = true;
+        for (Map.Entry<String, String> header : headers) {
+            String name = header.getKey();
+            String value = header.getValue();
+            switch (name.length()) {
+                case 3 -> gapHeader = firstOf(gapHeader, name, GAP_HEADER, value);
+                case 9 -> keyHeader = firstOf(keyHeader, name, RecordRouter.HEADER_KEY, value);
+                case 11 -> topicHeader = firstOf(topicHeader, name, RecordRouter.HEADER_TOPIC, value);
+                case 12 -> {
+                    offsetHeader = firstOf(offsetHeader, name, RecordRouter.HEADER_OFFSET, value);
+                    formatHeader = firstOf(formatHeader, name, RecordRouter.HEADER_FORMAT, value);
+                }
+                case 15 -> {
+                    partitionHeader = firstOf(partitionHeader, name, RecordRouter.HEADER_PARTITION, value);
+                    timestampHeader = firstOf(timestampHeader, name, RecordRouter.HEADER_TIMESTAMP, value);
+                }
+                case 18 -> policyHeader = firstOf(policyHeader, name, RecordRouter.HEADER_SLOW_CLIENT_POLICY, value);
+                default -> {
+                }
+            }
+        }
+    }
+
+    /**
+     * @return {@code found} when a header of that name came before, else {@code value} when {@code name} is
+     * {@code wanted} in any case, else {@code null}
+     */
+    private static String firstOf(String found, String name, String wanted, String value) {
+        return found != null ? found : wanted.equalsIgnoreCase(name) ? value : null;
+    }
+
     private void parsePosition() {
-        String topic = headers.get(RecordRouter.HEADER_TOPIC);
-        String partitionText = headers.get(RecordRouter.HEADER_PARTITION);
-        String offsetText = headers.get(RecordRouter.HEADER_OFFSET);
+        scanHeaders();
+        String topic = topicHeader;
+        String partitionText = partitionHeader;
+        String offsetText = offsetHeader;
         offset = -1;
         if (topic != null && partitionText != null && offsetText != null) {
             try {
@@ -178,7 +230,8 @@ public final class Delivery {
      */
     public long timestampMs() {
         if (timestampMs == -2) {
-            String text = headers.get(RecordRouter.HEADER_TIMESTAMP);
+            scanHeaders();
+            String text = timestampHeader;
             timestampMs = -1;
             if (text != null) {
                 try {
@@ -250,8 +303,9 @@ public final class Delivery {
         if (dropped > 0) {
             encoded.put(DROPPED_HEADER, Integer.toString(dropped));
         }
-        if (headers.contains(GAP_HEADER)) {
-            encoded.put(GAP_HEADER, headers.get(GAP_HEADER));
+        scanHeaders();
+        if (gapHeader != null) {
+            encoded.put(GAP_HEADER, gapHeader);
         }
         encoded.put(RESUME_HEADER, resume != null ? resume : resumeToken());
         // no replyAddress: reply addresses are Vert.x's own (__vertx.reply.*), which clients cannot reach
@@ -286,7 +340,8 @@ public final class Delivery {
      */
     public SlowClientPolicy routePolicy() {
         if (!routePolicyRead) {
-            String name = headers.get(RecordRouter.HEADER_SLOW_CLIENT_POLICY);
+            scanHeaders();
+            String name = policyHeader;
             routePolicy = name == null ? null : SlowClientPolicy.fromConfigName(name);
             routePolicyRead = true;
         }
@@ -297,7 +352,8 @@ public final class Delivery {
      * @return the Kafka key of the message, or {@code null}
      */
     public String kafkaKey() {
-        return headers.get(RecordRouter.HEADER_KEY);
+        scanHeaders();
+        return keyHeader;
     }
 
     /**
@@ -307,7 +363,8 @@ public final class Delivery {
     public Buffer stompBody() {
         if (!stompBodyEncoded) {
             // the format header is read only for a text body (whether it is JSON text or plain text)
-            stompBody = encodeStompBody(body, body instanceof String ? headers.get(RecordRouter.HEADER_FORMAT) : null);
+            scanHeaders();
+            stompBody = encodeStompBody(body, body instanceof String ? formatHeader : null);
             stompBodyEncoded = true;
         }
         return stompBody;
@@ -397,22 +454,36 @@ public final class Delivery {
             appendStompHeader(head, "content-length", Integer.toString(body.length()));
         }
         appendStompHeader(head, RESUME_HEADER, resume);
-        if (headers.contains(GAP_HEADER)) {
-            appendStompHeader(head, GAP_HEADER, headers.get(GAP_HEADER));
+        scanHeaders();
+        if (gapHeader != null) {
+            appendStompHeader(head, GAP_HEADER, gapHeader);
         }
-        Set<String> copied = new HashSet<>();
+        List<String> copied = new ArrayList<>(headers.size());
         for (Map.Entry<String, String> header : headers) {
             // STOMP 1.2: the first of repeated headers wins; a header the bridge sets is not repeated, in any case; a
             // NUL has no escape in STOMP and would end the frame early (a forged frame after it): such a header is
             // dropped
             String name = header.getKey();
-            if (!STOMP_RESERVED.contains(name.toLowerCase(Locale.ROOT)) && name.indexOf('\u0000') < 0
-                && header.getValue().indexOf('\u0000') < 0 && copied.add(name)) {
+            if (!isStompReserved(name) && name.indexOf('\u0000') < 0 && header.getValue().indexOf('\u0000') < 0
+                && !copied.contains(name)) {
+                copied.add(name);
                 appendStompHeader(head, name, header.getValue());
             }
         }
         head.append("subscription:");
         return Buffer.buffer(head.toString());
+    }
+
+    /**
+     * @return whether the bridge sets this header on a MESSAGE frame itself ({@link #STOMP_RESERVED}, any case)
+     */
+    private static boolean isStompReserved(String name) {
+        for (String reserved : STOMP_RESERVED) {
+            if (reserved.length() == name.length() && reserved.equalsIgnoreCase(name)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void appendStompHeader(StringBuilder frame, String name, String value) {

@@ -34,7 +34,10 @@ public final class PositionVector {
      * Records of a partition arrive in order; an older one (a duplicate after a partition moved) does not move it back.
      */
     public void advance(TopicPartition partition, long offset) {
-        positions.merge(partition, offset + 1, Math::max);
+        Long current = positions.get(partition);
+        if (current == null || current <= offset) {
+            positions.put(partition, offset + 1);
+        }
     }
 
     /**

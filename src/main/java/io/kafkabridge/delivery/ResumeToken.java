@@ -6,12 +6,13 @@ import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.zip.CRC32;
 
 /**
@@ -50,28 +51,48 @@ public record ResumeToken(long baselineMs, Map<TopicPartition, Long> positions) 
         return encode(baselineMs, positions);
     }
 
+    /** The order of the positions in a token's bytes: topic, then partition. */
+    private static final Comparator<Map.Entry<TopicPartition, Long>> POSITION_ORDER = Comparator
+        .<Map.Entry<TopicPartition, Long>, String>comparing(e -> e.getKey().topic())
+        .thenComparingInt(e -> e.getKey().partition());
+
     /**
      * Encodes without building a token first (per delivered message).
      */
     public static String encode(long baselineMs, Map<TopicPartition, Long> positions) {
-        // grouped by topic, in a stable order: equal positions give equal tokens
-        Map<String, Map<Integer, Long>> byTopic = new TreeMap<>();
-        positions.forEach((partition, offset) ->
-            byTopic.computeIfAbsent(partition.topic(), t -> new TreeMap<>()).put(partition.partition(), offset));
+        // grouped by topic, in a stable order (topics, then partitions, ascending): equal positions give equal tokens;
+        // sorted as one array, not a tree per topic (encoded for every message of an address)
+        @SuppressWarnings("unchecked")
+        Map.Entry<TopicPartition, Long>[] sorted = positions.entrySet().toArray(new Map.Entry[0]);
+        if (sorted.length > 1) {
+            Arrays.sort(sorted, POSITION_ORDER);
+        }
+        int topics = 0;
+        for (int i = 0; i < sorted.length; i++) {
+            if (i == 0 || !sorted[i].getKey().topic().equals(sorted[i - 1].getKey().topic())) {
+                topics++;
+            }
+        }
         ByteArrayOutputStream out = new ByteArrayOutputStream(16 + positions.size() * 8);
         out.write(VERSION);
         writeVarLong(out, baselineMs);
-        writeVarLong(out, byTopic.size());
-        byTopic.forEach((topic, partitions) -> {
+        writeVarLong(out, topics);
+        for (int start = 0; start < sorted.length; ) {
+            String topic = sorted[start].getKey().topic();
+            int end = start + 1;
+            while (end < sorted.length && sorted[end].getKey().topic().equals(topic)) {
+                end++;
+            }
             byte[] name = topic.getBytes(StandardCharsets.UTF_8);
             writeVarLong(out, name.length);
             out.write(name, 0, name.length);
-            writeVarLong(out, partitions.size());
-            partitions.forEach((partition, offset) -> {
-                writeVarLong(out, partition);
-                writeVarLong(out, offset);
-            });
-        });
+            writeVarLong(out, end - start);
+            for (int i = start; i < end; i++) {
+                writeVarLong(out, sorted[i].getKey().partition());
+                writeVarLong(out, sorted[i].getValue());
+            }
+            start = end;
+        }
         CRC32 crc = new CRC32();
         byte[] body = out.toByteArray();
         crc.update(body);

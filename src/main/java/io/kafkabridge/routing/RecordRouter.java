@@ -151,11 +151,9 @@ public final class RecordRouter {
     }
 
     private RoutingResult route(ConsumerRecord<byte[], byte[]> record, Predicate<String> wanted) {
-        List<RoutedMessage> messages = new ArrayList<>(1);
+        List<Route> matched = new ArrayList<>(1);
+        List<String> addresses = new ArrayList<>(1);
         List<Integer> unfilled = List.of();
-        Map<PayloadFormat, Body> bodies = null;
-        MultiMap headers = null;
-        boolean invalidJson = false;
         for (Route route : routes) {
             if (!route.matchesTopic(record.topic())) {
                 continue;
@@ -172,17 +170,27 @@ public final class RecordRouter {
             if (wanted != null && !wanted.test(address)) {
                 continue;
             }
-            if (bodies == null) {
-                bodies = new EnumMap<>(PayloadFormat.class);
-                headers = headersOf(record);
-            }
+            matched.add(route);
+            addresses.add(address);
+        }
+        if (matched.isEmpty()) {
+            return new RoutingResult(List.of(), unfilled, false);
+        }
+        List<RoutedMessage> messages = new ArrayList<>(matched.size());
+        Map<PayloadFormat, Body> bodies = new EnumMap<>(PayloadFormat.class);
+        MultiMap headers = headersOf(record);
+        boolean invalidJson = false;
+        for (int i = 0; i < matched.size(); i++) {
+            Route route = matched.get(i);
             Body body = bodies.computeIfAbsent(route.format(), format -> decode(format, record.value()));
             invalidJson |= body.invalidJson();
-            MultiMap messageHeaders = MultiMap.caseInsensitiveMultiMap().addAll(headers).set(HEADER_FORMAT, body.format().configName());
+            // the record's headers are copied only when it has several messages (one route: the common case)
+            MultiMap messageHeaders = matched.size() == 1 ? headers : MultiMap.caseInsensitiveMultiMap().addAll(headers);
+            messageHeaders.set(HEADER_FORMAT, body.format().configName());
             if (route.slowClientPolicy() != null) {
                 messageHeaders.set(HEADER_SLOW_CLIENT_POLICY, route.slowClientPolicy().configName());
             }
-            messages.add(new RoutedMessage(address, body.value(), messageHeaders, route.index()));
+            messages.add(new RoutedMessage(addresses.get(i), body.value(), messageHeaders, route.index()));
         }
         return new RoutingResult(messages, unfilled, invalidJson);
     }

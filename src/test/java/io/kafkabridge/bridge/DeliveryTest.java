@@ -235,4 +235,23 @@ class DeliveryTest {
             assertThat(new Delivery("c", null, odd, 0, Map.of()).partition().partition()).isEqualTo(Integer.parseInt(partition));
         }
     }
+
+    @Test
+    void theHeadersTheBridgeReadsAreFoundInAnyCaseAndTheFirstOfARepeatedNameWinsAsOnTheBus() throws Exception {
+        io.vertx.core.MultiMap headers = io.vertx.core.MultiMap.caseInsensitiveMultiMap()
+            .add("Kafka.Topic", "orders").add("KAFKA.PARTITION", "2").add("kafka.offset", "41").add("kafka.offset", "99")
+            .add("kafka.Timestamp", "1700000000000").add("kafka.key", "alice").add("kafka.key", "bob")
+            .add("Slow-Client-Policy", "drop-oldest").add("x-trace", "t1").add("x-trace", "t2");
+        Delivery delivery = new Delivery("a", "text", headers, 0, Map.of());
+
+        assertThat(delivery.partition()).isEqualTo(new org.apache.kafka.common.TopicPartition("orders", 2));
+        assertThat(delivery.offset()).isEqualTo(41).isEqualTo(Long.parseLong(headers.get("kafka.offset")));
+        assertThat(delivery.timestampMs()).isEqualTo(1_700_000_000_000L);
+        assertThat(delivery.kafkaKey()).isEqualTo("alice").isEqualTo(headers.get("kafka.key"));
+        assertThat(delivery.routePolicy()).isEqualTo(io.kafkabridge.delivery.SlowClientPolicy.DROP_OLDEST);
+        Frame frame = parse(delivery.stompFrame(Delivery.encodeSubscriptionId("s"), 0, null));
+        assertThat(frame.getHeader("x-trace")).isEqualTo("t1");
+        assertThat(frame.getHeader("kafka.key")).isEqualTo("alice");
+        assertThat(new String(frame.getBodyAsByteArray(), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("text");
+    }
 }
