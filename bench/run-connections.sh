@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Connections benchmark: how many idle connections one node holds and what each costs. For each of RUNS runs, starts a
 # fresh gateway node (embedded Kafka, the route of bench/connections.json) pinned to CPU 0, measures it (two full GCs,
-# used heap, live objects, RSS, open files), lets the generator (bench/ConnectionsBench.java, pinned to CPU 1) open N
+# used heap, live objects, RSS, open files), lets the generator (io.kafkabridge.bench.ConnectionsBench, pinned to CPU 1) open N
 # connections subscribed to one address and hold them, measures again, has the generator produce ONE record that every
 # connection must receive, closes the connections and stops the node. Writes min / median / max of the per-connection
 # costs to bench/results/connections-<mode>-<connections>-<date>.md.
@@ -23,7 +23,7 @@ JAR=target/kafka-eventbus-bridge.jar
 # node log warnings every run has: anonymous mode (no auth section) and the embedded broker's first start
 EXPECTED_WARNINGS='ANONYMOUS MODE|Performing controller activation'
 case "$MODE" in stomp|sockjs) ;; *) echo "mode must be stomp or sockjs" >&2; exit 2 ;; esac
-[ -f "$JAR" ] || mvn -B -q package -DskipTests
+bench/build.sh   # the fat jar when missing, then the generators
 for tool in jcmd jstat taskset python3; do
   command -v "$tool" >/dev/null || { echo "$tool is required" >&2; exit 1; }
 done
@@ -149,7 +149,7 @@ for run in $(seq 1 "$RUNS"); do
   start_node
   mkfifo "$work/gen.in"
   "${pin1[@]}" java -Xmx1g "-DconnectParallelism=$PARALLELISM" "-DconnectTimeoutSec=$CONNECT_TIMEOUT" \
-    "-DdeliveryTimeoutSec=$DELIVERY_TIMEOUT" -cp "$JAR" bench/ConnectionsBench.java "$MODE" "$http_port" "$stomp_port" \
+    "-DdeliveryTimeoutSec=$DELIVERY_TIMEOUT" -cp "$JAR:bench/target/classes" io.kafkabridge.bench.ConnectionsBench "$MODE" "$http_port" "$stomp_port" \
     "$kafka" "$CONNECTIONS" < "$work/gen.in" > "$work/gen.out" 2> "$work/gen.err" &
   gen_pid=$!
   exec 7> "$work/gen.in"

@@ -11,7 +11,7 @@ RUNS=${RUNS:-3}
 WARMUP=${WARMUP:-5}
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-15}
 JAR=target/kafka-eventbus-bridge.jar
-[ -f "$JAR" ] || mvn -B -q package -DskipTests
+bench/build.sh   # the fat jar when missing, then the generators
 work=$(mktemp -d)
 cp bench/inbound.json "$work/"
 pin() { if command -v taskset >/dev/null; then taskset -c "$1" "${@:2}"; else "${@:2}"; fi; }
@@ -31,7 +31,7 @@ done
 
 results=()
 for run in $(seq 1 "$RUNS"); do
-  line=$(pin 1 java -cp "$JAR" bench/InboundBench.java "$port" "$CLIENTS" "$WINDOW" "$WARMUP" "$SECONDS_PER_RUN")
+  line=$(pin 1 java -cp "$JAR:bench/target/classes" io.kafkabridge.bench.InboundBench "$port" "$CLIENTS" "$WINDOW" "$WARMUP" "$SECONDS_PER_RUN")
   echo "run $run: $line"
   results+=("$line")
 done

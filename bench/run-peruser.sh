@@ -2,7 +2,7 @@
 # Per-user routing benchmark: keyed records, each routed to the one address of its user (user.{key}.orders), U users
 # connected with their own JWT and allowed only their own address. Starts a standalone Kafka broker (CPU 1) and one gateway node (one
 # partition, bench/peruser.json) pinned to CPU 0, runs the generator (U clients + a paced Kafka producer in one JVM,
-# bench/PerUserBench.java: a knee search for the highest rate with delivered >= 99% and p99 < 50 ms) pinned to CPU 1,
+# io.kafkabridge.bench.PerUserBench: a knee search for the highest rate with delivered >= 99% and p99 < 50 ms) pinned to CPU 1,
 # RUNS times against the same node, and writes min / median / max to bench/results/peruser-<mode>-<users>-<date>.md.
 # Usage: bench/run-peruser.sh [stomp|sockjs] [users]
 # Environment: RUNS (3), START_RATE (5000 records/s), MAX_RATE (1000000), PREHEAT (10 s at the start rate before the
@@ -31,7 +31,7 @@ GENERATOR_HEAP=${GENERATOR_HEAP:-1g}
 IDLE_WAIT=${IDLE_WAIT:-180}
 JAR=target/kafka-eventbus-bridge.jar
 case "$MODE" in stomp|sockjs) ;; *) echo "mode must be stomp or sockjs" >&2; exit 2 ;; esac
-[ -f "$JAR" ] || mvn -B -q package -DskipTests
+bench/build.sh   # the fat jar when missing, then the generators
 
 # as many open files as allowed, for the node and the generator (both inherit it)
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -102,7 +102,7 @@ for run in $(seq 1 "$RUNS"); do
   if ! pin 1 java "-Xmx$GENERATOR_HEAP" "-DclkTck=$clk_tck" "-Dconfig=bench/peruser.json" "-DstartRate=$START_RATE" \
       "-DmaxRate=$MAX_RATE" "-DpreheatSec=$PREHEAT" "-DwarmupSec=$WARMUP" "-Dseconds=$SECONDS_PER_STEP" "-Dbisections=$BISECTIONS" \
       "-DmaxSteps=$MAX_STEPS" "-DdrainWaitSec=$DRAIN_WAIT" "-Dp99LimitMs=$P99_LIMIT_MS" "-DpayloadBytes=$PAYLOAD" "-DlingerMs=$LINGER_MS" \
-      -cp "$JAR" bench/PerUserBench.java "$MODE" "$http_port" "$stomp_port" "$kafka" "$USERS" "$node_pid" \
+      -cp "$JAR:bench/target/classes" io.kafkabridge.bench.PerUserBench "$MODE" "$http_port" "$stomp_port" "$kafka" "$USERS" "$node_pid" \
       | tee "$work/run-$run.out"; then
     echo "run $run failed"; exit 1
   fi

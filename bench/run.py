@@ -31,6 +31,7 @@ from benchlib import mmm
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 os.chdir(ROOT)
 JAR = "target/kafka-eventbus-bridge.jar"
+GENERATORS = f"{JAR}:bench/target/classes"   # the generators' classpath, built by bench/build.sh
 RUNS = int(os.environ.get("RUNS", "3"))
 # JVM options of every gateway under test besides -Xmx (its GC log is written next to its node.log)
 GATEWAY_JAVA_OPTS = os.environ.get("GATEWAY_JAVA_OPTS", "").split()
@@ -147,8 +148,7 @@ def stop_all():
 
 
 def build():
-    if not os.path.exists(JAR):
-        subprocess.run(["mvn", "-B", "-q", "package", "-DskipTests"], check=True)
+    subprocess.run(["bench/build.sh"], check=True)   # the fat jar when missing, then the generators
 
 
 def start_broker(topics, name="kafka"):
@@ -188,7 +188,7 @@ def run_generator(props, label):
     cmd = pinned(1, ["java", "-Xmx2g", "-Xss512k", f"-DclkTck={CLK_TCK}", f"-DstepSeconds={STEP_SECONDS}", "-Dbisect=2",
                      "-DinitialWarmup=5", f"-DmaxP99Ms={MAX_P99_MS}"]
                  + (["-Ddeflate=true"] if DEFLATE else [])
-                 + [f"-D{k}={v}" for k, v in props.items()] + ["-cp", JAR, "bench/FanoutBench.java"])
+                 + [f"-D{k}={v}" for k, v in props.items()] + ["-cp", GENERATORS, "io.kafkabridge.bench.FanoutBench"])
     errlog = os.path.join(WORK, f"gen-{label}.log")
     with open(errlog, "w") as err:
         out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=err, text=True, timeout=1800, preexec_fn=raise_nofile)
@@ -478,7 +478,7 @@ def resume():
         wait_idle(gw["pid"])
         cmd = pinned(1, ["java", "-Xmx1g", f"-DstompPort={gw['stomp']}", f"-Dbootstrap={bootstrap}", f"-Dtopic={topic}",
                          f"-DliveTopic={live_topic}", f"-Dmissed={RESUME_MISSED}", f"-Dsequential={RESUME_SEQUENTIAL}",
-                         f"-Dconcurrent={RESUME_CONCURRENT}", "-cp", JAR, "bench/ResumeBench.java"])
+                         f"-Dconcurrent={RESUME_CONCURRENT}", "-cp", GENERATORS, "io.kafkabridge.bench.ResumeBench"])
         errlog = os.path.join(WORK, f"gen-resume-{run}.log")
         with open(errlog, "w") as err:
             out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=err, text=True, timeout=1800, preexec_fn=raise_nofile)

@@ -1,41 +1,45 @@
+package io.kafkabridge.bench;
+
+import io.kafkabridge.bench.clients.ClientVertx;
+import io.kafkabridge.bench.clients.ConnectGate;
+import io.kafkabridge.bench.clients.Connection;
+import io.kafkabridge.bench.clients.HealthClient;
+import io.kafkabridge.bench.clients.SockJsClient;
+import io.kafkabridge.bench.clients.StompFrames;
+import io.kafkabridge.bench.clients.StompSubscriber;
+import io.kafkabridge.bench.clients.StompTcpClient;
+import io.kafkabridge.bench.clients.SubscriberEvents;
+import io.kafkabridge.bench.clients.WebSocketTarget;
+import io.kafkabridge.bench.kafka.ProducerSettings;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClient;
-import io.vertx.core.net.NetClientOptions;
-import io.vertx.core.net.NetSocket;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Properties;
-import java.util.concurrent.Semaphore;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+
+import static io.kafkabridge.bench.measure.JsonNumbers.num;
 
 /**
  * Load generator of the connections benchmark: opens N idle connections to one gateway node (STOMP over TCP, or the
  * SockJS bridge's raw WebSocket endpoint), each subscribed to one shared address, holds them while the driving script
  * measures the node, then proves they are all alive with ONE Kafka record that every connection must receive.
  * <p>
- * The clients are hand-written over Vert.x NetSockets (STOMP frames split on NUL; HTTP upgrade and RFC 6455 framing
- * with masked client frames for /eventbus/websocket) so that one idle connection costs the generator little: a small
- * object plus the NetSocket. The generator reports its own heap per connection so that can be checked.
+ * The clients are the hand-written NetSocket clients of {@code io.kafkabridge.bench.clients}, so that one idle
+ * connection costs the generator little: a few small objects plus the NetSocket. The generator reports its own heap per connection so that can be checked.
  * <p>
  * It is driven over stdin/stdout by bench/run-connections.sh, one line each way per step:
  * <ol>
@@ -62,16 +66,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code stillOpenAfterDelivery}, {@code closeSec} (until the node counts no connection), {@code generatorHeapPerConnKb}
  * (this JVM's used heap after GC, held minus before, per connection).
  * <p>
- * Run (single-file source, against the fat jar's classes):
- * {@code java -cp target/kafka-eventbus-bridge.jar bench/ConnectionsBench.java <stomp|sockjs> <httpPort> <stompPort>
- * <kafkaBootstrap> <connections>}
+ * Run (after {@code bench/build.sh}): {@code java -cp target/kafka-eventbus-bridge.jar:bench/target/classes
+ * io.kafkabridge.bench.ConnectionsBench <stomp|sockjs> <httpPort> <stompPort> <kafkaBootstrap> <connections>}
  * <p>
  * System properties: {@code -Dhost=127.0.0.1 -Dtopic=bench.idle -Daddress=bench.idle -DeventbusPath=/eventbus
  * -DconnectParallelism=200 -DconnectTimeoutSec=600 -DdeliveryTimeoutSec=60}.
  */
 public class ConnectionsBench {
 
-    /** Held for the whole run: Vert.x 5 closes a NetClient, and all its connections, once it is garbage-collected. */
+    /** Held for the whole run (see {@link ClientVertx}). */
     static NetClient net;
 
     /** The value of the one record that proves the connections alive; probes for the canary carry another marker. */
@@ -89,64 +92,36 @@ public class ConnectionsBench {
     static volatile boolean stopping;
 
     /**
-     * One connection: a NetSocket with a hand-written parser. State confined to the connection's event loop, except
-     * the flags read after the phases.
+     * One idle subscriber: whether it subscribed and got the record. State confined to its connection's event loop,
+     * except the flags read after the phases.
      */
-    abstract static class Client {
-        final NetSocket socket;
+    static final class Idler implements SubscriberEvents {
         final boolean canary;
         /** Released once when the connection subscribed or failed: bounds the connects in flight. */
-        Semaphore inFlight;
-        boolean settled;
+        final ConnectGate.Permit permit;
+        Connection connection;
         boolean subscribed;
         boolean gotRecord;
-        /** Unparsed bytes of an incomplete frame, or null. */
-        Buffer pending;
 
-        Client(NetSocket socket, boolean canary) {
-            this.socket = socket;
+        Idler(boolean canary, ConnectGate.Permit permit) {
             this.canary = canary;
+            this.permit = permit;
         }
 
-        abstract void start();
-
-        /** Parses complete frames of {@code buf} from {@code from}; returns where the incomplete rest begins. */
-        abstract int parse(Buffer buf, int from);
-
-        final void handle(Buffer data) {
-            Buffer buf = data;
-            if (pending != null) {
-                buf = pending.appendBuffer(data);
-                pending = null;
-            }
-            int rest = parse(buf, 0);
-            if (rest < buf.length()) {
-                pending = buf.getBuffer(rest, buf.length());
-            }
-        }
-
-        final void markSubscribed() {
+        @Override
+        public void subscribed() {
             if (!subscribed) {
                 subscribed = true;
                 if (!canary) {
                     held.incrementAndGet();
                 }
             }
-            settle();
-        }
-
-        /** Once per connection: lets the next connection start. */
-        final void settle() {
-            if (!settled) {
-                settled = true;
-                if (inFlight != null) {
-                    inFlight.release();
-                }
-            }
+            permit.release();
         }
 
         /** A message (STOMP MESSAGE / SockJS rec) in bytes [start, end) of buf. */
-        final void received(Buffer buf, int start, int end) {
+        @Override
+        public void message(Buffer buf, int start, int end) {
             if (canary) {
                 canaryProbed = true;
                 return;
@@ -166,161 +141,19 @@ public class ConnectionsBench {
                 // retry
             }
         }
-    }
 
-    /** STOMP 1.2: CONNECT (heart-beat 0,0), SUBSCRIBE with a receipt, then MESSAGE frames (NUL-terminated). */
-    static final class StompClient extends Client {
-        final int id;
-        final String address;
-
-        StompClient(NetSocket socket, boolean canary, int id, String address) {
-            super(socket, canary);
-            this.id = id;
-            this.address = address;
+        @Override
+        public void error(String what) {
+            if (errorFrames.incrementAndGet() <= 5) {
+                System.err.println(what);
+            }
         }
 
         @Override
-        void start() {
-            socket.write("CONNECT\naccept-version:1.2\nhost:localhost\nheart-beat:0,0\n\n\0");
-        }
-
-        @Override
-        int parse(Buffer buf, int from) {
-            int length = buf.length();
-            int at = from;
-            while (at < length) {
-                byte first = buf.getByte(at);
-                if (first == '\n' || first == '\r') { // end of line between frames
-                    at++;
-                    continue;
-                }
-                int nul = indexOfNul(buf, at, length);
-                if (nul < 0) {
-                    return at;
-                }
-                if (first == 'M') {
-                    received(buf, at, nul);
-                } else if (first == 'C') {
-                    socket.write("SUBSCRIBE\nid:s" + id + "\ndestination:" + address + "\nack:auto\nreceipt:r" + id + "\n\n\0");
-                } else if (first == 'R') {
-                    markSubscribed();
-                } else if (first == 'E') {
-                    if (errorFrames.incrementAndGet() <= 5) {
-                        System.err.println("ERROR frame: " + buf.getString(at, nul).replace('\n', ' '));
-                    }
-                }
-                at = nul + 1;
+        public void refused(String what) {
+            if (connectErrors.incrementAndGet() <= 5) {
+                System.err.println(what);
             }
-            return at;
-        }
-    }
-
-    /**
-     * The SockJS bridge's raw WebSocket transport: HTTP upgrade, then one JSON text frame per message; client frames
-     * are masked as RFC 6455 requires.
-     */
-    static final class SockJsClient extends Client {
-        final String host;
-        final int port;
-        final String path;
-        final String address;
-        boolean upgraded;
-
-        SockJsClient(NetSocket socket, boolean canary, String host, int port, String eventbusPath, String address) {
-            super(socket, canary);
-            this.host = host;
-            this.port = port;
-            this.path = eventbusPath + "/websocket";
-            this.address = address;
-        }
-
-        @Override
-        void start() {
-            socket.write("GET " + path + " HTTP/1.1\r\nHost: " + host + ":" + port + "\r\nUpgrade: websocket\r\n"
-                + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
-        }
-
-        void send(String text) {
-            byte[] payload = text.getBytes(StandardCharsets.UTF_8);
-            byte[] mask = {0x5a, 0x3c, 0x11, 0x7e};
-            Buffer frame = Buffer.buffer(payload.length + 8).appendByte((byte) 0x81);
-            if (payload.length < 126) {
-                frame.appendByte((byte) (0x80 | payload.length));
-            } else {
-                frame.appendByte((byte) (0x80 | 126)).appendShort((short) payload.length);
-            }
-            frame.appendBytes(mask);
-            for (int i = 0; i < payload.length; i++) {
-                payload[i] ^= mask[i & 3];
-            }
-            socket.write(frame.appendBytes(payload));
-        }
-
-        @Override
-        int parse(Buffer buf, int from) {
-            int length = buf.length();
-            int at = from;
-            if (!upgraded) {
-                int end = -1;
-                for (int i = at; i + 3 < length; i++) {
-                    if (buf.getByte(i) == '\r' && buf.getByte(i + 1) == '\n' && buf.getByte(i + 2) == '\r' && buf.getByte(i + 3) == '\n') {
-                        end = i + 4;
-                        break;
-                    }
-                }
-                if (end < 0) {
-                    return at;
-                }
-                String head = buf.getString(at, end);
-                if (!head.startsWith("HTTP/1.1 101")) {
-                    if (connectErrors.incrementAndGet() <= 5) {
-                        System.err.println("WebSocket upgrade refused: " + head.lines().findFirst().orElse(""));
-                    }
-                    socket.close();
-                    return length;
-                }
-                upgraded = true;
-                at = end;
-                // no reply to a register: the node's /health confirms the subscriptions afterwards
-                send("{\"type\":\"register\",\"address\":\"" + address + "\"}");
-                markSubscribed();
-            }
-            while (at + 2 <= length) {
-                int opcode = buf.getByte(at) & 0x0f;
-                int len = buf.getByte(at + 1) & 0x7f;
-                int header = 2;
-                long payloadLength = len;
-                if (len == 126) {
-                    if (at + 4 > length) {
-                        return at;
-                    }
-                    payloadLength = buf.getUnsignedShort(at + 2);
-                    header = 4;
-                } else if (len == 127) {
-                    if (at + 10 > length) {
-                        return at;
-                    }
-                    payloadLength = buf.getLong(at + 2);
-                    header = 10;
-                }
-                if (at + header + payloadLength > length) {
-                    return at;
-                }
-                int start = at + header;
-                int end = (int) (start + payloadLength);
-                if (opcode == 1 || opcode == 2 || opcode == 0) {
-                    // {"type":"rec",...} or {"type":"err",...}
-                    if (end - start > 10 && buf.getByte(start + 9) == 'r') {
-                        received(buf, start, end);
-                    } else if (errorFrames.incrementAndGet() <= 5) {
-                        System.err.println("SockJS frame: " + buf.getString(start, end));
-                    }
-                } else if (opcode == 8) {
-                    socket.close();
-                }
-                at = end;
-            }
-            return at;
         }
     }
 
@@ -347,26 +180,17 @@ public class ConnectionsBench {
         boolean stomp = mode.equals("stomp");
         int port = stomp ? stompPort : httpPort;
         BufferedReader control = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-        URI healthUri = URI.create("http://" + host + ":" + httpPort + "/health");
+        HealthClient node = new HealthClient(host, httpPort, Duration.ofSeconds(5));
 
-        Vertx vertx = Vertx.vertx(new VertxOptions().setBlockedThreadCheckInterval(60_000));
-        net = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true).setConnectTimeout(30_000));
-        List<Client> clients = new ArrayList<>(connections);
-
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(ProducerConfig.ACKS_CONFIG, "1");
-        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-        props.put(ProducerConfig.CLIENT_ID_CONFIG, "connections-bench");
-        KafkaProducer<String, String> producer = new KafkaProducer<>(props);
-        producer.partitionsFor(topic); // metadata now, not on the timed send
+        Vertx vertx = ClientVertx.create();
+        net = ClientVertx.netClient(vertx);
+        List<Idler> clients = new ArrayList<>(connections);
+        KafkaProducer<String, String> producer = new ProducerSettings(bootstrap, "connections-bench").acknowledgeByLeader().create(topic);
 
         // 1. canary: the consumer has its partition and the node served one connection before the baseline
-        Semaphore canaryDone = new Semaphore(0);
-        Client canary = connect(net, stomp, host, port, eventbusPath, address, -1, true, canaryDone).get();
-        if (!canaryDone.tryAcquire(30, TimeUnit.SECONDS) || canary == null || !canary.subscribed) {
+        ConnectGate canaryGate = new ConnectGate(1);
+        Idler canary = connect(vertx, stomp, host, port, eventbusPath, address, -1, true, canaryGate.enter()).get();
+        if (!canaryGate.awaitSettled(30, TimeUnit.SECONDS) || canary == null || !canary.subscribed) {
             throw new IllegalStateException("the canary connection did not subscribe");
         }
         long probeDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
@@ -388,23 +212,21 @@ public class ConnectionsBench {
 
         // 2. N connections, at most `parallelism` connecting at once
         long heapBefore = usedHeapAfterGc();
-        Semaphore inFlight = new Semaphore(parallelism);
+        ConnectGate gate = new ConnectGate(parallelism);
         long connectStart = System.nanoTime();
-        List<java.util.concurrent.CompletableFuture<Client>> opening = new ArrayList<>(connections);
+        List<CompletableFuture<Idler>> opening = new ArrayList<>(connections);
         for (int id = 0; id < connections; id++) {
-            if (!inFlight.tryAcquire(connectTimeoutSec, TimeUnit.SECONDS)) {
+            ConnectGate.Permit permit = gate.enter(connectTimeoutSec, TimeUnit.SECONDS);
+            if (permit == null) {
                 break;
             }
-            opening.add(connect(net, stomp, host, port, eventbusPath, address, id, false, inFlight));
+            opening.add(connect(vertx, stomp, host, port, eventbusPath, address, id, false, permit));
         }
-        boolean allSettled = inFlight.tryAcquire(parallelism, connectTimeoutSec, TimeUnit.SECONDS);
-        if (allSettled) {
-            inFlight.release(parallelism);
-        } else {
+        if (!gate.awaitSettled(connectTimeoutSec, TimeUnit.SECONDS)) {
             System.err.println("connect phase timed out after " + connectTimeoutSec + " s");
         }
         for (var future : opening) {
-            Client client = future.getNow(null);
+            Idler client = future.getNow(null);
             if (client != null) {
                 clients.add(client);
             }
@@ -414,7 +236,7 @@ public class ConnectionsBench {
         JsonObject health = null;
         long countDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < countDeadline) {
-            health = readHealth(http, healthUri);
+            health = readHealth(node);
             if (health != null && subscriptions(health) >= heldNow + 1) {
                 break;
             }
@@ -442,20 +264,20 @@ public class ConnectionsBench {
         int deliveredCount = delivered.get();
         double firstMs = deliveredCount == 0 ? Double.NaN : (firstArrivalNs.get() - sendNs) / 1e6;
         double lastMs = deliveredCount == 0 ? Double.NaN : (lastArrivalNs.get() - sendNs) / 1e6;
-        JsonObject afterDelivery = readHealth(http, healthUri);
+        JsonObject afterDelivery = readHealth(node);
         int stillOpen = afterDelivery == null ? -1 : open(afterDelivery) - 1;
 
         // 4. close everything and wait until the node counts no connection
         stopping = true;
         long closeStart = System.nanoTime();
-        for (Client client : clients) {
-            client.socket.close();
+        for (Idler client : clients) {
+            client.connection.socket().close();
         }
-        canary.socket.close();
+        canary.connection.socket().close();
         int openAfterClose = -1;
         long closeDeadline = closeStart + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < closeDeadline) {
-            JsonObject h = readHealth(http, healthUri);
+            JsonObject h = readHealth(node);
             openAfterClose = h == null ? -1 : open(h);
             if (openAfterClose == 0) {
                 break;
@@ -474,40 +296,37 @@ public class ConnectionsBench {
             openAfterClose, heldNow == 0 ? "null" : num((heapHolding - heapBefore) / 1024.0 / heldNow));
         System.out.flush();
         producer.close(Duration.ofSeconds(5));
-        try {
-            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        } catch (Exception ignored) {
-            // exiting anyway
-        }
-        System.exit(0);
+        ClientVertx.closeAndExit(vertx);
     }
 
     /**
      * Opens one connection and starts its protocol; the future completes with the client once the TCP connection is
-     * up (null when it failed). {@code done} is released once the connection subscribed or failed.
+     * up (null when it failed). The permit is released once the connection subscribed or failed. No keep-alive: the
+     * connections stay silent while held.
      */
-    static java.util.concurrent.CompletableFuture<Client> connect(NetClient net, boolean stomp, String host, int port,
-                                                                  String eventbusPath, String address, int id,
-                                                                  boolean canary, Semaphore done) {
-        var result = new java.util.concurrent.CompletableFuture<Client>();
+    static CompletableFuture<Idler> connect(Vertx vertx, boolean stomp, String host, int port, String eventbusPath,
+                                            String address, int id, boolean canary, ConnectGate.Permit permit) {
+        var result = new CompletableFuture<Idler>();
         net.connect(port, host).onSuccess(socket -> {
-            Client client = stomp ? new StompClient(socket, canary, id, address)
-                : new SockJsClient(socket, canary, host, port, eventbusPath, address);
-            client.inFlight = done;
+            Idler client = new Idler(canary, permit);
+            client.connection = stomp
+                ? new StompTcpClient(socket, new StompSubscriber(StompFrames.connect("localhost", null, null),
+                    List.of(StompFrames.subscribe("s" + id, address, "r" + id)), true, client))
+                : new SockJsClient(socket, new WebSocketTarget(host, port, SockJsClient.websocketPath(eventbusPath, null), false),
+                    List.of(address), client);
             socket.closeHandler(v -> {
                 if (!stopping && client.subscribed && !canary) {
                     disconnects.incrementAndGet();
                 }
-                client.settle();
+                permit.release();
             });
-            socket.handler(client::handle);
-            client.start();
+            client.connection.start();
             result.complete(client);
         }).onFailure(e -> {
             if (connectErrors.incrementAndGet() <= 5) {
                 System.err.println("connect failed: " + e);
             }
-            done.release();
+            permit.release();
             result.complete(null);
         });
         return result;
@@ -520,13 +339,11 @@ public class ConnectionsBench {
     }
 
     /** @return the node's /health document (200 or 503), or null when it does not answer */
-    static JsonObject readHealth(HttpClient http, URI uri) {
+    static JsonObject readHealth(HealthClient node) {
         try {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).build(),
-                HttpResponse.BodyHandlers.ofString());
-            return new JsonObject(response.body());
+            return node.read();
         } catch (Exception e) {
-            System.err.println("cannot read " + uri + ": " + e);
+            System.err.println("cannot read " + node.uri() + ": " + e);
             return null;
         }
     }
@@ -546,15 +363,6 @@ public class ConnectionsBench {
         return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
     }
 
-    static int indexOfNul(Buffer buf, int from, int to) {
-        for (int i = from; i < to; i++) {
-            if (buf.getByte(i) == 0) {
-                return i;
-            }
-        }
-        return -1;
-    }
-
     static boolean contains(Buffer buf, int from, int to, byte[] needle) {
         outer:
         for (int i = from; i + needle.length <= to; i++) {
@@ -566,10 +374,5 @@ public class ConnectionsBench {
             return true;
         }
         return false;
-    }
-
-    /** A number for the JSON line: {@code null} when not a number. */
-    static String num(double value) {
-        return Double.isNaN(value) || Double.isInfinite(value) ? "null" : String.format(Locale.ROOT, "%.3f", value);
     }
 }

@@ -1,16 +1,19 @@
+package io.kafkabridge.bench;
+
+import io.kafkabridge.bench.clients.ClientVertx;
+import io.kafkabridge.bench.clients.StompFrame;
+import io.kafkabridge.bench.clients.StompFrames;
+import io.kafkabridge.bench.clients.StompHandler;
+import io.kafkabridge.bench.clients.StompTcpClient;
+import io.kafkabridge.bench.kafka.ProducerSettings;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClient;
-import io.vertx.core.net.NetClientOptions;
-import io.vertx.core.net.NetSocket;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -30,130 +33,38 @@ import java.util.function.Consumer;
  * <li>the live subscribers' latency (feed send to receive) over {@code windowSeconds} without resumes, then during
  * {@code bursts} bursts of {@code concurrent} (100) simultaneous resumes of {@code missed} records each.</li>
  * </ol>
- * Prints one line of JSON. Run: {@code java -cp target/kafka-eventbus-bridge.jar -DstompPort=P -Dbootstrap=B
- * -Dtopic=T bench/ResumeBench.java}; the node routes T to {@code bench.resume.{key}}.
+ * Prints one line of JSON. Run (after {@code bench/build.sh}): {@code java -cp
+ * target/kafka-eventbus-bridge.jar:bench/target/classes -DstompPort=P -Dbootstrap=B -Dtopic=T
+ * io.kafkabridge.bench.ResumeBench}; the node routes T to {@code bench.resume.{key}}.
  */
 public class ResumeBench {
 
-    /** Held for the whole run: Vert.x 5 closes a NetClient, and its connections, once it is garbage-collected. */
+    /** Held for the whole run (see {@link ClientVertx}). */
     static NetClient net;
     static Vertx vertx;
     static KafkaProducer<String, String> producer;
     static String topic;
     static int port;
 
-    static String prop(String name, String fallback) {
-        String value = System.getProperty(name);
-        return value == null || value.isEmpty() ? fallback : value;
+    /** Frames read only as far as asked ({@link StompFrame}): this generator reads tens of thousands a second. */
+    static StompHandler frames(Consumer<StompFrame> handler) {
+        return (connection, buf, start, end) -> handler.accept(new StompFrame(buf, start, end));
     }
 
-    /**
-     * A STOMP frame, read only as far as asked: the generator reads tens of thousands of frames a second on the core it
-     * shares with the broker, and a frame it only counts must cost it no more than finding its end.
-     */
-    static final class Frame {
-        private final Buffer bytes;
-        private final int headersEnd;
-        final String command;
-
-        Frame(Buffer bytes) {
-            int at = 0;
-            while (at < bytes.length() && (bytes.getByte(at) == '\n' || bytes.getByte(at) == '\r')) {
-                at++;
-            }
-            int eol = indexOf(bytes, "\n", at);
-            this.bytes = bytes;
-            this.command = bytes.getString(at, eol < 0 ? bytes.length() : eol, "UTF-8");
-            int end = indexOf(bytes, "\n\n", at);
-            this.headersEnd = end < 0 ? bytes.length() : end;
-        }
-
-        String command() {
-            return command;
-        }
-
-        /**
-         * @return the first value of the header, or {@code null}
-         */
-        String header(String name) {
-            int at = indexOf(bytes.slice(0, headersEnd), "\n" + name + ":", 0);
-            if (at < 0) {
-                return null;
-            }
-            int from = at + name.length() + 2;
-            int eol = indexOf(bytes, "\n", from);
-            return bytes.getString(from, eol < 0 ? headersEnd : Math.min(eol, headersEnd), "UTF-8");
-        }
-
-        String body() {
-            return headersEnd + 2 <= bytes.length() ? bytes.getString(headersEnd + 2, bytes.length(), "UTF-8") : "";
-        }
-
-        @Override
-        public String toString() {
-            return bytes.getString(0, headersEnd, "UTF-8");
-        }
-
-        private static int indexOf(Buffer bytes, String ascii, int from) {
-            outer:
-            for (int i = from; i <= bytes.length() - ascii.length(); i++) {
-                for (int j = 0; j < ascii.length(); j++) {
-                    if (bytes.getByte(i + j) != ascii.charAt(j)) {
-                        continue outer;
-                    }
-                }
-                return i;
-            }
-            return -1;
-        }
-    }
-
-    /** A STOMP connection over TCP; frames are handed to {@link #onFrame} on its event loop. */
-    static final class Client {
-        final NetSocket socket;
-        Buffer pending = Buffer.buffer();
-        volatile Consumer<Frame> onFrame = f -> { };
-
-        Client(NetSocket socket) {
-            this.socket = socket;
-            socket.handler(this::receive);
-        }
-
-        void receive(Buffer data) {
-            pending.appendBuffer(data);
-            int start = 0;
-            for (int i = 0; i < pending.length(); i++) {
-                if (pending.getByte(i) == 0) {
-                    onFrame.accept(new Frame(pending.getBuffer(start, i)));
-                    start = i + 1;
-                }
-            }
-            pending = pending.getBuffer(start, pending.length());
-        }
-
-        void send(String command, String... headerPairs) {
-            StringBuilder frame = new StringBuilder(command).append('\n');
-            for (int i = 0; i < headerPairs.length; i += 2) {
-                frame.append(headerPairs[i]).append(':').append(headerPairs[i + 1]).append('\n');
-            }
-            socket.write(Buffer.buffer(frame.append("\n\0").toString()));
-        }
-    }
-
-    static Future<Client> connect() {
-        Promise<Client> connected = Promise.promise();
-        net.connect(port, "127.0.0.1").onFailure(connected::fail).onSuccess(socket -> {
-            Client client = new Client(socket);
-            client.onFrame = f -> {
+    /** A STOMP connection, once CONNECTED. */
+    static Future<StompTcpClient> connect() {
+        return net.connect(port, "127.0.0.1").compose(socket -> {
+            Promise<Void> connected = Promise.promise();
+            StompTcpClient client = new StompTcpClient(socket, StompFrames.connect("localhost", null, null), frames(f -> {
                 if (f.command().equals("CONNECTED")) {
-                    connected.tryComplete(client);
+                    connected.tryComplete();
                 } else {
                     connected.tryFail(f.toString());
                 }
-            };
-            client.send("CONNECT", "accept-version", "1.2", "host", "localhost", "heart-beat", "0,0");
+            }));
+            client.start();
+            return connected.future().map(client);
         });
-        return connected.future();
     }
 
     static void produce(String key, long sentNs) {
@@ -175,18 +86,18 @@ public class ResumeBench {
     static Future<String> takeToken(String key) {
         return connect().compose(client -> {
             Promise<String> token = Promise.promise();
-            client.onFrame = f -> {
+            client.handleWith(frames(f -> {
                 if (f.command().equals("MESSAGE")) {
                     token.tryComplete(f.header("resume"));
                 } else if (f.command().equals("ERROR")) {
                     token.tryFail(f.toString());
                 }
-            };
-            client.send("SUBSCRIBE", "id", "s", "destination", "bench.resume." + key, "since", "time:" + System.currentTimeMillis());
+            }));
+            client.send(StompFrames.frame("SUBSCRIBE", "id", "s", "destination", "bench.resume." + key, "since", "time:" + System.currentTimeMillis()));
             // produced after the SUBSCRIBE: its timestamp is at or after the since time, so its replay or its live
             // stream gets it, whichever comes first
             produce(key, 0);
-            return token.future().onComplete(done -> client.socket.close());
+            return token.future().onComplete(done -> client.socket().close());
         });
     }
 
@@ -199,7 +110,7 @@ public class ResumeBench {
             Promise<Double> done = Promise.promise();
             long[] received = {0};
             long start = System.nanoTime();
-            client.onFrame = f -> {
+            client.handleWith(frames(f -> {
                 if (f.command().equals("MESSAGE")) {
                     if ("true".equals(f.header("gap"))) {
                         done.tryFail("gap: " + f.body());
@@ -209,9 +120,9 @@ public class ResumeBench {
                 } else if (f.command().equals("ERROR")) {
                     done.tryFail(f.toString());
                 }
-            };
-            client.send("SUBSCRIBE", "id", "s", "destination", "bench.resume." + key, "since", token);
-            return done.future().onComplete(d -> client.socket.close());
+            }));
+            client.send(StompFrames.frame("SUBSCRIBE", "id", "s", "destination", "bench.resume." + key, "since", token));
+            return done.future().onComplete(d -> client.socket().close());
         });
     }
 
@@ -278,29 +189,27 @@ public class ResumeBench {
     static final AtomicLong liveReceived = new AtomicLong();
 
     public static void main(String[] args) throws Exception {
-        port = Integer.parseInt(prop("stompPort", "61613"));
-        topic = prop("topic", "bench.resume");
+        port = Props.integer("stompPort", 61613);
+        topic = Props.string("topic", "bench.resume");
         // the live records on a topic of their own: what the bursts' records do to them in one partition's order is
         // Kafka's head-of-line, not the node's cost
-        String liveTopic = prop("liveTopic", "bench.resume.live");
-        int noiseRate = Integer.parseInt(prop("noiseRate", "10000"));
-        int liveRate = Integer.parseInt(prop("liveRate", "100"));
-        int live = Integer.parseInt(prop("live", "200"));
-        int missed = Integer.parseInt(prop("missed", "1000"));
-        int sequential = Integer.parseInt(prop("sequential", "20"));
-        int concurrent = Integer.parseInt(prop("concurrent", "100"));
-        int bursts = Integer.parseInt(prop("bursts", "3"));
-        int windowSeconds = Integer.parseInt(prop("windowSeconds", "20"));
-        vertx = Vertx.vertx();
-        net = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true));
-        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, prop("bootstrap", "127.0.0.1:9092"),
-            ProducerConfig.LINGER_MS_CONFIG, "2", ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
-            ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName()));
+        String liveTopic = Props.string("liveTopic", "bench.resume.live");
+        int noiseRate = Props.integer("noiseRate", 10000);
+        int liveRate = Props.integer("liveRate", 100);
+        int live = Props.integer("live", 200);
+        int missed = Props.integer("missed", 1000);
+        int sequential = Props.integer("sequential", 20);
+        int concurrent = Props.integer("concurrent", 100);
+        int bursts = Props.integer("bursts", 3);
+        int windowSeconds = Props.integer("windowSeconds", 20);
+        vertx = ClientVertx.create();
+        net = ClientVertx.netClient(vertx);
+        producer = new ProducerSettings(Props.string("bootstrap", "127.0.0.1:9092"), "resume-bench").lingerMs(2).create(topic);
 
         // the live subscribers
         for (int i = 0; i < live; i++) {
-            Client client = await(connect(), 30);
-            client.onFrame = f -> {
+            StompTcpClient client = await(connect(), 30);
+            client.handleWith(frames(f -> {
                 if (f.command().equals("MESSAGE")) {
                     liveReceived.incrementAndGet();
                     String body = f.body();
@@ -311,8 +220,8 @@ public class ResumeBench {
                         liveLatencies.add(ms, System.nanoTime() - windowStartNs);
                     }
                 }
-            };
-            client.send("SUBSCRIBE", "id", "s", "destination", "bench.resume.live");
+            }));
+            client.send(StompFrames.frame("SUBSCRIBE", "id", "s", "destination", "bench.resume.live"));
         }
         // the noise and the live feed, paced per 10 ms
         AtomicBoolean running = new AtomicBoolean(true);
