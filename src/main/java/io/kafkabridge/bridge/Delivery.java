@@ -7,6 +7,7 @@ import io.kafkabridge.routing.JsonBytes;
 import io.kafkabridge.routing.RecordRouter;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.util.AsciiString;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.buffer.BufferInternal;
@@ -18,6 +19,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -178,10 +180,12 @@ public final class Delivery {
 
     /**
      * @return {@code found} when a header of that name came before, else {@code value} when {@code name} is
-     * {@code wanted} in any case, else {@code null}
+     * {@code wanted} in any ASCII case, else {@code null}
      */
     private static String firstOf(String found, String name, String wanted, String value) {
-        return found != null ? found : wanted.equalsIgnoreCase(name) ? value : null;
+        // ASCII case only, as the headers' own lookups: String.equalsIgnoreCase would also take "kafka.offſet" (a long
+        // s) for kafka.offset, a record header the router's own kafka.offset does not replace
+        return found != null ? found : AsciiString.contentEqualsIgnoreCase(name, wanted) ? value : null;
     }
 
     private void parsePosition() {
@@ -458,15 +462,22 @@ public final class Delivery {
         if (gapHeader != null) {
             appendStompHeader(head, GAP_HEADER, gapHeader);
         }
-        List<String> copied = new ArrayList<>(headers.size());
+        // the names copied so far: a list while they are few (the usual case), a set past that (a record with
+        // thousands of headers must not make this quadratic)
+        List<String> copied = new ArrayList<>();
+        Set<String> copiedSet = null;
         for (Map.Entry<String, String> header : headers) {
             // STOMP 1.2: the first of repeated headers wins; a header the bridge sets is not repeated, in any case; a
             // NUL has no escape in STOMP and would end the frame early (a forged frame after it): such a header is
             // dropped
             String name = header.getKey();
-            if (!isStompReserved(name) && name.indexOf('\u0000') < 0 && header.getValue().indexOf('\u0000') < 0
-                && !copied.contains(name)) {
-                copied.add(name);
+            if (isStompReserved(name) || name.indexOf('\u0000') >= 0 || header.getValue().indexOf('\u0000') >= 0) {
+                continue;
+            }
+            if (copiedSet == null && copied.size() >= 16) {
+                copiedSet = new HashSet<>(copied);
+            }
+            if (copiedSet != null ? copiedSet.add(name) : !copied.contains(name) && copied.add(name)) {
                 appendStompHeader(head, name, header.getValue());
             }
         }
@@ -479,7 +490,7 @@ public final class Delivery {
      */
     private static boolean isStompReserved(String name) {
         for (String reserved : STOMP_RESERVED) {
-            if (reserved.length() == name.length() && reserved.equalsIgnoreCase(name)) {
+            if (reserved.length() == name.length() && AsciiString.contentEqualsIgnoreCase(reserved, name)) {
                 return true;
             }
         }

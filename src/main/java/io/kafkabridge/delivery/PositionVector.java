@@ -34,9 +34,10 @@ public final class PositionVector {
      * Records of a partition arrive in order; an older one (a duplicate after a partition moved) does not move it back.
      */
     public void advance(TopicPartition partition, long offset) {
+        long next = offset + 1;
         Long current = positions.get(partition);
-        if (current == null || current <= offset) {
-            positions.put(partition, offset + 1);
+        if (current == null || next > current) {
+            positions.put(partition, next);
         }
     }
 

@@ -254,4 +254,16 @@ class DeliveryTest {
         assertThat(frame.getHeader("kafka.key")).isEqualTo("alice");
         assertThat(new String(frame.getBodyAsByteArray(), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("text");
     }
+
+    @Test
+    void aHeaderNameThatOnlyUnicodeCaseFoldingMakesReservedIsNotTakenForTheRoutersOwn() {
+        // as RecordRouter writes them: the record's own headers first, the router's kafka.* after
+        io.vertx.core.MultiMap headers = io.vertx.core.MultiMap.caseInsensitiveMultiMap()
+            .add("kafka.off\u017Fet", "9999999").add("\u212Aafka.key", "mallory").add("kafka.topic", "orders")
+            .add("kafka.partition", "0").add("kafka.offset", "7").add("kafka.key", "alice");
+        Delivery delivery = new Delivery("a", null, headers, 0, Map.of());
+
+        assertThat(delivery.offset()).isEqualTo(7);
+        assertThat(delivery.kafkaKey()).isEqualTo("alice");
+    }
 }
