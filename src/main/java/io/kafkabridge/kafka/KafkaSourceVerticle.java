@@ -26,6 +26,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.HashMap;
@@ -61,6 +62,13 @@ public class KafkaSourceVerticle extends VerticleBase {
     private static final long STOP_COMMIT_RETRY_MS = 200;
     /** How often a source paused by the in-flight bound checks whether the node caught up. */
     private static final long DRAIN_CHECK_MS = 10;
+    /**
+     * Longest poll of the consumer's thread. A pause or resume is a task that thread runs after its current poll, and a
+     * poll of partitions that are all paused lasts its whole timeout: with Vert.x's default of 1 s, a source resumed by
+     * the in-flight bound got records again only ~1 s later, and a node overloaded from a cold start delivered 12,000
+     * records/s in pauses and bursts where its knee is 37,500 (bench/results/peruser-stomp-10000-2026-12-08-6f7f167.md).
+     */
+    static final Duration POLL_TIMEOUT = Duration.ofMillis(50);
 
     private final KafkaOptions options;
     private final String bootstrapServers;
@@ -141,6 +149,7 @@ public class KafkaSourceVerticle extends VerticleBase {
     private Future<Void> subscribe(org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> nativeConsumer) {
         kafkaClient = nativeConsumer;
         consumer = KafkaConsumer.create(vertx, nativeConsumer);
+        consumer.pollTimeout(POLL_TIMEOUT);
         consumer.exceptionHandler(e -> LOG.warn("Kafka consumer of group {} on {}: {}", options.getGroupId(), bootstrapServers, e.toString()));
         consumer.handler(this::receiveRecord);
         commitTimer = vertx.setPeriodic(options.getCommitIntervalMs(), id -> commitUncommitted());
