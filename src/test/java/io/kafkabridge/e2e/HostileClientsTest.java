@@ -6,6 +6,7 @@ import io.kafkabridge.delivery.InFlightRecords;
 import io.kafkabridge.kafka.EmbeddedKafka;
 import io.kafkabridge.kafka.KafkaSinkVerticle;
 import io.kafkabridge.routing.ReservedAddresses;
+import io.kafkabridge.testing.ClosedAfterEach;
 import io.kafkabridge.testing.BridgeProbes;
 import io.kafkabridge.testing.GatewayNode;
 import io.kafkabridge.testing.KafkaBroker;
@@ -24,18 +25,16 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -62,7 +61,8 @@ class HostileClientsTest {
     private static GatewayNode node;
     private static KafkaProducer<String, String> producer;
 
-    private final Deque<AutoCloseable> toClose = new ArrayDeque<>();
+    @RegisterExtension
+    final ClosedAfterEach closed = new ClosedAfterEach();
 
     @BeforeAll
     static void startNode(EmbeddedKafka broker) {
@@ -89,24 +89,12 @@ class HostileClientsTest {
         GatewayNode.await(vertx.close(), TIMEOUT);
     }
 
-    @AfterEach
-    void closeClients() throws Exception {
-        while (!toClose.isEmpty()) {
-            toClose.pop().close();
-        }
-    }
-
-    private <T extends AutoCloseable> T closeAfter(T client) {
-        toClose.push(client);
-        return client;
-    }
-
     private RawSockJsClient sockJs() {
-        return closeAfter(RawSockJsClient.connect(vertx, node.httpPort(), null));
+        return closed.add(RawSockJsClient.connect(vertx, node.httpPort(), null));
     }
 
     private RawStompClient stomp(StompTransport transport) {
-        RawStompClient client = closeAfter(transport.connect(vertx, node));
+        RawStompClient client = closed.add(transport.connect(vertx, node));
         BridgeProbes.stompConnect(client, "0,0");
         return client;
     }

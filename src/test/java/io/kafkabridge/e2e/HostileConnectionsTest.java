@@ -4,6 +4,7 @@ import io.kafkabridge.auth.AuthFailure;
 import io.kafkabridge.auth.PasswordHasher;
 import io.kafkabridge.bridge.ErrorCodes;
 import io.kafkabridge.kafka.EmbeddedKafka;
+import io.kafkabridge.testing.ClosedAfterEach;
 import io.kafkabridge.testing.BridgeProbes;
 import io.kafkabridge.testing.GatewayNode;
 import io.kafkabridge.testing.KafkaBroker;
@@ -23,9 +24,9 @@ import io.vertx.ext.auth.JWTOptions;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.auth.jwt.JWTAuthOptions;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,10 +34,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -68,7 +67,8 @@ class HostileConnectionsTest {
     private static GatewayNode node;
     private static JWTAuth signer;
 
-    private final Deque<AutoCloseable> toClose = new ArrayDeque<>();
+    @RegisterExtension
+    final ClosedAfterEach closed = new ClosedAfterEach();
 
     @BeforeAll
     static void startNode(EmbeddedKafka kafka) throws Exception {
@@ -98,25 +98,13 @@ class HostileConnectionsTest {
         GatewayNode.await(vertx.close(), TIMEOUT);
     }
 
-    @AfterEach
-    void closeClients() throws Exception {
-        while (!toClose.isEmpty()) {
-            toClose.pop().close();
-        }
-    }
-
-    private <T extends AutoCloseable> T closeAfter(T client) {
-        toClose.push(client);
-        return client;
-    }
-
     private static String token(String user) {
         return signer.generateToken(new JsonObject().put("sub", user), new JWTOptions().setExpiresInSeconds(300));
     }
 
     /** A STOMP connection over TCP from {@code localAddress} (any 127.x.y.z is this host's loopback). */
     private RawStompClient stompFrom(String localAddress) {
-        return closeAfter(RawStompClient.connectTcp(vertx, "127.0.0.1", node.stompPort(),
+        return closed.add(RawStompClient.connectTcp(vertx, "127.0.0.1", node.stompPort(),
             new NetClientOptions().setLocalAddress(localAddress)));
     }
 
@@ -170,10 +158,10 @@ class HostileConnectionsTest {
 
     @Test
     void aSockJsSocketWithoutATokenIsCutAfterTheConnectTimeoutWhileOneWithATokenStays() {
-        RawSockJsClient tokenless = closeAfter(RawSockJsClient.connect(vertx, node.httpPort(), null));
-        closeAfter(BridgeProbes.sockJsPings(vertx, tokenless, 200));
-        RawSockJsClient alice = closeAfter(RawSockJsClient.connect(vertx, node.httpPort(), "access_token=" + token("alice")));
-        closeAfter(BridgeProbes.sockJsPings(vertx, alice, 200));
+        RawSockJsClient tokenless = closed.add(RawSockJsClient.connect(vertx, node.httpPort(), null));
+        closed.add(BridgeProbes.sockJsPings(vertx, tokenless, 200));
+        RawSockJsClient alice = closed.add(RawSockJsClient.connect(vertx, node.httpPort(), "access_token=" + token("alice")));
+        closed.add(BridgeProbes.sockJsPings(vertx, alice, 200));
         alice.register(FEED);
         BridgeProbes.awaitSockJsProbe(vertx, alice, FEED);
 
@@ -189,7 +177,7 @@ class HostileConnectionsTest {
     /** A raw TCP connection to the HTTP port; completes when the server closes it. */
     private Future<Void> rawHttp(String localAddress, Buffer first, Promise<NetSocket> opened) {
         NetClient client = vertx.createNetClient(new NetClientOptions().setLocalAddress(localAddress));
-        closeAfter(() -> GatewayNode.await(client.close(), TIMEOUT));
+        closed.add(() -> GatewayNode.await(client.close(), TIMEOUT));
         Promise<Void> closed = Promise.promise();
         client.connect(node.httpPort(), "127.0.0.1").onSuccess(socket -> {
             socket.closeHandler(v -> closed.tryComplete());
@@ -209,7 +197,7 @@ class HostileConnectionsTest {
         Future<Void> tricklingClosed = rawHttp("127.0.0.7", Buffer.buffer("GET /stomp HTTP/1.1\r\n"), trickling);
         NetSocket slowloris = GatewayNode.await(trickling.future(), TIMEOUT);
         long timer = vertx.setPeriodic(200, id -> slowloris.write("X-Slow-" + id + ": 1\r\n"));
-        closeAfter(() -> vertx.cancelTimer(timer));
+        closed.add(() -> vertx.cancelTimer(timer));
         Future<Void> silentClosed = rawHttp("127.0.0.7", null, Promise.promise());
 
         GatewayNode.await(Future.all(tricklingClosed, silentClosed), Duration.ofMillis(10 * HEADER_TIMEOUT_MS));
@@ -220,7 +208,7 @@ class HostileConnectionsTest {
 
     @Test
     void aWebSocketThatCarriesNothingEitherWayIsClosedAfterTheHttpIdleTimeout() {
-        RawStompClient silent = closeAfter(RawStompClient.connectWebSocket(vertx, node.httpPort()));
+        RawStompClient silent = closed.add(RawStompClient.connectWebSocket(vertx, node.httpPort()));
         silent.send("CONNECT", Map.of("accept-version", "1.2", "host", "localhost", "passcode", token("bob"), "heart-beat", "0,0"), null);
         assertThat(silent.next(TIMEOUT).command()).isEqualTo("CONNECTED");
         long connected = System.nanoTime();

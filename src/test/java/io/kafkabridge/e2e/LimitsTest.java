@@ -1,6 +1,7 @@
 package io.kafkabridge.e2e;
 
 import io.kafkabridge.kafka.EmbeddedKafka;
+import io.kafkabridge.testing.ClosedAfterEach;
 import io.kafkabridge.testing.BridgeProbes;
 import io.kafkabridge.testing.GatewayNode;
 import io.kafkabridge.testing.KafkaBroker;
@@ -20,15 +21,14 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -69,7 +69,8 @@ class LimitsTest {
     /** The node with small limits shared by the tests that do not count connections. */
     private static GatewayNode node;
 
-    private final Deque<AutoCloseable> toClose = new ArrayDeque<>();
+    @RegisterExtension
+    final ClosedAfterEach closed = new ClosedAfterEach();
     private final List<GatewayNode> ownNodes = new ArrayList<>();
 
     @BeforeAll
@@ -93,9 +94,7 @@ class LimitsTest {
     @AfterEach
     void closeClients() throws Exception {
         try {
-            while (!toClose.isEmpty()) {
-                toClose.pop().close();
-            }
+            closed.closeAll();
             // every connection of this test is gone before the next test counts its own
             BridgeProbes.awaitOpenConnections(vertx, node.httpPort(), 0);
         } finally {
@@ -124,21 +123,16 @@ class LimitsTest {
                 .put("maxOutboundMessageBytes", MAX_OUTBOUND_MESSAGE_BYTES));
     }
 
-    private <T extends AutoCloseable> T closeAfter(T resource) {
-        toClose.push(resource);
-        return resource;
-    }
-
     private WellBehavedClients wellBehavedClients(GatewayNode on) {
-        return closeAfter(WellBehavedClients.subscribe(vertx, on, ALICE));
+        return closed.add(WellBehavedClients.subscribe(vertx, on, ALICE));
     }
 
     private RawSockJsClient sockJs(GatewayNode on) {
-        return closeAfter(RawSockJsClient.connect(vertx, on.httpPort(), null));
+        return closed.add(RawSockJsClient.connect(vertx, on.httpPort(), null));
     }
 
     private RawStompClient stomp(StompTransport transport, GatewayNode on) {
-        return closeAfter(transport.connect(vertx, on));
+        return closed.add(transport.connect(vertx, on));
     }
 
     /**
@@ -146,7 +140,7 @@ class LimitsTest {
      */
     private RawStompClient connectedStomp(StompTransport transport, GatewayNode on) {
         RawStompClient client = stomp(transport, on);
-        closeAfter(BridgeProbes.stompHeartBeats(vertx, client, 250));
+        closed.add(BridgeProbes.stompHeartBeats(vertx, client, 250));
         stompConnect(client, "0,0");
         return client;
     }
@@ -158,7 +152,7 @@ class LimitsTest {
         LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
         MessageConsumer<Object> consumer = vertx.eventBus().consumer(address, message -> queue.add(message.body()));
         GatewayNode.await(consumer.completion(), TIMEOUT);
-        closeAfter(() -> GatewayNode.await(consumer.unregister(), TIMEOUT));
+        closed.add(() -> GatewayNode.await(consumer.unregister(), TIMEOUT));
         return queue;
     }
 
@@ -404,7 +398,7 @@ class LimitsTest {
         RawSockJsClient pinging = sockJs(node);
         pinging.register("t.idle.pinging");
         awaitSockJsProbe(vertx, pinging, "t.idle.pinging");
-        closeAfter(BridgeProbes.sockJsPings(vertx, pinging, 250));
+        closed.add(BridgeProbes.sockJsPings(vertx, pinging, 250));
         long start = System.nanoTime();
         RawSockJsClient silent = sockJs(node);
 

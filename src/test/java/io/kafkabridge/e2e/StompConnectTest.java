@@ -1,6 +1,7 @@
 package io.kafkabridge.e2e;
 
 import io.kafkabridge.kafka.EmbeddedKafka;
+import io.kafkabridge.testing.ClosedAfterEach;
 import io.kafkabridge.testing.BridgeProbes;
 import io.kafkabridge.testing.GatewayNode;
 import io.kafkabridge.testing.KafkaBroker;
@@ -18,13 +19,12 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -58,7 +58,8 @@ class StompConnectTest {
     private static KafkaProducer<String, String> producer;
     private static GatewayNode node;
 
-    private final Deque<AutoCloseable> toClose = new ArrayDeque<>();
+    @RegisterExtension
+    final ClosedAfterEach closed = new ClosedAfterEach();
 
     @BeforeAll
     static void startNode(EmbeddedKafka kafka) {
@@ -88,23 +89,16 @@ class StompConnectTest {
 
     @AfterEach
     void closeClients() throws Exception {
-        while (!toClose.isEmpty()) {
-            toClose.pop().close();
-        }
+        closed.closeAll();
         BridgeProbes.awaitOpenConnections(vertx, node.httpPort(), 0);
     }
 
-    private <T extends AutoCloseable> T closeAfter(T resource) {
-        toClose.push(resource);
-        return resource;
-    }
-
     private RawStompClient stomp(StompTransport transport) {
-        return closeAfter(transport.connect(vertx, node));
+        return closed.add(transport.connect(vertx, node));
     }
 
     private WellBehavedClients wellBehavedClients() {
-        return closeAfter(WellBehavedClients.subscribe(vertx, node, ALICE));
+        return closed.add(WellBehavedClients.subscribe(vertx, node, ALICE));
     }
 
     private static void assertStillDelivered(WellBehavedClients clients, String orderId) {
@@ -138,7 +132,7 @@ class StompConnectTest {
         LinkedBlockingQueue<Object> bus = new LinkedBlockingQueue<>();
         MessageConsumer<Object> consumer = vertx.eventBus().consumer("in.early", message -> bus.add(message.body()));
         GatewayNode.await(consumer.completion(), TIMEOUT);
-        closeAfter(() -> GatewayNode.await(consumer.unregister(), TIMEOUT));
+        closed.add(() -> GatewayNode.await(consumer.unregister(), TIMEOUT));
         RawStompClient client = stomp(transport);
 
         client.send("SEND", Map.of("destination", "in.early"), "too early");
@@ -175,7 +169,7 @@ class StompConnectTest {
     void heartBeatsBeforeConnectDoNotStopTheConnectTimeout() {
         long start = System.nanoTime();
         RawStompClient client = stomp(StompTransport.TCP);
-        closeAfter(BridgeProbes.stompHeartBeats(vertx, client, 100));
+        closed.add(BridgeProbes.stompHeartBeats(vertx, client, 100));
 
         RawStompClient.Received error = awaitStompRefusal(client, REFUSAL);
 
@@ -252,7 +246,7 @@ class StompConnectTest {
     @Test
     void theServerSendsHeartBeatsAtTheIntervalTheClientAskedFor() {
         RawStompClient client = stomp(StompTransport.TCP);
-        closeAfter(BridgeProbes.stompHeartBeats(vertx, client, 250));
+        closed.add(BridgeProbes.stompHeartBeats(vertx, client, 250));
 
         RawStompClient.Received connected = stompConnect(client, "0,500");
         long connectedAt = System.nanoTime();
@@ -274,7 +268,7 @@ class StompConnectTest {
         stompConnect(beating, "500,500");
         stompSubscribe(beating, "hb", "t.heart.beats");
         awaitStompProbe(vertx, beating, "t.heart.beats");
-        closeAfter(BridgeProbes.stompHeartBeats(vertx, beating, 250));
+        closed.add(BridgeProbes.stompHeartBeats(vertx, beating, 250));
 
         RawStompClient silent = stomp(transport);
         stompConnect(silent, "0,500");
