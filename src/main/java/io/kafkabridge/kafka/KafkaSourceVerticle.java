@@ -68,7 +68,7 @@ public class KafkaSourceVerticle extends VerticleBase {
      * the in-flight bound got records again only ~1 s later, and a node overloaded from a cold start delivered 12,000
      * records/s in pauses and bursts where its knee is 37,500 (bench/results/peruser-stomp-10000-2026-12-08-6f7f167.md).
      */
-    static final Duration POLL_TIMEOUT = Duration.ofMillis(50);
+    private static final Duration POLL_TIMEOUT = Duration.ofMillis(50);
 
     private final KafkaOptions options;
     private final String bootstrapServers;
