@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -45,6 +46,7 @@ public final class Delivery {
     /** Headers the bridge sets on a MESSAGE frame; a message header of the same name is not copied. */
     private static final Set<String> STOMP_RESERVED = Set.of("destination", "subscription", "message-id",
         "content-length", "ack", DROPPED_HEADER, RESUME_HEADER, GAP_HEADER);
+    private static final String[] POSITION_HEADERS = {"kafka.topic", "kafka.partition", "kafka.offset"};
     private static final int COMMAND_LENGTH = "MESSAGE\n".length();
     /** STOMP frames larger than this share the message's bytes across subscribers instead of copying them. */
     static final int SHARED_ABOVE_BYTES = 8 * 1024;
@@ -319,6 +321,21 @@ public final class Delivery {
         }
         return new JsonObject().put("type", "rec").put("address", address).put("headers", encoded)
             .put("body", body).toBuffer();
+    }
+
+    /**
+     * @return the Kafka position the message came from ({@code kafka.topic}, {@code kafka.partition},
+     * {@code kafka.offset}), or an empty map for a message that did not come from Kafka
+     */
+    public Map<String, String> position() {
+        Map<String, String> position = new LinkedHashMap<>();
+        for (String name : POSITION_HEADERS) {
+            String value = headers.get(name);
+            if (value != null) {
+                position.put(name, value);
+            }
+        }
+        return position;
     }
 
     /**
